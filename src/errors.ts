@@ -1,0 +1,197 @@
+/**
+ * Typed errors of the library. Every error the library throws is an instance
+ * of {@linkcode KlausOciError}; the subclasses let callers react to a kind of
+ * failure with `instanceof` while the message keeps the Go module's wording
+ * (`resolving plugin ref "x": listing tags for y: …`).
+ *
+ * @module
+ */
+
+/** Options accepted by every error constructor. */
+export interface KlausOciErrorOptions {
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error thrown by this library.
+ *
+ * @example Catching any library error
+ * ```ts
+ * import { KlausOciError } from "@klaus/oci";
+ * try {
+ *   throw new KlausOciError("boom");
+ * } catch (e) {
+ *   if (e instanceof KlausOciError) console.log(e.message);
+ * }
+ * ```
+ */
+export class KlausOciError extends Error {
+  /** Creates the error. */
+  constructor(message: string, options?: KlausOciErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * The registry (or layout) has no such repository, manifest, blob or tag
+ * (HTTP 404).
+ *
+ * @example
+ * ```ts
+ * import { NotFoundError } from "@klaus/oci";
+ * const e = new NotFoundError("example.com/repo:v1: not found");
+ * console.log(e instanceof NotFoundError);
+ * ```
+ */
+export class NotFoundError extends KlausOciError {}
+
+/**
+ * The registry refused the credentials, or none were available (HTTP 401).
+ * The message never contains the credential itself.
+ *
+ * @example
+ * ```ts
+ * import { UnauthorizedError } from "@klaus/oci";
+ * console.log(new UnauthorizedError("unauthorized").name);
+ * ```
+ */
+export class UnauthorizedError extends KlausOciError {}
+
+/**
+ * The credentials were accepted but do not grant the operation (HTTP 403).
+ *
+ * @example
+ * ```ts
+ * import { DeniedError } from "@klaus/oci";
+ * console.log(new DeniedError("denied").name);
+ * ```
+ */
+export class DeniedError extends KlausOciError {}
+
+/**
+ * Content did not match the digest (or size) it was requested or announced
+ * by.
+ *
+ * @example
+ * ```ts
+ * import { DigestMismatchError } from "@klaus/oci";
+ * console.log(new DigestMismatchError("digest mismatch").name);
+ * ```
+ */
+export class DigestMismatchError extends KlausOciError {}
+
+/**
+ * Content exceeded a size limit (a manifest over 4 MiB, an extracted file
+ * over its cap, an archive over its total or entry-count limit).
+ *
+ * @example
+ * ```ts
+ * import { TooLargeError } from "@klaus/oci";
+ * console.log(new TooLargeError("too large").name);
+ * ```
+ */
+export class TooLargeError extends KlausOciError {}
+
+/**
+ * A server-controlled URL (redirect, upload `Location`, pagination `Link`)
+ * pointed somewhere the client refuses to follow: another origin, a scheme
+ * downgrade, or too many redirects.
+ *
+ * @example
+ * ```ts
+ * import { UnsafeUrlError } from "@klaus/oci";
+ * console.log(new UnsafeUrlError("refusing redirect").name);
+ * ```
+ */
+export class UnsafeUrlError extends KlausOciError {}
+
+/**
+ * An archive entry was refused: path traversal, absolute path, or a limit
+ * that protects the destination.
+ *
+ * @example
+ * ```ts
+ * import { UnsafeArchiveError } from "@klaus/oci";
+ * console.log(new UnsafeArchiveError("invalid path in archive: ../x").name);
+ * ```
+ */
+export class UnsafeArchiveError extends KlausOciError {}
+
+/**
+ * A reference, name, tag or digest does not follow the OCI grammar, or an
+ * operation needs a part the reference lacks (a tag, a digest).
+ *
+ * @example
+ * ```ts
+ * import { InvalidReferenceError } from "@klaus/oci";
+ * console.log(new InvalidReferenceError("empty artifact reference").name);
+ * ```
+ */
+export class InvalidReferenceError extends KlausOciError {}
+
+/**
+ * The registry answered with an unexpected status, or could not be reached
+ * after the retries were spent. `status` is the last HTTP status, or
+ * `undefined` for network failures and timeouts.
+ *
+ * @example
+ * ```ts
+ * import { RegistryError } from "@klaus/oci";
+ * const e = new RegistryError("GET https://x/v2/: response status code 503", { status: 503 });
+ * console.log(e.status);
+ * ```
+ */
+export class RegistryError extends KlausOciError {
+  /** The last HTTP status received, if any. */
+  readonly status?: number;
+  /** Creates the error. */
+  constructor(
+    message: string,
+    options?: KlausOciErrorOptions & { status?: number },
+  ) {
+    super(message, options);
+    this.status = options?.status;
+  }
+}
+
+/**
+ * Source content on disk is not a valid plugin or personality
+ * (`personality.yaml: name is required`, `parsing plugin manifest: …`).
+ *
+ * @example
+ * ```ts
+ * import { InvalidArtifactError } from "@klaus/oci";
+ * console.log(new InvalidArtifactError("personality.yaml: name is required").name);
+ * ```
+ */
+export class InvalidArtifactError extends KlausOciError {}
+
+/**
+ * Returns an error of the same class as `err` whose message is
+ * `prefix + ": " + err.message`, keeping `err` as the cause. This is the Go
+ * `fmt.Errorf("prefix: %w", err)` idiom with `instanceof` still working.
+ * Non-library errors are wrapped in a {@linkcode KlausOciError}.
+ *
+ * @example
+ * ```ts
+ * import { NotFoundError, wrapError } from "@klaus/oci";
+ * const e = wrapError("resolving x", new NotFoundError("x: not found"));
+ * console.log(e.message, e instanceof NotFoundError);
+ * ```
+ */
+export function wrapError(prefix: string, err: unknown): KlausOciError {
+  const message = `${prefix}: ${err instanceof Error ? err.message : String(err)}`;
+  if (err instanceof RegistryError) {
+    return new RegistryError(message, { cause: err, status: err.status });
+  }
+  if (err instanceof KlausOciError) {
+    const Ctor = err.constructor as new (
+      m: string,
+      o?: KlausOciErrorOptions,
+    ) => KlausOciError;
+    return new Ctor(message, { cause: err });
+  }
+  return new KlausOciError(message, { cause: err });
+}

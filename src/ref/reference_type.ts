@@ -1,0 +1,29 @@
+/**
+ * A parsed artifact reference.
+ *
+ * Registry references look like `host[:port]/repo/path[:tag][@digest]`.
+ * Layout references look like `ocidir://<dir>[:tag|@digest]`; for those
+ * `registry` is `"ocidir://"` and `repository` is the directory path as
+ * written (relative paths are resolved against the working directory by the
+ * layout store, not by the parser).
+ *
+ * @example
+ * ```ts
+ * import type { Reference } from "@klaus/oci";
+ * const ref: Reference = { registry: "localhost:5000", repository: "plugins/base", tag: "v1.0.0" };
+ * console.log(ref.repository);
+ * ```
+ */
+export interface Reference {
+  /** `host[:port]`, or `"ocidir://"` for an OCI image layout on disk. */
+  registry: string;
+  /** Repository path below the registry (or the layout directory). */
+  repository: string;
+  /** Tag, when the reference names one. */
+  tag?: string;
+  /** Digest (`sha256:<hex>` or `sha512:<hex>`), when the reference names one. */
+  digest?: string;
+}
+
+/** The registry value that marks an OCI image layout reference. */
+export const OCI_LAYOUT_REGISTRY = "ocidir://";
