@@ -8,10 +8,12 @@ const warned = new Set<string>();
 
 /** Whether `command` is on PATH (or is an executable path). */
 export function hasCommand(command: string): boolean {
-  const candidates = command.includes("/") ? [command] : (Deno.env.get("PATH") ?? "")
-    .split(":")
-    .filter(Boolean)
-    .map((dir) => `${dir}/${command}`);
+  const candidates = command.includes("/")
+    ? [command]
+    : (Deno.env.get("PATH") ?? "")
+      .split(":")
+      .filter(Boolean)
+      .map((dir) => `${dir}/${command}`);
   for (const path of candidates) {
     try {
       const info = Deno.statSync(path);

@@ -1,0 +1,195 @@
+/**
+ * gzip on the web-standard `CompressionStream` / `DecompressionStream`, with
+ * the guards extraction needs: the header is checked before anything is
+ * written, input is fed in small slices so a gzip bomb cannot make the
+ * decompressor return one gigantic chunk, and decompressor failures are told
+ * apart from failures of the input stream (a digest mismatch raised by the
+ * input must reach the caller unchanged).
+ *
+ * Multi-member gzip (concatenated streams): Node and Bun decompress every
+ * member, as Go does; Deno's `DecompressionStream` stops after the first
+ * member and reports the rest as an error, which surfaces as
+ * `gzip: trailing data after the end of the gzip stream …`. Single-member
+ * archives — what every tar/gzip tool writes — work everywhere.
+ *
+ * @module
+ */
+import { KlausOciError } from "../errors.ts";
+
+/**
+ * Compressed bytes handed to the decompressor at a time. Deflate expands at
+ * most ~1032:1, so one slice yields at most ~16 MiB of output.
+ */
+const INPUT_SLICE = 16 * 1024;
+
+/**
+ * The decompressor rejected the data. `inputEnded` tells whether the whole
+ * compressed input had been read when it failed: then the data was cut short
+ * (or its trailer is corrupt), otherwise it is corrupt mid-stream.
+ *
+ * @example
+ * ```ts
+ * import { GunzipError } from "@klaus/oci";
+ * console.log(new GunzipError("gzip: corrupt deflate stream", false).inputEnded);
+ * ```
+ */
+export class GunzipError extends KlausOciError {
+  /** Whether the compressed input had ended when the decompressor failed. */
+  readonly inputEnded: boolean;
+  /** Creates the error. */
+  constructor(
+    message: string,
+    inputEnded: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.inputEnded = inputEnded;
+  }
+}
+
+/**
+ * Compresses a stream with gzip. The output depends only on the input and
+ * the runtime's deflate implementation (the gzip header carries no name and
+ * MTIME 0).
+ *
+ * @example
+ * ```ts
+ * import { gzipStream } from "@klaus/oci";
+ * const gz = gzipStream(new Blob(["hello"]).stream());
+ * console.log((await new Response(gz).arrayBuffer()).byteLength > 0);
+ * ```
+ */
+export function gzipStream(
+  input: ReadableStream<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  return input.pipeThrough(
+    new CompressionStream("gzip") as unknown as TransformStream<
+      Uint8Array,
+      Uint8Array
+    >,
+  );
+}
+
+function gzipMessage(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  // Deno's wording for bytes left over after the first gzip member.
+  if (msg.includes("failed to write whole buffer")) {
+    return "gzip: trailing data after the end of the gzip stream" +
+      " (multi-member gzip is not supported by this runtime's DecompressionStream)";
+  }
+  return `gzip: ${msg}`;
+}
+
+/**
+ * Decompresses a gzip stream. Resolves once the gzip header has been read
+ * and checked; rejects with `creating gzip reader: …` when it is missing or
+ * malformed (the input is then cancelled). Errors of the returned stream are
+ * either the input's own error, unchanged, or a {@linkcode GunzipError}.
+ *
+ * @example
+ * ```ts
+ * import { gunzipStream, gzipStream } from "@klaus/oci";
+ * const out = await gunzipStream(gzipStream(new Blob(["hello"]).stream()));
+ * console.log(await new Response(out).text()); // "hello"
+ * ```
+ */
+export async function gunzipStream(
+  input: ReadableStream<Uint8Array>,
+): Promise<ReadableStream<Uint8Array>> {
+  const reader = input.getReader();
+  const head = await readHeader(reader);
+  let pending: Uint8Array | undefined = head;
+  let inputEnded = false;
+  let inputError: { error: unknown } | undefined;
+
+  const source = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (!pending || pending.byteLength === 0) {
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await reader.read();
+        } catch (error) {
+          inputError = { error };
+          throw error;
+        }
+        if (r.done) {
+          inputEnded = true;
+          controller.close();
+          return;
+        }
+        pending = r.value;
+      }
+      controller.enqueue(pending.subarray(0, INPUT_SLICE));
+      pending = pending.subarray(INPUT_SLICE);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+
+  const inflated = source.pipeThrough(
+    new DecompressionStream("gzip") as unknown as TransformStream<
+      Uint8Array,
+      Uint8Array
+    >,
+  ).getReader();
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await inflated.read();
+      } catch (err) {
+        if (inputError) throw inputError.error;
+        throw new GunzipError(gzipMessage(err), inputEnded, { cause: err });
+      }
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel(reason) {
+      return inflated.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Reads the 10 fixed bytes of the gzip header and checks magic, method and
+ * reserved flags (what Go's `gzip.NewReader` rejects up front). Returns every
+ * byte read so far, to be fed to the decompressor.
+ */
+async function readHeader(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  while (n < 10) {
+    const r = await reader.read();
+    if (r.done) {
+      throw new KlausOciError(
+        `creating gzip reader: ${n === 0 ? "EOF" : "unexpected EOF"}`,
+      );
+    }
+    chunks.push(r.value);
+    n += r.value.byteLength;
+  }
+  const head = chunks.length === 1 ? chunks[0] : concat(chunks, n);
+  if (
+    head[0] !== 0x1f || head[1] !== 0x8b || head[2] !== 8 ||
+    (head[3] & 0xe0) !== 0
+  ) {
+    const err = new KlausOciError("creating gzip reader: gzip: invalid header");
+    await reader.cancel(err).catch(() => {});
+    throw err;
+  }
+  return head;
+}
+
+function concat(chunks: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,18 @@
+import type { OciStore, ProgressEvent } from "../oci/store.ts";
+import type { ArtifactKindName } from "./kind.ts";
+
+/**
+ * What the artifact operations need from the client: the store to talk to
+ * (a cache in front of registry and layout, or either alone), the fan-out
+ * bound, the registry base per kind, and the progress sink.
+ */
+export interface ArtifactContext {
+  /** Where manifests, blobs, tags and catalogs come from. */
+  store: OciStore;
+  /** Most concurrent repository operations (listing, deps). */
+  concurrency: number;
+  /** Registry base for short names, per kind. */
+  registries: Record<ArtifactKindName, string>;
+  /** Progress of blob transfers. */
+  onProgress?: (event: ProgressEvent) => void;
+}

@@ -1,0 +1,91 @@
+/**
+ * Assembling described and pulled artifacts from their parts: metadata from
+ * the manifest annotations, kind-specific fields from the config blob, the
+ * version from the tag.
+ *
+ * @module
+ */
+import { metadataFromAnnotations } from "./annotations.ts";
+import {
+  decodePersonalityConfig,
+  decodePluginConfig,
+  type PersonalityComposition,
+} from "./config_blob.ts";
+import type {
+  Personality,
+  Plugin,
+  PluginComponents,
+  Toolchain,
+} from "./types.ts";
+
+type Annotations = Readonly<Record<string, string>> | undefined;
+
+/**
+ * A plugin from its manifest annotations and config blob bytes, with
+ * `version` set to `tag`. No config (a cache entry without one) gives no
+ * components; a config that is not a valid plugin blob throws
+ * {@linkcode InvalidArtifactError} (callers prefix `parsing plugin config…`).
+ *
+ * @example
+ * ```ts
+ * import { pluginFromParts } from "@klaus/oci";
+ * const p = pluginFromParts({ "io.giantswarm.klaus.name": "base" }, new TextEncoder().encode('{"commands":["hello"]}'), "v0.1.0");
+ * console.log(p); // { name: "base", version: "v0.1.0", commands: ["hello"] }
+ * ```
+ */
+export function pluginFromParts(
+  annotations: Annotations,
+  config: Uint8Array | string | undefined,
+  tag: string,
+): Plugin {
+  const components: PluginComponents = config === undefined
+    ? {}
+    : decodePluginConfig(config);
+  const { name, ...meta } = metadataFromAnnotations(annotations);
+  return { name, version: tag, ...meta, ...components };
+}
+
+/**
+ * A personality from its manifest annotations and config blob bytes, with
+ * `version` set to `tag` (see {@linkcode pluginFromParts}).
+ *
+ * @example
+ * ```ts
+ * import { personalityFromParts } from "@klaus/oci";
+ * const config = '{"toolchain":{"repository":"example.com/go","tag":"0.1.14"}}';
+ * console.log(personalityFromParts({ "io.giantswarm.klaus.name": "sre" }, config, "v1.0.0").toolchain);
+ * ```
+ */
+export function personalityFromParts(
+  annotations: Annotations,
+  config: Uint8Array | string | undefined,
+  tag: string,
+): Personality {
+  const composition: PersonalityComposition = config === undefined
+    ? {}
+    : decodePersonalityConfig(config);
+  const { name, ...meta } = metadataFromAnnotations(annotations);
+  return { name, version: tag, ...meta, ...composition };
+}
+
+/**
+ * A toolchain from the annotations of its manifest or image index, with
+ * `version` set to `tag` when one is given. Any annotation outside the Klaus
+ * keys (such as `org.opencontainers.image.version`) is ignored.
+ *
+ * @example
+ * ```ts
+ * import { toolchainFromAnnotations } from "@klaus/oci";
+ * const t = toolchainFromAnnotations({ "io.giantswarm.klaus.name": "go", "org.opencontainers.image.version": "v9" }, "0.1.14");
+ * console.log(t); // { name: "go", version: "0.1.14" }
+ * ```
+ */
+export function toolchainFromAnnotations(
+  annotations: Annotations,
+  tag?: string,
+): Toolchain {
+  const { name, ...meta } = metadataFromAnnotations(annotations);
+  return tag === undefined
+    ? { name, ...meta }
+    : { name, version: tag, ...meta };
+}

@@ -1,0 +1,35 @@
+/**
+ * The Klaus domain: artifact types, media types, annotations, config blobs,
+ * manifests, source readers and the per-destination cache entry.
+ *
+ * @module
+ */
+export * from "./types.ts";
+export * from "./media_types.ts";
+export * from "./annotations.ts";
+export {
+  decodePersonalityConfig,
+  decodePluginConfig,
+  encodePersonalityConfig,
+  encodePluginConfig,
+  type PersonalityComposition,
+} from "./config_blob.ts";
+export { buildManifest, parseManifest } from "./manifest.ts";
+export { parsePluginManifest, readPluginFromDir } from "./read_plugin.ts";
+export {
+  parsePersonalityYaml,
+  readPersonalityFromDir,
+  readSoul,
+} from "./read_personality.ts";
+export {
+  personalityFromParts,
+  pluginFromParts,
+  toolchainFromAnnotations,
+} from "./describe_parse.ts";
+export {
+  CACHE_FILE_NAME,
+  type CacheEntryInput,
+  isCached,
+  readCacheEntry,
+  writeCacheEntry,
+} from "./cache_entry.ts";

@@ -1,0 +1,216 @@
+/**
+ * The storage interface behind the cache: index entries (what a tag, a tag
+ * list or a catalog answered, and when) and immutable content by digest.
+ * The policy (freshness, revalidation, verification) lives in
+ * {@linkcode CachingStore}; a backend only stores and forgets.
+ *
+ * @module
+ */
+import type { Descriptor } from "../oci/descriptor.ts";
+
+/** The three kinds of index entries, named like the Go cache's folders. */
+export type IndexKind = "refs" | "tags" | "catalog";
+
+/** Fields every index entry has. */
+export interface IndexRecordBase {
+  /** The cache key (`host/repo:tag`, `host/repo`, or a registry base + `/`). */
+  key: string;
+  /** When the answer was fetched or last confirmed, in epoch milliseconds. */
+  fetchedAt: number;
+  /** The registry's ETag for the answer, for conditional revalidation. */
+  etag?: string;
+}
+
+/**
+ * What a tag pointed at.
+ *
+ * @example
+ * ```ts
+ * import type { RefRecord } from "@klaus/oci";
+ * const r: RefRecord = {
+ *   kind: "refs", key: "localhost:5000/plugins/base:v1", fetchedAt: Date.now(),
+ *   descriptor: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:" + "0".repeat(64), size: 2 },
+ * };
+ * console.log(r.descriptor.digest);
+ * ```
+ */
+export interface RefRecord extends IndexRecordBase {
+  /** Discriminant. */
+  kind: "refs";
+  /** The manifest descriptor (media type, digest, size). */
+  descriptor: Descriptor;
+}
+
+/**
+ * Every tag of a repository.
+ *
+ * @example
+ * ```ts
+ * import type { TagsRecord } from "@klaus/oci";
+ * const r: TagsRecord = { kind: "tags", key: "localhost:5000/plugins/base", fetchedAt: 0, tags: ["v1"] };
+ * console.log(r.tags.length);
+ * ```
+ */
+export interface TagsRecord extends IndexRecordBase {
+  /** Discriminant. */
+  kind: "tags";
+  /** The tags, in registry order. */
+  tags: string[];
+}
+
+/**
+ * Every repository below a registry base.
+ *
+ * @example
+ * ```ts
+ * import type { CatalogRecord } from "@klaus/oci";
+ * const r: CatalogRecord = { kind: "catalog", key: "localhost:5000/plugins/", fetchedAt: 0, repositories: [] };
+ * console.log(r.repositories.length);
+ * ```
+ */
+export interface CatalogRecord extends IndexRecordBase {
+  /** Discriminant. */
+  kind: "catalog";
+  /** Full repository names (`host/prefix/name`). */
+  repositories: string[];
+}
+
+/** Any index entry. */
+export type IndexRecord = RefRecord | TagsRecord | CatalogRecord;
+
+/** The index entry type of a kind. */
+export type IndexRecordOf<K extends IndexKind> = Extract<
+  IndexRecord,
+  { kind: K }
+>;
+
+/** Cached content, opened for reading. Cancel the stream if it is not read. */
+export interface CachedContent {
+  /** Size in bytes of the stored content. */
+  size: number;
+  /** The stored bytes (not verified by the backend). */
+  stream: ReadableStream<Uint8Array>;
+}
+
+/**
+ * An open write of content into a backend. Nothing is visible to readers
+ * until {@linkcode ContentWriter.commit}; {@linkcode ContentWriter.abort}
+ * discards what was written. Both may be called more than once.
+ */
+export interface ContentWriter {
+  /** Appends bytes. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes the content visible; the caller has verified it. */
+  commit(): Promise<void>;
+  /** Discards the content. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Where a {@linkcode CachingStore} keeps its entries: the filesystem
+ * ({@linkcode FsCacheBackend}), memory ({@linkcode MemoryCacheBackend}) or
+ * Workers KV ({@linkcode KvCacheBackend}). Methods may throw; the caching
+ * store treats every backend failure as a miss or a skipped write.
+ *
+ * @example A backend that stores nothing
+ * ```ts
+ * import type { CacheBackend } from "@klaus/oci";
+ * const none: CacheBackend = {
+ *   maxBytes: 0,
+ *   getIndex: () => Promise.resolve(undefined),
+ *   putIndex: () => Promise.resolve(),
+ *   deleteIndex: () => Promise.resolve(),
+ *   getContent: () => Promise.resolve(undefined),
+ *   openContentWriter: () => Promise.resolve(undefined),
+ *   deleteContent: () => Promise.resolve(),
+ * };
+ * console.log(none.maxBytes);
+ * ```
+ */
+export interface CacheBackend {
+  /** Content budget in bytes (0: unbounded or not applicable). */
+  readonly maxBytes: number;
+  /** The entry stored under `key`, or `undefined` (missing or unreadable). */
+  getIndex<K extends IndexKind>(
+    kind: K,
+    key: string,
+  ): Promise<IndexRecordOf<K> | undefined>;
+  /** Stores (replaces) an entry. */
+  putIndex(record: IndexRecord): Promise<void>;
+  /** Forgets an entry. */
+  deleteIndex(kind: IndexKind, key: string): Promise<void>;
+  /** Opens stored content, or `undefined`; a hit counts as a use (LRU). */
+  getContent(digest: string): Promise<CachedContent | undefined>;
+  /**
+   * Starts storing content, or returns `undefined` when this backend does
+   * not keep content like it (too large, a layer in KV, …).
+   */
+  openContentWriter(descriptor: Descriptor): Promise<ContentWriter | undefined>;
+  /** Forgets content. */
+  deleteContent(digest: string): Promise<void>;
+}
+
+/**
+ * Stores `bytes` (already verified against `descriptor`) through a
+ * {@linkcode ContentWriter}; returns whether the backend kept them.
+ *
+ * @example
+ * ```ts
+ * import { digestOf, MemoryCacheBackend, writeContent } from "@klaus/oci";
+ * const bytes = new TextEncoder().encode("{}");
+ * const backend = new MemoryCacheBackend();
+ * const kept = await writeContent(backend, { mediaType: "application/json", digest: digestOf(bytes), size: 2 }, bytes);
+ * console.log(kept); // true
+ * ```
+ */
+export async function writeContent(
+  backend: CacheBackend,
+  descriptor: Descriptor,
+  bytes: Uint8Array,
+): Promise<boolean> {
+  const writer = await backend.openContentWriter(descriptor);
+  if (!writer) return false;
+  try {
+    await writer.write(bytes);
+    await writer.commit();
+    return true;
+  } catch (e) {
+    await writer.abort().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Reads all of a stream into one array, refusing more than `limit` bytes
+ * (the stream is cancelled then, and `undefined` returned).
+ */
+export async function readAllBounded(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => {});
+        return undefined;
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}

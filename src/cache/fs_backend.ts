@@ -1,0 +1,315 @@
+/**
+ * The filesystem cache backend, in the Go cache's layout (spec §5.2) minus
+ * its doubled blob path:
+ *
+ * ```
+ * <dir>/blobs/sha256/<hex>          content, named by digest
+ * <dir>/refs/<sha256(key)>.json     what a tag points at
+ * <dir>/tags/<sha256(key)>.json     tag lists
+ * <dir>/catalog/<sha256(key)>.json  repository catalogs
+ * ```
+ *
+ * Many processes may share one directory without locks: every file is
+ * written to `<name>.tmp.<16 hex>` (O_EXCL) and renamed into place, so
+ * readers see a whole old file, a whole new file, or none; readers treat
+ * vanished, unreadable and foreign files as misses. The content budget is
+ * enforced after every insert by deleting the least recently used files;
+ * a hit refreshes a file's modification time, so use — not insertion —
+ * decides what goes (the Go cache never evicted, spec §5.7).
+ *
+ * @module
+ */
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+} from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { digestOf, isValidDigest } from "../oci/digest.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
+import {
+  isNotFound,
+  randomHex,
+  writeAll,
+  writeFileAtomic,
+} from "../layout/fs_util.ts";
+import type {
+  CacheBackend,
+  CachedContent,
+  ContentWriter,
+  IndexKind,
+  IndexRecord,
+  IndexRecordOf,
+} from "./backend.ts";
+import { decodeIndexJson, encodeIndexJson } from "./index_json.ts";
+import { DEFAULT_CACHE_MAX_BYTES } from "./constants.ts";
+
+/** Options of {@linkcode FsCacheBackend}. */
+export interface FsCacheBackendOptions {
+  /**
+   * Content budget in bytes (default 2 GiB); `<= 0` disables eviction.
+   * Content larger than the budget is not stored.
+   */
+  maxBytes?: number;
+  /** Clock for recency stamps (epoch ms); default `Date.now`. */
+  now?: () => number;
+}
+
+const READ_CHUNK = 256 * 1024;
+// A temp file this old belongs to a writer that died.
+const ABANDONED_TEMP_MS = 60 * 60 * 1000;
+const TEMP_MARK = ".tmp.";
+
+// The Go cache names index files by the SHA-256 of the key.
+function keyHash(key: string): string {
+  return digestOf(new TextEncoder().encode(key)).slice("sha256:".length);
+}
+
+function fileStream(handle: FileHandle): ReadableStream<Uint8Array> {
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close().catch(() => {});
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const buf = new Uint8Array(READ_CHUNK);
+        const { bytesRead } = await handle.read(buf, 0, READ_CHUNK, null);
+        if (bytesRead === 0) {
+          await close();
+          controller.close();
+        } else {
+          controller.enqueue(buf.subarray(0, bytesRead));
+        }
+      } catch (e) {
+        await close();
+        controller.error(e);
+      }
+    },
+    cancel: close,
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * A {@linkcode CacheBackend} in a directory, shared safely by processes.
+ *
+ * @example
+ * ```ts
+ * import { digestOf, FsCacheBackend, writeContent } from "@klaus/oci";
+ * const dir = await Deno.makeTempDir();
+ * const cache = new FsCacheBackend(dir, { maxBytes: 1 << 20 });
+ * await cache.putIndex({ kind: "tags", key: "localhost:5000/plugins/base", tags: ["v1"], fetchedAt: Date.now() });
+ * console.log((await cache.getIndex("tags", "localhost:5000/plugins/base"))?.tags); // ["v1"]
+ * const bytes = new TextEncoder().encode("{}");
+ * await writeContent(cache, { mediaType: "application/json", digest: digestOf(bytes), size: 2 }, bytes);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class FsCacheBackend implements CacheBackend {
+  /** The cache directory. */
+  readonly dir: string;
+  /** Content budget in bytes (0: unbounded). */
+  readonly maxBytes: number;
+  #now: () => number;
+  #ready?: Promise<void>;
+  #evicting?: Promise<void>;
+  #evictAgain = false;
+
+  /** A backend rooted at `dir` (created on the first write). */
+  constructor(dir: string, options: FsCacheBackendOptions = {}) {
+    this.dir = dir;
+    const max = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES;
+    this.maxBytes = max > 0 ? max : 0;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #indexPath(kind: IndexKind, key: string): string {
+    return join(this.dir, kind, keyHash(key) + ".json");
+  }
+
+  #contentPath(digest: string): string | undefined {
+    if (!isValidDigest(digest)) return undefined;
+    const [alg, h] = digest.split(":");
+    return join(this.dir, "blobs", alg, h);
+  }
+
+  #prepare(): Promise<void> {
+    this.#ready ??= Promise.all(
+      ["blobs/sha256", "blobs/sha512", "refs", "tags", "catalog"].map((d) =>
+        mkdir(join(this.dir, d), { recursive: true, mode: 0o755 })
+      ),
+    ).then(() => {}, (e) => {
+      this.#ready = undefined;
+      throw e;
+    });
+    return this.#ready;
+  }
+
+  /** The entry for `key`; unreadable, foreign or garbage files are misses. */
+  async getIndex<K extends IndexKind>(
+    kind: K,
+    key: string,
+  ): Promise<IndexRecordOf<K> | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.#indexPath(kind, key), "utf8");
+    } catch {
+      return undefined;
+    }
+    return decodeIndexJson(kind, key, text);
+  }
+
+  /** Writes an entry atomically (temp file + rename). */
+  async putIndex(record: IndexRecord): Promise<void> {
+    await this.#prepare();
+    await writeFileAtomic(
+      this.#indexPath(record.kind, record.key),
+      new TextEncoder().encode(encodeIndexJson(record)),
+    );
+  }
+
+  /** Deletes an entry (missing is fine). */
+  async deleteIndex(kind: IndexKind, key: string): Promise<void> {
+    await rm(this.#indexPath(kind, key), { force: true });
+  }
+
+  /** Opens content and marks it as just used. */
+  async getContent(digest: string): Promise<CachedContent | undefined> {
+    const path = this.#contentPath(digest);
+    if (!path) return undefined;
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "r");
+    } catch {
+      return undefined;
+    }
+    try {
+      const { size } = await handle.stat();
+      const t = this.#now() / 1000;
+      // Best effort: an evicting process may have unlinked it already; the
+      // open handle still reads the whole file.
+      await utimes(path, t, t).catch(() => {});
+      return { size, stream: fileStream(handle) };
+    } catch {
+      await handle.close().catch(() => {});
+      return undefined;
+    }
+  }
+
+  /** Starts writing content to a temp file; `undefined` when over budget. */
+  async openContentWriter(
+    descriptor: Descriptor,
+  ): Promise<ContentWriter | undefined> {
+    const path = this.#contentPath(descriptor.digest);
+    if (!path || (this.maxBytes > 0 && descriptor.size > this.maxBytes)) {
+      return undefined;
+    }
+    await this.#prepare();
+    const tmp = `${path}${TEMP_MARK}${randomHex()}`;
+    const handle = await open(tmp, "wx", 0o644);
+    let finished = false;
+    const discard = async () => {
+      await handle.close().catch(() => {});
+      await rm(tmp, { force: true }).catch(() => {});
+    };
+    return {
+      write: (chunk) => writeAll(handle, chunk),
+      commit: async () => {
+        if (finished) return;
+        finished = true;
+        try {
+          await handle.close();
+          const t = this.#now() / 1000;
+          await utimes(tmp, t, t);
+          await rename(tmp, path);
+        } catch (e) {
+          await discard();
+          throw e;
+        }
+        await this.evict();
+      },
+      abort: async () => {
+        if (finished) return;
+        finished = true;
+        await discard();
+      },
+    };
+  }
+
+  /** Deletes content (missing is fine). */
+  async deleteContent(digest: string): Promise<void> {
+    const path = this.#contentPath(digest);
+    if (path) await rm(path, { force: true });
+  }
+
+  /**
+   * Deletes least recently used content until the total fits the budget,
+   * and temp files abandoned by dead writers. Runs after every insert;
+   * concurrent calls share one pass (plus one more if asked meanwhile).
+   */
+  evict(): Promise<void> {
+    if (this.#evicting) {
+      this.#evictAgain = true;
+      return this.#evicting;
+    }
+    const run = async () => {
+      do {
+        this.#evictAgain = false;
+        await this.#evictOnce();
+      } while (this.#evictAgain);
+    };
+    this.#evicting = run().finally(() => {
+      this.#evicting = undefined;
+    });
+    return this.#evicting;
+  }
+
+  async #evictOnce(): Promise<void> {
+    const files: { path: string; size: number; used: number }[] = [];
+    let total = 0;
+    for (const alg of ["sha256", "sha512"]) {
+      const dir = join(this.dir, "blobs", alg);
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch (e) {
+        if (isNotFound(e)) continue;
+        throw e;
+      }
+      for (const name of names) {
+        const path = join(dir, name);
+        let info;
+        try {
+          info = await stat(path);
+        } catch {
+          continue; // another process removed it
+        }
+        if (!info.isFile()) continue;
+        if (name.includes(TEMP_MARK)) {
+          // Real time on both sides: the injectable clock is for recency.
+          if (Date.now() - info.mtimeMs > ABANDONED_TEMP_MS) {
+            await rm(path, { force: true }).catch(() => {});
+          }
+          continue;
+        }
+        files.push({ path, size: info.size, used: info.mtimeMs });
+        total += info.size;
+      }
+    }
+    if (this.maxBytes === 0 || total <= this.maxBytes) return;
+    files.sort((a, b) => a.used - b.used);
+    for (const f of files) {
+      if (total <= this.maxBytes) break;
+      await rm(f.path, { force: true }).catch(() => {});
+      total -= f.size;
+    }
+  }
+}

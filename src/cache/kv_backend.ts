@@ -1,0 +1,398 @@
+/**
+ * A cache backend on Cloudflare Workers KV, shaped by KV's limits
+ * (landscape §6): values ≤ 25 MiB, metadata ≤ 1024 bytes, one write per
+ * second per key, no compare-and-set, eventually consistent. So:
+ *
+ * - freshness (`fetchedAt`) and the ETag travel in the key's metadata, the
+ *   answer in its value (one `getWithMetadata` per lookup);
+ * - a revalidation that changes nothing is not written again until
+ *   `rewriteIntervalMs` has passed — this isolate remembers the newer
+ *   timestamp — and no key is written twice within a second;
+ * - only small JSON content (manifests, configs) is stored; layers never.
+ *
+ * @module
+ */
+import { TooLargeError } from "../errors.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
+import { digestOf, isValidDigest } from "../oci/digest.ts";
+import { MAX_MANIFEST_BYTES } from "../oci/media_types.ts";
+import type {
+  CacheBackend,
+  CachedContent,
+  ContentWriter,
+  IndexKind,
+  IndexRecord,
+  IndexRecordOf,
+} from "./backend.ts";
+import { bytesStream } from "./relay.ts";
+
+/**
+ * The part of a Workers `KVNamespace` the backend uses; a real binding
+ * (`env.KLAUS_CACHE`) satisfies it.
+ *
+ * @example
+ * ```ts
+ * import type { KvNamespaceLike } from "@klaus/oci";
+ * function use(kv: KvNamespaceLike) { return kv.get("k", { type: "text" }); }
+ * console.log(typeof use);
+ * ```
+ */
+export interface KvNamespaceLike {
+  /** Reads a value as text. */
+  get(key: string, options: { type: "text" }): Promise<string | null>;
+  /** Reads a value as bytes. */
+  get(
+    key: string,
+    options: { type: "arrayBuffer" },
+  ): Promise<ArrayBuffer | null>;
+  /** Reads a value and its metadata. */
+  getWithMetadata(
+    key: string,
+    options: { type: "text" },
+  ): Promise<{ value: string | null; metadata: unknown }>;
+  /** Writes a value. */
+  put(
+    key: string,
+    value: string | ArrayBuffer | ArrayBufferView,
+    options?: { metadata?: unknown; expirationTtl?: number },
+  ): Promise<void>;
+  /** Deletes a value. */
+  delete(key: string): Promise<void>;
+}
+
+/** Options of {@linkcode KvCacheBackend}. */
+export interface KvCacheBackendOptions {
+  /** Prefix of every key (default `"klaus-oci/"`). */
+  prefix?: string;
+  /** Largest manifest or config stored (default 4 MiB, at most 25 MiB). */
+  maxContentBytes?: number;
+  /** Expiry of index entries in seconds (default 8 days, minimum 60). */
+  indexTtlSeconds?: number;
+  /** Expiry of content in seconds (default 30 days, minimum 60). */
+  contentTtlSeconds?: number;
+  /**
+   * An entry confirmed unchanged is written again (to move its timestamp
+   * for other isolates) at most this often; default 10 minutes.
+   */
+  rewriteIntervalMs?: number;
+  /** Clock (epoch ms); default `Date.now`. */
+  now?: () => number;
+}
+
+/** Largest KV value. */
+export const KV_MAX_VALUE_BYTES = 25 * 1024 * 1024;
+/** Largest KV metadata, serialised as JSON. */
+export const KV_MAX_METADATA_BYTES = 1024;
+/** KV accepts one write per second to the same key. */
+export const KV_MIN_WRITE_INTERVAL_MS = 1000;
+
+const MEMO_LIMIT = 1000;
+
+interface IndexMetadata {
+  fetchedAt: number;
+  etag?: string;
+}
+
+interface StoredState {
+  body: string;
+  etag?: string;
+  fetchedAt: number;
+}
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  for (const old of map.keys()) {
+    if (map.size <= MEMO_LIMIT) break;
+    map.delete(old);
+  }
+}
+
+function valueOf(record: IndexRecord): Record<string, unknown> {
+  switch (record.kind) {
+    case "refs":
+      return { key: record.key, descriptor: record.descriptor };
+    case "tags":
+      return { key: record.key, tags: record.tags };
+    case "catalog":
+      return { key: record.key, repositories: record.repositories };
+  }
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+function decode(
+  kind: IndexKind,
+  key: string,
+  body: string,
+  metadata: unknown,
+): IndexRecord | undefined {
+  const meta = metadata as Partial<IndexMetadata> | null;
+  if (
+    !meta || typeof meta.fetchedAt !== "number" ||
+    !Number.isFinite(meta.fetchedAt) ||
+    (meta.etag !== undefined && typeof meta.etag !== "string")
+  ) {
+    return undefined;
+  }
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== "object" || v.key !== key) return undefined;
+  const base = { key, fetchedAt: meta.fetchedAt };
+  const withEtag = meta.etag ? { ...base, etag: meta.etag } : base;
+  switch (kind) {
+    case "refs": {
+      const d = v.descriptor as Descriptor | undefined;
+      if (
+        !d || typeof d.digest !== "string" || !isValidDigest(d.digest) ||
+        typeof d.size !== "number" || typeof d.mediaType !== "string"
+      ) {
+        return undefined;
+      }
+      return { kind, ...withEtag, descriptor: d };
+    }
+    case "tags":
+      return isStringArray(v.tags)
+        ? { kind, ...withEtag, tags: v.tags }
+        : undefined;
+    case "catalog":
+      return isStringArray(v.repositories)
+        ? { kind, ...base, repositories: v.repositories }
+        : undefined;
+  }
+}
+
+/**
+ * Whether KV keeps content of this media type: JSON documents (manifests,
+ * configs), never layers.
+ */
+function isJsonMediaType(mediaType: string): boolean {
+  return /json$/i.test(mediaType.split(";")[0].trim());
+}
+
+/**
+ * A {@linkcode CacheBackend} on a Workers KV namespace.
+ *
+ * @example
+ * ```ts ignore
+ * import { CachingStore, KvCacheBackend } from "@klaus/oci";
+ * export default {
+ *   fetch(req: Request, env: { KLAUS_CACHE: KVNamespace }) {
+ *     const backend = new KvCacheBackend(env.KLAUS_CACHE);
+ *     // new CachingStore(registryStore, { store: backend }) …
+ *   },
+ * };
+ * ```
+ */
+export class KvCacheBackend implements CacheBackend {
+  /** KV has no byte budget the backend could enforce: always 0. */
+  readonly maxBytes = 0;
+  readonly #kv: KvNamespaceLike;
+  readonly #prefix: string;
+  readonly #maxContent: number;
+  readonly #indexTtl: number;
+  readonly #contentTtl: number;
+  readonly #rewriteInterval: number;
+  readonly #now: () => number;
+  // In-isolate memory (bounded): the newest record known per key, what KV
+  // is known to hold, and when this isolate last wrote each key.
+  #newest = new Map<string, IndexRecord>();
+  #stored = new Map<string, StoredState>();
+  #lastWrite = new Map<string, number>();
+  #contentWritten = new Map<string, true>();
+
+  /** A backend on `namespace`. */
+  constructor(namespace: KvNamespaceLike, options: KvCacheBackendOptions = {}) {
+    this.#kv = namespace;
+    this.#prefix = options.prefix ?? "klaus-oci/";
+    this.#maxContent = Math.min(
+      options.maxContentBytes ?? MAX_MANIFEST_BYTES,
+      KV_MAX_VALUE_BYTES,
+    );
+    this.#indexTtl = Math.max(60, options.indexTtlSeconds ?? 8 * 86_400);
+    this.#contentTtl = Math.max(60, options.contentTtlSeconds ?? 30 * 86_400);
+    this.#rewriteInterval = options.rewriteIntervalMs ?? 10 * 60_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  // Keys are hashed: KV keys are limited to 512 bytes, repository paths not.
+  #indexKey(kind: IndexKind, key: string): string {
+    const h = digestOf(new TextEncoder().encode(key)).slice("sha256:".length);
+    return `${this.#prefix}${kind}/${h}`;
+  }
+
+  #contentKey(digest: string): string {
+    return `${this.#prefix}blobs/${digest.replace(":", "/")}`;
+  }
+
+  #mayWrite(kvKey: string): boolean {
+    const last = this.#lastWrite.get(kvKey);
+    return last === undefined ||
+      this.#now() - last >= KV_MIN_WRITE_INTERVAL_MS;
+  }
+
+  #wrote(kvKey: string): void {
+    remember(this.#lastWrite, kvKey, this.#now());
+  }
+
+  /** The newest of KV's entry and this isolate's knowledge of it. */
+  async getIndex<K extends IndexKind>(
+    kind: K,
+    key: string,
+  ): Promise<IndexRecordOf<K> | undefined> {
+    const kvKey = this.#indexKey(kind, key);
+    const { value, metadata } = await this.#kv.getWithMetadata(kvKey, {
+      type: "text",
+    });
+    const fromKv = value === null
+      ? undefined
+      : decode(kind, key, value, metadata);
+    if (fromKv && value !== null) {
+      remember(this.#stored, kvKey, {
+        body: value,
+        etag: fromKv.etag,
+        fetchedAt: fromKv.fetchedAt,
+      });
+    }
+    const known = this.#newest.get(kvKey);
+    if (known && (!fromKv || known.fetchedAt >= fromKv.fetchedAt)) {
+      return structuredClone(known) as IndexRecordOf<K>;
+    }
+    if (known) this.#newest.delete(kvKey);
+    return fromKv as IndexRecordOf<K> | undefined;
+  }
+
+  /**
+   * Stores an entry unless KV already holds the same answer confirmed
+   * recently enough, or this key was written less than a second ago (this
+   * isolate then still answers with the newer record).
+   */
+  async putIndex(record: IndexRecord): Promise<void> {
+    const kvKey = this.#indexKey(record.kind, record.key);
+    const body = JSON.stringify(valueOf(record));
+    if (utf8Length(body) > KV_MAX_VALUE_BYTES) {
+      throw new TooLargeError(
+        `cache: entry for ${record.key} exceeds the KV value limit`,
+      );
+    }
+    remember(this.#newest, kvKey, structuredClone(record));
+    const stored = this.#stored.get(kvKey);
+    if (
+      stored && stored.body === body && stored.etag === record.etag &&
+      record.fetchedAt - stored.fetchedAt < this.#rewriteInterval
+    ) {
+      return;
+    }
+    if (!this.#mayWrite(kvKey)) return;
+    const metadata: IndexMetadata = { fetchedAt: record.fetchedAt };
+    if (record.etag) {
+      const withEtag = { ...metadata, etag: record.etag };
+      // An ETag too long for the metadata only costs conditional requests.
+      if (utf8Length(JSON.stringify(withEtag)) <= KV_MAX_METADATA_BYTES) {
+        metadata.etag = record.etag;
+      }
+    }
+    this.#wrote(kvKey);
+    await this.#kv.put(kvKey, body, {
+      metadata,
+      expirationTtl: this.#indexTtl,
+    });
+    remember(this.#stored, kvKey, {
+      body,
+      etag: metadata.etag,
+      fetchedAt: record.fetchedAt,
+    });
+  }
+
+  /** Deletes an entry. */
+  async deleteIndex(kind: IndexKind, key: string): Promise<void> {
+    const kvKey = this.#indexKey(kind, key);
+    this.#newest.delete(kvKey);
+    this.#stored.delete(kvKey);
+    this.#wrote(kvKey);
+    await this.#kv.delete(kvKey);
+  }
+
+  /** Stored content. */
+  async getContent(digest: string): Promise<CachedContent | undefined> {
+    if (!isValidDigest(digest)) return undefined;
+    const buf = await this.#kv.get(this.#contentKey(digest), {
+      type: "arrayBuffer",
+    });
+    if (buf === null) return undefined;
+    const bytes = new Uint8Array(buf);
+    return {
+      size: bytes.byteLength,
+      stream: bytesStream(bytes),
+    };
+  }
+
+  /**
+   * A writer for small JSON content; `undefined` for layers, large content,
+   * and content this isolate already stored.
+   */
+  openContentWriter(
+    descriptor: Descriptor,
+  ): Promise<ContentWriter | undefined> {
+    const kvKey = this.#contentKey(descriptor.digest);
+    if (
+      !isValidDigest(descriptor.digest) ||
+      !isJsonMediaType(descriptor.mediaType ?? "") ||
+      descriptor.size > this.#maxContent || !this.#mayWrite(kvKey) ||
+      this.#contentWritten.has(kvKey)
+    ) {
+      return Promise.resolve(undefined);
+    }
+    let chunks: Uint8Array[] | undefined = [];
+    let size = 0;
+    return Promise.resolve({
+      write: (chunk) => {
+        if (chunks) {
+          chunks.push(chunk.slice());
+          size += chunk.byteLength;
+          if (size > this.#maxContent) chunks = undefined;
+        }
+        return Promise.resolve();
+      },
+      commit: async () => {
+        if (!chunks) return;
+        const bytes = new Uint8Array(size);
+        let off = 0;
+        for (const c of chunks) {
+          bytes.set(c, off);
+          off += c.byteLength;
+        }
+        chunks = undefined;
+        this.#wrote(kvKey);
+        remember(this.#contentWritten, kvKey, true);
+        await this.#kv.put(kvKey, bytes, {
+          metadata: { size, mediaType: descriptor.mediaType },
+          expirationTtl: this.#contentTtl,
+        });
+      },
+      abort: () => {
+        chunks = undefined;
+        return Promise.resolve();
+      },
+    });
+  }
+
+  /** Deletes content. */
+  async deleteContent(digest: string): Promise<void> {
+    if (!isValidDigest(digest)) return;
+    const kvKey = this.#contentKey(digest);
+    this.#contentWritten.delete(kvKey);
+    this.#wrote(kvKey);
+    await this.#kv.delete(kvKey);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * A stale-while-revalidate response cache in front of any
+ * {@linkcode OciStore}, with filesystem, memory and Workers KV backends.
+ *
+ * @example
+ * ```ts ignore
+ * import { CachingStore, RegistryStore } from "@klaus/oci";
+ * const store = new CachingStore(new RegistryStore(), { dir: "/tmp/klaus-oci-cache" });
+ * await store.close();
+ * ```
+ *
+ * @module
+ */
+export {
+  DEFAULT_CACHE_CATALOG_STALE_TTL_MS,
+  DEFAULT_CACHE_FRESH_TTL_MS,
+  DEFAULT_CACHE_MAX_BYTES,
+  DEFAULT_CACHE_STALE_TTL_MS,
+} from "./constants.ts";
+export {
+  type CacheBackend,
+  type CachedContent,
+  type CatalogRecord,
+  type ContentWriter,
+  type IndexKind,
+  type IndexRecord,
+  type IndexRecordBase,
+  type IndexRecordOf,
+  type RefRecord,
+  type TagsRecord,
+  writeContent,
+} from "./backend.ts";
+export { CachingStore } from "./caching_store.ts";
+export type { CacheOptions } from "./options.ts";
+export {
+  type CacheCallOptions,
+  type CachedResolveOptions,
+  type CachedTransferOptions,
+  type CacheStatus,
+  type CacheStatusDetail,
+  worstCacheStatus,
+} from "./status.ts";
+export {
+  type BackgroundScheduler,
+  TrackedScheduler,
+  waitUntilScheduler,
+} from "./scheduler.ts";
+export { Singleflight } from "./singleflight.ts";
+export { isStaleIfErrorEligible } from "./stale_if_error.ts";
+export { catalogCacheKey, refCacheKey, tagsCacheKey } from "./keys.ts";
+export { FsCacheBackend, type FsCacheBackendOptions } from "./fs_backend.ts";
+export {
+  DEFAULT_MEMORY_CACHE_MAX_BYTES,
+  MemoryCacheBackend,
+  type MemoryCacheBackendOptions,
+} from "./memory_backend.ts";
+export {
+  KV_MAX_METADATA_BYTES,
+  KV_MAX_VALUE_BYTES,
+  KV_MIN_WRITE_INTERVAL_MS,
+  KvCacheBackend,
+  type KvCacheBackendOptions,
+  type KvNamespaceLike,
+} from "./kv_backend.ts";

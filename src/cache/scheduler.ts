@@ -1,0 +1,86 @@
+/**
+ * Where background revalidations run. A process keeps them in a tracked
+ * set and waits for them on close; a Worker hands them to
+ * `ctx.waitUntil` so they outlive the response.
+ *
+ * @module
+ */
+
+/**
+ * Takes background work.
+ *
+ * @example
+ * ```ts
+ * import type { BackgroundScheduler } from "@klaus/oci";
+ * const inline: BackgroundScheduler = { schedule: () => {}, drain: () => Promise.resolve() };
+ * inline.schedule(Promise.resolve());
+ * await inline.drain();
+ * ```
+ */
+export interface BackgroundScheduler {
+  /** Keeps `work` alive until it settles. It never rejects. */
+  schedule(work: Promise<unknown>): void;
+  /** Resolves when every scheduled work has settled. */
+  drain(): Promise<void>;
+}
+
+/**
+ * The default scheduler: a set of pending promises that
+ * {@linkcode TrackedScheduler.drain} waits for.
+ *
+ * @example
+ * ```ts
+ * import { TrackedScheduler } from "@klaus/oci";
+ * const s = new TrackedScheduler();
+ * let done = false;
+ * s.schedule(new Promise<void>((r) => setTimeout(() => { done = true; r(); }, 1)));
+ * await s.drain();
+ * console.log(done, s.size); // true 0
+ * ```
+ */
+export class TrackedScheduler implements BackgroundScheduler {
+  #pending = new Set<Promise<unknown>>();
+
+  /** Number of works not settled yet. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Tracks `work` until it settles. */
+  schedule(work: Promise<unknown>): void {
+    const tracked = work.then(() => {}, () => {}).finally(() =>
+      this.#pending.delete(tracked)
+    );
+    this.#pending.add(tracked);
+  }
+
+  /** Waits for everything scheduled, including work scheduled meanwhile. */
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) {
+      await Promise.all([...this.#pending]);
+    }
+  }
+}
+
+/**
+ * A scheduler for Cloudflare Workers: each work goes to `waitUntil` (pass
+ * `ctx.waitUntil.bind(ctx)`), which keeps the isolate alive after the
+ * response; there is nothing to drain.
+ *
+ * @example
+ * ```ts
+ * import { waitUntilScheduler } from "@klaus/oci";
+ * const seen: Promise<unknown>[] = [];
+ * const s = waitUntilScheduler((p) => seen.push(p));
+ * s.schedule(Promise.resolve());
+ * console.log(seen.length); // 1
+ * ```
+ */
+export function waitUntilScheduler(
+  waitUntil: (work: Promise<unknown>) => void,
+): BackgroundScheduler {
+  return {
+    schedule: (work) => waitUntil(work),
+    drain: () => Promise.resolve(),
+  };
+}

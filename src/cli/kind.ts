@@ -1,0 +1,102 @@
+/**
+ * The three artifact kinds as the command line names them, and the
+ * short-name expansion klausctl applies before talking to a registry.
+ *
+ * @module
+ */
+
+import {
+  DEFAULT_PERSONALITY_REGISTRY,
+  DEFAULT_PLUGIN_REGISTRY,
+  DEFAULT_TOOLCHAIN_REGISTRY,
+} from "../ref/mod.ts";
+
+/**
+ * An artifact kind: the first word of every command.
+ *
+ * @example
+ * ```ts
+ * import type { Kind } from "./kind.ts";
+ * const k: Kind = "plugin";
+ * console.log(k);
+ * ```
+ */
+export type Kind = "plugin" | "personality" | "toolchain";
+
+/**
+ * Every kind, in the order help texts list them.
+ *
+ * @example
+ * ```ts
+ * import { KINDS } from "./kind.ts";
+ * console.log(KINDS.join("|")); // plugin|personality|toolchain
+ * ```
+ */
+export const KINDS: readonly Kind[] = ["plugin", "personality", "toolchain"];
+
+/**
+ * Whether `word` names a kind.
+ *
+ * @example
+ * ```ts
+ * import { isKind } from "./kind.ts";
+ * console.log(isKind("plugin"), isKind("image")); // true false
+ * ```
+ */
+export function isKind(word: string | undefined): word is Kind {
+  return word === "plugin" || word === "personality" || word === "toolchain";
+}
+
+/**
+ * The plural used in messages (`No plugins found …`).
+ *
+ * @example
+ * ```ts
+ * import { plural } from "./kind.ts";
+ * console.log(plural("personality")); // personalities
+ * ```
+ */
+export function plural(kind: Kind): string {
+  return kind === "personality" ? "personalities" : `${kind}s`;
+}
+
+/**
+ * The registry base short names of `kind` expand against by default.
+ *
+ * @example
+ * ```ts
+ * import { defaultBase } from "./kind.ts";
+ * console.log(defaultBase("plugin")); // gsoci.azurecr.io/giantswarm/klaus-plugins
+ * ```
+ */
+export function defaultBase(kind: Kind): string {
+  switch (kind) {
+    case "plugin":
+      return DEFAULT_PLUGIN_REGISTRY;
+    case "personality":
+      return DEFAULT_PERSONALITY_REGISTRY;
+    case "toolchain":
+      return DEFAULT_TOOLCHAIN_REGISTRY;
+  }
+}
+
+/**
+ * klausctl's `expandArtifactRef`: a reference containing `/` is taken as it
+ * is; otherwise the name (before the first `@`, else the last `:`) is put
+ * below `base`, keeping the tag or digest suffix. No network.
+ *
+ * @example
+ * ```ts
+ * import { expandRef } from "./kind.ts";
+ * console.log(expandRef("base:v1.0.0", "localhost:5000/plugins"));
+ * // localhost:5000/plugins/base:v1.0.0
+ * ```
+ */
+export function expandRef(ref: string, base: string): string {
+  const trimmed = ref.trim();
+  if (trimmed === "" || trimmed.includes("/")) return trimmed;
+  let cut = trimmed.indexOf("@");
+  if (cut < 0) cut = trimmed.lastIndexOf(":");
+  if (cut < 0) return `${base}/${trimmed}`;
+  return `${base}/${trimmed.slice(0, cut)}${trimmed.slice(cut)}`;
+}

@@ -1,0 +1,290 @@
+/**
+ * Flags, environment variables, and the client options they make.
+ * Flags beat environment variables.
+ *
+ * @module
+ */
+
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { ProgressEvent } from "../oci/store.ts";
+import type { Kind } from "./kind.ts";
+import { UsageError } from "./usage.ts";
+
+/** The environment variable holding a base64 Docker config. */
+export const AUTH_ENV = "KLAUS_OCI_REGISTRY_AUTH";
+/** The environment variable naming the cache directory. */
+export const CACHE_DIR_ENV = "KLAUS_OCI_CACHE_DIR";
+/** The environment variable disabling the cache. */
+export const NO_CACHE_ENV = "KLAUS_OCI_NO_CACHE";
+
+/**
+ * Every flag the command line knows, in `node:util` `parseArgs` form.
+ * Command-specific flags are checked against the command after parsing.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "node:util";
+ * import { FLAGS } from "./options.ts";
+ * const { values } = parseArgs({ args: ["--json"], options: FLAGS, allowPositionals: true });
+ * console.log(values.json); // true
+ * ```
+ */
+export const FLAGS = {
+  json: { type: "boolean" },
+  "plain-http": { type: "boolean" },
+  "cache-dir": { type: "string" },
+  "no-cache": { type: "boolean" },
+  concurrency: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  registry: { type: "string" },
+  deps: { type: "boolean" },
+  "no-deps": { type: "boolean" },
+  "dry-run": { type: "boolean" },
+} as const;
+
+/**
+ * The parsed flag values (`parseArgs` `values`).
+ *
+ * @example
+ * ```ts
+ * import type { FlagValues } from "./options.ts";
+ * const v: FlagValues = { json: true, registry: "localhost:5000/plugins" };
+ * console.log(v.json);
+ * ```
+ */
+export interface FlagValues {
+  json?: boolean;
+  "plain-http"?: boolean;
+  "cache-dir"?: string;
+  "no-cache"?: boolean;
+  concurrency?: string;
+  quiet?: boolean;
+  help?: boolean;
+  version?: boolean;
+  registry?: string;
+  deps?: boolean;
+  "no-deps"?: boolean;
+  "dry-run"?: boolean;
+}
+
+/**
+ * Reads one environment variable (`undefined` when unset or not allowed).
+ *
+ * @example
+ * ```ts
+ * import type { EnvGetter } from "./options.ts";
+ * const env: EnvGetter = (name) => ({ HOME: "/home/me" } as Record<string, string>)[name];
+ * console.log(env("HOME"));
+ * ```
+ */
+export type EnvGetter = (name: string) => string | undefined;
+
+/**
+ * The options every command shares, flags and environment combined.
+ *
+ * @example
+ * ```ts
+ * import type { GlobalOptions } from "./options.ts";
+ * const g: GlobalOptions = { json: false, plainHttp: true, quiet: true, cacheDir: undefined };
+ * console.log(g.plainHttp);
+ * ```
+ */
+export interface GlobalOptions {
+  /** Print one JSON document. */
+  json: boolean;
+  /** Use http:// for registries. */
+  plainHttp: boolean;
+  /** No progress bars. */
+  quiet: boolean;
+  /** Cache directory; `undefined` when the cache is off. */
+  cacheDir: string | undefined;
+  /** Most concurrent registry operations; `undefined` for the default. */
+  concurrency?: number;
+  /** Registry base for the kind's short names and listing. */
+  registry?: string;
+}
+
+/**
+ * True for the truthy spellings klausctl accepts: `1`, `true`, `yes`, `on`
+ * (any case).
+ *
+ * @example
+ * ```ts
+ * import { isTruthy } from "./options.ts";
+ * console.log(isTruthy("YES"), isTruthy("0")); // true false
+ * ```
+ */
+export function isTruthy(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  return ["1", "true", "yes", "on"].includes(value.trim().toLowerCase());
+}
+
+function home(env: EnvGetter): string {
+  const h = env("HOME");
+  if (h) return h;
+  try {
+    return homedir();
+  } catch {
+    return ".";
+  }
+}
+
+/**
+ * Expands a leading `~/` (or a lone `~`) to the home directory.
+ *
+ * @example
+ * ```ts
+ * import { expandHome } from "./options.ts";
+ * console.log(expandHome("~/cache", () => "/home/me")); // /home/me/cache
+ * ```
+ */
+export function expandHome(path: string, env: EnvGetter): string {
+  if (path === "~") return home(env);
+  if (path.startsWith("~/")) return join(home(env), path.slice(2));
+  return path;
+}
+
+/**
+ * `$XDG_CACHE_HOME/klaus-oci`, else `~/.cache/klaus-oci`.
+ *
+ * @example
+ * ```ts
+ * import { defaultCacheDir } from "./options.ts";
+ * console.log(defaultCacheDir((n) => n === "XDG_CACHE_HOME" ? "/tmp/xdg" : undefined));
+ * // /tmp/xdg/klaus-oci
+ * ```
+ */
+export function defaultCacheDir(env: EnvGetter): string {
+  const xdg = env("XDG_CACHE_HOME");
+  if (xdg) return join(xdg, "klaus-oci");
+  return join(home(env), ".cache", "klaus-oci");
+}
+
+/**
+ * The cache directory, or `undefined` when the cache is off. `--no-cache`
+ * wins over everything; `--cache-dir` wins over both environment variables;
+ * then `KLAUS_OCI_NO_CACHE`, then `KLAUS_OCI_CACHE_DIR`, then the default.
+ *
+ * @example
+ * ```ts
+ * import { cacheDirFrom } from "./options.ts";
+ * console.log(cacheDirFrom({ "no-cache": true }, () => undefined)); // undefined
+ * ```
+ */
+export function cacheDirFrom(
+  flags: FlagValues,
+  env: EnvGetter,
+): string | undefined {
+  if (flags["no-cache"]) return undefined;
+  const flagDir = flags["cache-dir"];
+  if (flagDir !== undefined) {
+    if (flagDir.trim() === "") {
+      throw new UsageError("--cache-dir needs a directory");
+    }
+    return expandHome(flagDir, env);
+  }
+  if (isTruthy(env(NO_CACHE_ENV))) return undefined;
+  const envDir = env(CACHE_DIR_ENV);
+  if (envDir) return expandHome(envDir, env);
+  return defaultCacheDir(env);
+}
+
+/**
+ * Combines flags and environment into {@linkcode GlobalOptions}; throws
+ * {@linkcode UsageError} for a bad flag value.
+ *
+ * @example
+ * ```ts
+ * import { globalOptions } from "./options.ts";
+ * const g = globalOptions({ concurrency: "4", "no-cache": true }, () => undefined);
+ * console.log(g.concurrency, g.cacheDir); // 4 undefined
+ * ```
+ */
+export function globalOptions(
+  flags: FlagValues,
+  env: EnvGetter,
+): GlobalOptions {
+  const options: GlobalOptions = {
+    json: flags.json ?? false,
+    plainHttp: flags["plain-http"] ?? false,
+    quiet: flags.quiet ?? false,
+    cacheDir: cacheDirFrom(flags, env),
+  };
+  if (flags.concurrency !== undefined) {
+    const text = flags.concurrency.trim();
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(
+        `--concurrency must be a positive integer, got "${flags.concurrency}"`,
+      );
+    }
+    options.concurrency = n;
+  }
+  if (flags.registry !== undefined) {
+    const base = flags.registry.trim().replace(/\/+$/, "");
+    if (base === "") throw new UsageError("--registry needs a registry base");
+    options.registry = base;
+  }
+  return options;
+}
+
+/**
+ * The options the CLI gives `new Client(…)`: a structural subset of the
+ * library's `ClientOptions`.
+ *
+ * @example
+ * ```ts
+ * import type { CliClientOptions } from "./options.ts";
+ * const o: CliClientOptions = { plainHttp: true, registryAuthEnv: "KLAUS_OCI_REGISTRY_AUTH" };
+ * console.log(o.plainHttp);
+ * ```
+ */
+export interface CliClientOptions {
+  /** http:// instead of https://. */
+  plainHttp?: boolean;
+  /** Env var holding a base64 Docker config. */
+  registryAuthEnv?: string;
+  /** Most concurrent operations. */
+  concurrency?: number;
+  /** Short-name bases per kind. */
+  registries?: { plugin?: string; personality?: string; toolchain?: string };
+  /** Response cache (absent: off). */
+  cache?: { dir?: string };
+  /** Blob transfer progress. */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/**
+ * The client options for one command run.
+ *
+ * @example
+ * ```ts
+ * import { clientOptions } from "./options.ts";
+ * const o = clientOptions({ json: false, plainHttp: true, quiet: false, cacheDir: "/tmp/c", registry: "localhost:5000/p" }, "plugin");
+ * console.log(o.registries?.plugin, o.cache?.dir); // localhost:5000/p /tmp/c
+ * ```
+ */
+export function clientOptions(
+  globals: GlobalOptions,
+  kind: Kind,
+  onProgress?: (event: ProgressEvent) => void,
+): CliClientOptions {
+  const options: CliClientOptions = {
+    plainHttp: globals.plainHttp,
+    registryAuthEnv: AUTH_ENV,
+  };
+  if (globals.concurrency !== undefined) {
+    options.concurrency = globals.concurrency;
+  }
+  if (globals.registry !== undefined) {
+    options.registries = { [kind]: globals.registry };
+  }
+  if (globals.cacheDir !== undefined) {
+    options.cache = { dir: globals.cacheDir };
+  }
+  if (onProgress) options.onProgress = onProgress;
+  return options;
+}

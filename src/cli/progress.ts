@@ -1,0 +1,260 @@
+/**
+ * Progress bars on a terminal: one line per blob with bytes, rate and ETA,
+ * redrawn in place. Nothing is drawn unless the writer is a terminal.
+ *
+ * @module
+ */
+
+import type { ProgressEvent } from "../oci/store.ts";
+import type { Writer } from "./output.ts";
+
+const KIB = 1024;
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+/**
+ * Bytes in binary units with one decimal from KiB on.
+ *
+ * @example
+ * ```ts
+ * import { formatBytes } from "./progress.ts";
+ * console.log(formatBytes(1536)); // 1.5 KiB
+ * ```
+ */
+export function formatBytes(n: number): string {
+  let value = n;
+  let unit = 0;
+  while (value >= KIB && unit < UNITS.length - 1) {
+    value /= KIB;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/**
+ * Whole seconds as `42s`, `3m07s` or `2h05m`.
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./progress.ts";
+ * console.log(formatDuration(187)); // 3m07s
+ * ```
+ */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) {
+    return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  }
+  return `${Math.floor(s / 3600)}h${
+    String(Math.floor((s % 3600) / 60)).padStart(2, "0")
+  }m`;
+}
+
+/**
+ * What one bar shows.
+ *
+ * @example
+ * ```ts
+ * import type { BarState } from "./progress.ts";
+ * const b: BarState = { label: "layer  sha256:0123456789ab", transferred: 5, total: 10, startedAt: 0, done: false, skipped: false };
+ * console.log(b.label);
+ * ```
+ */
+export interface BarState {
+  /** Left column: blob role and short digest. */
+  label: string;
+  /** Bytes so far. */
+  transferred: number;
+  /** Bytes expected (0 when unknown). */
+  total: number;
+  /** Time of the first event (ms). */
+  startedAt: number;
+  /** Time of the last event (ms). */
+  updatedAt?: number;
+  /** Finished. */
+  done: boolean;
+  /** Already present, not transferred. */
+  skipped: boolean;
+}
+
+const BAR_WIDTH = 24;
+
+function role(mediaType: string | undefined): string {
+  if (mediaType === undefined) return "blob";
+  if (mediaType.includes("manifest") || mediaType.includes("index")) {
+    return "manifest";
+  }
+  if (mediaType.includes("config")) return "config";
+  return "layer";
+}
+
+function shortDigest(digest: string): string {
+  const colon = digest.indexOf(":");
+  return colon < 0 ? digest : digest.slice(0, colon + 1 + 12);
+}
+
+/**
+ * One bar's line: `label [#####.....]  45%  1.2 MiB / 2.6 MiB  310.0 KiB/s  ETA 5s`.
+ *
+ * @example
+ * ```ts
+ * import { renderBar } from "./progress.ts";
+ * const line = renderBar({ label: "layer", transferred: 512, total: 1024, startedAt: 0, done: false, skipped: false }, 1000);
+ * console.log(line.includes("50%")); // true
+ * ```
+ */
+export function renderBar(bar: BarState, now: number): string {
+  if (bar.skipped) {
+    return `${bar.label}  already present, skipped`;
+  }
+  const end = bar.done ? (bar.updatedAt ?? now) : now;
+  const elapsed = Math.max(end - bar.startedAt, 0) / 1000;
+  const rate = elapsed > 0 ? bar.transferred / elapsed : 0;
+  const parts = [bar.label];
+  if (bar.total > 0) {
+    const fraction = Math.min(bar.transferred / bar.total, 1);
+    const filled = Math.round(fraction * BAR_WIDTH);
+    parts.push(
+      `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}]`,
+      `${String(Math.floor(fraction * 100)).padStart(3)}%`,
+      `${formatBytes(bar.transferred)} / ${formatBytes(bar.total)}`,
+    );
+  } else {
+    parts.push(formatBytes(bar.transferred));
+  }
+  if (rate > 0) parts.push(`${formatBytes(Math.round(rate))}/s`);
+  if (bar.done) {
+    parts.push("done");
+  } else if (rate > 0 && bar.total > bar.transferred) {
+    parts.push(`ETA ${formatDuration((bar.total - bar.transferred) / rate)}`);
+  }
+  return parts.join("  ");
+}
+
+/**
+ * Options of {@linkcode ProgressRenderer}.
+ *
+ * @example
+ * ```ts
+ * import type { ProgressRendererOptions } from "./progress.ts";
+ * const o: ProgressRendererOptions = { now: () => 0, intervalMs: 0 };
+ * console.log(o.intervalMs);
+ * ```
+ */
+export interface ProgressRendererOptions {
+  /** Clock in milliseconds (default `Date.now`). */
+  now?: () => number;
+  /** Least time between redraws for in-flight updates (default 100). */
+  intervalMs?: number;
+}
+
+/**
+ * Draws one bar per blob on a terminal and redraws them in place (cursor up,
+ * clear line). Bars of one block stay until {@linkcode finish}; text
+ * written through {@linkcode interject} appears above them.
+ *
+ * @example
+ * ```ts
+ * import { ProgressRenderer } from "./progress.ts";
+ * let screen = "";
+ * const r = new ProgressRenderer({ write: (t) => { screen += t; }, isTTY: true, columns: 100 });
+ * r.update({ direction: "pull", digest: "sha256:" + "a".repeat(64), transferred: 10, total: 10, done: true });
+ * r.finish();
+ * console.log(screen.includes("100%")); // true
+ * ```
+ */
+export class ProgressRenderer {
+  readonly #writer: Writer;
+  readonly #now: () => number;
+  readonly #intervalMs: number;
+  #bars = new Map<string, BarState>();
+  #drawn = 0;
+  #lastDraw = -Infinity;
+  #dirty = false;
+
+  /** Creates a renderer writing to `writer` (which should be a terminal). */
+  constructor(writer: Writer, options: ProgressRendererOptions = {}) {
+    this.#writer = writer;
+    this.#now = options.now ?? Date.now;
+    this.#intervalMs = options.intervalMs ?? 100;
+  }
+
+  /** Takes one progress event; redraws when due. */
+  update(event: ProgressEvent): void {
+    const now = this.#now();
+    const key = `${event.direction} ${event.digest || event.mediaType || "?"}`;
+    let bar = this.#bars.get(key);
+    const isNew = bar === undefined;
+    if (bar === undefined) {
+      const arrow = event.direction === "pull" ? "pull" : "push";
+      const digest = event.digest ? shortDigest(event.digest) : "(uploading)";
+      bar = {
+        label: `${arrow} ${role(event.mediaType).padEnd(8)} ${digest}`,
+        transferred: 0,
+        total: 0,
+        startedAt: now,
+        done: false,
+        skipped: false,
+      };
+      this.#bars.set(key, bar);
+    }
+    bar.transferred = event.transferred;
+    bar.total = event.total;
+    bar.updatedAt = now;
+    bar.done = bar.done || event.done;
+    bar.skipped = bar.skipped || (event.skipped ?? false);
+    this.#dirty = true;
+    if (isNew || event.done || now - this.#lastDraw >= this.#intervalMs) {
+      this.#draw(now);
+    }
+  }
+
+  /** Writes `text` above the bars (warnings while a transfer runs). */
+  interject(text: string): void {
+    let out = "";
+    if (this.#drawn > 0) out += `\x1b[${this.#drawn}A\r\x1b[0J`;
+    out += text;
+    this.#drawn = 0;
+    this.#writer.write(out);
+    if (this.#bars.size > 0) this.#draw(this.#now());
+  }
+
+  /** Draws the final state and starts a new block for later events. */
+  finish(): void {
+    if (this.#dirty) this.#draw(this.#now());
+    this.#bars = new Map();
+    this.#drawn = 0;
+  }
+
+  #draw(now: number): void {
+    const width = Math.max((this.#writer.columns ?? 80) - 1, 20);
+    let out = this.#drawn > 0 ? `\x1b[${this.#drawn}A` : "";
+    for (const bar of this.#bars.values()) {
+      const line = renderBar(bar, now);
+      out += `\r\x1b[2K${line.length > width ? line.slice(0, width) : line}\n`;
+    }
+    this.#drawn = this.#bars.size;
+    this.#lastDraw = now;
+    this.#dirty = false;
+    this.#writer.write(out);
+  }
+}
+
+/**
+ * A renderer for `writer` when it is a terminal and not `quiet`, else
+ * `undefined` (no progress output at all).
+ *
+ * @example
+ * ```ts
+ * import { createProgress } from "./progress.ts";
+ * console.log(createProgress({ write() {}, isTTY: false }, false)); // undefined
+ * ```
+ */
+export function createProgress(
+  writer: Writer,
+  quiet: boolean,
+  options?: ProgressRendererOptions,
+): ProgressRenderer | undefined {
+  if (quiet || !writer.isTTY) return undefined;
+  return new ProgressRenderer(writer, options);
+}

@@ -1,0 +1,286 @@
+/**
+ * Help texts and the usage error (exit code 2).
+ *
+ * @module
+ */
+
+import { type Kind, KINDS } from "./kind.ts";
+
+/** The program name help texts show. */
+export const PROGRAM = "klaus-oci";
+
+/**
+ * A command line the program cannot run: unknown command or flag, missing
+ * or extra arguments, a bad flag value. Reported with the usage of `topic`
+ * and exit code 2.
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from "./usage.ts";
+ * const e = new UsageError("missing <ref>", { kind: "plugin", command: "describe" });
+ * console.log(e.message, e.topic.command);
+ * ```
+ */
+export class UsageError extends Error {
+  /** The help text to print with it. */
+  readonly topic: HelpTopic;
+
+  /** Creates a usage error about `topic` (default: the whole program). */
+  constructor(message: string, topic: HelpTopic = {}) {
+    super(message);
+    this.name = "UsageError";
+    this.topic = topic;
+  }
+}
+
+/**
+ * What a help text is about: the program, a kind, or one command of a kind.
+ *
+ * @example
+ * ```ts
+ * import type { HelpTopic } from "./usage.ts";
+ * const t: HelpTopic = { kind: "personality", command: "pull" };
+ * console.log(t.kind);
+ * ```
+ */
+export interface HelpTopic {
+  /** The artifact kind. */
+  kind?: Kind;
+  /** The command. */
+  command?: Command;
+}
+
+/**
+ * A command name.
+ *
+ * @example
+ * ```ts
+ * import type { Command } from "./usage.ts";
+ * const c: Command = "versions";
+ * console.log(c);
+ * ```
+ */
+export type Command =
+  | "list"
+  | "versions"
+  | "describe"
+  | "resolve"
+  | "pull"
+  | "push";
+
+/**
+ * The commands `kind` supports (toolchains are images: no pull or push).
+ *
+ * @example
+ * ```ts
+ * import { commandsOf } from "./usage.ts";
+ * console.log(commandsOf("toolchain")); // ["list", "versions", "describe", "resolve"]
+ * ```
+ */
+export function commandsOf(kind: Kind): Command[] {
+  const read: Command[] = ["list", "versions", "describe", "resolve"];
+  return kind === "toolchain" ? read : [...read, "pull", "push"];
+}
+
+interface CommandHelp {
+  args: string;
+  summary: string;
+  details: string;
+  flags: string[];
+}
+
+const REGISTRY_FLAG =
+  "  --registry BASE     registry base short names expand against (default: the kind's base)";
+
+const COMMAND_HELP: Record<Command, CommandHelp> = {
+  list: {
+    args: "",
+    summary: "list every artifact below the registry base with its latest version",
+    details:
+      "Lists the repositories below the base (the kind's default, or --registry BASE)\n" +
+      "whose tags include a semantic version, with the highest version. Repositories\n" +
+      "whose tags cannot be listed are skipped with a warning on stderr.",
+    flags: [REGISTRY_FLAG],
+  },
+  versions: {
+    args: "<name|repository>",
+    summary: "list the semver tags of an artifact, highest first",
+    details:
+      "A bare name expands against the registry base; a repository (host/path or\n" +
+      "ocidir://dir) is used as it is.",
+    flags: [REGISTRY_FLAG],
+  },
+  describe: {
+    args: "<ref>",
+    summary: "show an artifact's metadata",
+    details:
+      "Reads the manifest annotations and config blob; nothing is downloaded to disk.\n" +
+      "A short name expands against the registry base, and a missing or `latest` tag\n" +
+      "resolves to the highest semver tag. A personality's toolchain and plugins are\n" +
+      "resolved too (text output: by default, --no-deps to skip; --json: with --deps).",
+    flags: [
+      "  --deps              personality: resolve and describe its toolchain and plugins",
+      "  --no-deps           personality: do not resolve dependencies (text output)",
+      REGISTRY_FLAG,
+    ],
+  },
+  resolve: {
+    args: "<ref>",
+    summary: "pin a reference: expand a short name, resolve a missing or `latest` tag",
+    details:
+      "Prints the fully qualified reference with the highest semver tag when the\n" +
+      "reference has no tag or `latest`; pinned tags and digests are kept.",
+    flags: [REGISTRY_FLAG],
+  },
+  pull: {
+    args: "<ref> [dir]",
+    summary: "download and extract an artifact into a directory",
+    details:
+      "Resolves the reference first (short names, missing or `latest` tags), then\n" +
+      "extracts the content into dir (default ./<short name>). A directory that already\n" +
+      "holds the same digest is left alone (reported as up-to-date, cached: true).",
+    flags: [REGISTRY_FLAG],
+  },
+  push: {
+    args: "<dir> <ref>",
+    summary: "package a directory and push it under a tag",
+    details:
+      "A plugin directory must contain at least one of skills/, agents/, hooks/,\n" +
+      "commands/, .mcp.json; a personality directory must hold a valid\n" +
+      "personality.yaml. The reference must include a tag. Pushing over an existing\n" +
+      "tag prints a warning and overwrites it.",
+    flags: [
+      "  --dry-run           validate only; push nothing",
+      REGISTRY_FLAG,
+    ],
+  },
+};
+
+const GLOBAL_FLAGS = `Global flags:
+  --json              print exactly one JSON document on stdout
+  --plain-http        talk http:// instead of https:// to registries
+  --cache-dir DIR     response cache directory (default $XDG_CACHE_HOME/klaus-oci,
+                      else ~/.cache/klaus-oci)
+  --no-cache          do not use the response cache
+  --concurrency N     most registry operations at once (default 10)
+  -q, --quiet         no progress bars
+  -h, --help          show help
+  --version           print the version
+
+Environment:
+  KLAUS_OCI_REGISTRY_AUTH   base64 Docker config JSON with registry credentials
+                            (besides $DOCKER_CONFIG, ~/.docker/config.json,
+                            $REGISTRY_AUTH_FILE and credential helpers)
+  KLAUS_OCI_CACHE_DIR       cache directory (--cache-dir wins)
+  KLAUS_OCI_NO_CACHE        1, true, yes or on: no cache (--cache-dir wins)
+  NO_COLOR                  no colours
+
+References: host/path[:tag|@digest], a short name (name[:tag]) below the
+registry base, or ocidir://DIR[:tag|@digest] for an OCI image layout on disk.
+
+Exit codes: 0 success, 1 the operation failed, 2 usage error.`;
+
+function programHelp(): string {
+  const lines = [
+    `${PROGRAM}: Klaus plugins, personalities and toolchains in OCI registries`,
+    "",
+    "Usage:",
+    `  ${PROGRAM} <${KINDS.join("|")}> <command> [arguments] [flags]`,
+    "",
+    "Commands:",
+  ];
+  for (const [name, help] of Object.entries(COMMAND_HELP)) {
+    const left = `${name} ${help.args}`.trimEnd();
+    const only = name === "pull" || name === "push" ? " (plugin, personality)" : "";
+    lines.push(`  ${left.padEnd(26)}${help.summary}${only}`);
+  }
+  lines.push(
+    "",
+    "Examples:",
+    `  ${PROGRAM} plugin list`,
+    `  ${PROGRAM} personality describe sre`,
+    `  ${PROGRAM} plugin pull gs-base:v0.1.0 ./plugins/gs-base`,
+    `  ${PROGRAM} plugin push ./my-plugin localhost:5000/plugins/my-plugin:v1.0.0 --plain-http`,
+    "",
+    GLOBAL_FLAGS,
+  );
+  return lines.join("\n");
+}
+
+function kindHelp(kind: Kind): string {
+  const lines = [
+    `Usage:`,
+    `  ${PROGRAM} ${kind} <command> [arguments] [flags]`,
+    "",
+    "Commands:",
+  ];
+  for (const command of commandsOf(kind)) {
+    const help = COMMAND_HELP[command];
+    const left = `${command} ${help.args}`.trimEnd();
+    lines.push(`  ${left.padEnd(26)}${help.summary}`);
+  }
+  lines.push("", `Run '${PROGRAM} ${kind} <command> --help' for details.`);
+  return lines.join("\n");
+}
+
+function commandHelp(kind: Kind, command: Command): string {
+  const help = COMMAND_HELP[command];
+  const flags = help.flags.filter((f) =>
+    kind === "personality" || !f.includes("personality:")
+  );
+  const usage = `${PROGRAM} ${kind} ${command} ${help.args}`.trimEnd();
+  return [
+    `Usage:`,
+    `  ${usage}${flags.length > 0 ? " [flags]" : ""}`,
+    "",
+    help.summary.charAt(0).toUpperCase() + help.summary.slice(1) + ".",
+    "",
+    help.details,
+    "",
+    "Flags:",
+    ...flags,
+    "",
+    GLOBAL_FLAGS,
+  ].join("\n");
+}
+
+/**
+ * The help text of a topic.
+ *
+ * @example
+ * ```ts
+ * import { helpText } from "./usage.ts";
+ * console.log(helpText({ kind: "plugin", command: "push" }).split("\n")[1]);
+ * // "  klaus-oci plugin push <dir> <ref> [flags]"
+ * ```
+ */
+export function helpText(topic: HelpTopic): string {
+  if (topic.kind === undefined) return programHelp();
+  if (topic.command === undefined) return kindHelp(topic.kind);
+  return commandHelp(topic.kind, topic.command);
+}
+
+/**
+ * The short usage line(s) printed with a usage error.
+ *
+ * @example
+ * ```ts
+ * import { usageLine } from "./usage.ts";
+ * console.log(usageLine({ kind: "plugin", command: "pull" }));
+ * // usage: klaus-oci plugin pull <ref> [dir] [flags] …
+ * ```
+ */
+export function usageLine(topic: HelpTopic): string {
+  const { kind, command } = topic;
+  if (kind !== undefined && command !== undefined) {
+    const usage = `${PROGRAM} ${kind} ${command} ${COMMAND_HELP[command].args}`
+      .trimEnd();
+    return `usage: ${usage} [flags]\nRun '${PROGRAM} ${kind} ${command} --help' for details.`;
+  }
+  if (kind !== undefined) {
+    return `usage: ${PROGRAM} ${kind} <${commandsOf(kind).join("|")}> [arguments] [flags]\n` +
+      `Run '${PROGRAM} ${kind} --help' for details.`;
+  }
+  return `usage: ${PROGRAM} <${KINDS.join("|")}> <command> [arguments] [flags]\n` +
+    `Run '${PROGRAM} --help' for details.`;
+}

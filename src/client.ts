@@ -1,0 +1,304 @@
+/**
+ * The `Client` facade: wires the registry client, the OCI layout store and
+ * the optional stale-while-revalidate cache into one {@linkcode OciStore},
+ * and exposes the Klaus operations with the Go module's names.
+ *
+ * @module
+ */
+import { CachingStore } from "./cache/caching_store.ts";
+import type { CacheOptions } from "./cache/options.ts";
+import { LayoutStore } from "./layout/layout_store.ts";
+import { RegistryStore } from "./registry/registry_store.ts";
+import { RoutingStore } from "./oci/routing_store.ts";
+import type { OciStore, ProgressEvent } from "./oci/store.ts";
+import { parseReference } from "./ref/reference.ts";
+import {
+  DEFAULT_PERSONALITY_REGISTRY,
+  DEFAULT_PLUGIN_REGISTRY,
+  DEFAULT_TOOLCHAIN_REGISTRY,
+} from "./ref/registries.ts";
+import { wrapError } from "./errors.ts";
+import type { ArtifactContext } from "./artifact/context.ts";
+import {
+  describePersonality,
+  describePlugin,
+  describeToolchain,
+} from "./artifact/describe.ts";
+import { resolvePersonalityDeps } from "./artifact/deps.ts";
+import {
+  PERSONALITY_KIND,
+  PLUGIN_KIND,
+  TOOLCHAIN_KIND,
+} from "./artifact/kind.ts";
+import {
+  listArtifacts,
+  type ListOptions,
+  listVersions,
+} from "./artifact/list.ts";
+import {
+  type PullOptions,
+  pullPersonality,
+  pullPlugin,
+} from "./artifact/pull.ts";
+import {
+  type PushOptions,
+  pushPersonality,
+  pushPlugin,
+} from "./artifact/push.ts";
+import {
+  listTags,
+  resolveArtifactRef,
+  resolveLatestVersion,
+} from "./artifact/resolve_ref.ts";
+import type {
+  DescribedPersonality,
+  DescribedPlugin,
+  DescribedToolchain,
+  ListEntry,
+  Personality,
+  Plugin,
+  PulledPersonality,
+  PulledPlugin,
+  PushResult,
+  ResolvedDependencies,
+} from "./artifact/types.ts";
+
+/** Default bound on concurrent repository operations (as the Go module). */
+export const DEFAULT_CONCURRENCY = 10;
+
+/**
+ * Options of {@linkcode Client}.
+ *
+ * @example
+ * ```ts
+ * import type { ClientOptions } from "@klaus/oci";
+ * const o: ClientOptions = { plainHttp: true, cache: { dir: "/tmp/klaus-oci" } };
+ * console.log(o.plainHttp);
+ * ```
+ */
+export interface ClientOptions {
+  /** Use `http://` instead of `https://` (Go `WithPlainHTTP`). */
+  plainHttp?: boolean;
+  /**
+   * Name of an environment variable holding a base64 Docker config JSON,
+   * consulted before the Docker and containers config files (Go
+   * `WithRegistryAuthEnv`).
+   */
+  registryAuthEnv?: string;
+  /**
+   * Environment to read credentials and config locations from (default:
+   * the process environment where the runtime has one).
+   */
+  env?: Record<string, string | undefined>;
+  /** Most concurrent repository operations (default 10). */
+  concurrency?: number;
+  /** Enables the registry response cache. Omit for no cache. */
+  cache?: CacheOptions;
+  /** The `fetch` to use (default `globalThis.fetch`). */
+  fetch?: typeof fetch;
+  /** Bytes moved per blob, for progress bars. */
+  onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Registry bases short names expand against, per kind (default the Giant
+   * Swarm bases). An `ocidir://<root>` base works too.
+   */
+  registries?: { plugin?: string; personality?: string; toolchain?: string };
+  /** `User-Agent` sent to registries. */
+  userAgent?: string;
+}
+
+/**
+ * A Klaus OCI client: describe, list, resolve, pull and push plugins,
+ * personalities and toolchains on OCI registries and `ocidir://` layouts.
+ *
+ * @example Describe the latest version of a plugin
+ * ```ts ignore
+ * import { Client } from "@klaus/oci";
+ * const client = new Client({ cache: { dir: "/tmp/klaus-oci" } });
+ * const d = await client.describePlugin("base");
+ * console.log(d.ref, d.plugin.commands);
+ * await client.close();
+ * ```
+ */
+export class Client {
+  #ctx: ArtifactContext;
+  #cache?: CachingStore;
+
+  /** Creates a client; nothing is contacted until the first call. */
+  constructor(options: ClientOptions = {}) {
+    const registry = new RegistryStore({
+      plainHttp: options.plainHttp,
+      registryAuthEnv: options.registryAuthEnv,
+      env: options.env,
+      fetch: options.fetch,
+      userAgent: options.userAgent,
+    });
+    // Layouts are local files: caching them would only hide fresh pushes.
+    let remote: OciStore = registry;
+    if (options.cache) {
+      this.#cache = new CachingStore(registry, options.cache);
+      remote = this.#cache;
+    }
+    const concurrency =
+      options.concurrency !== undefined && options.concurrency > 0
+        ? Math.floor(options.concurrency)
+        : DEFAULT_CONCURRENCY;
+    this.#ctx = {
+      store: new RoutingStore(remote, new LayoutStore()),
+      concurrency,
+      registries: {
+        plugin: options.registries?.plugin ?? DEFAULT_PLUGIN_REGISTRY,
+        personality: options.registries?.personality ??
+          DEFAULT_PERSONALITY_REGISTRY,
+        toolchain: options.registries?.toolchain ?? DEFAULT_TOOLCHAIN_REGISTRY,
+      },
+      onProgress: options.onProgress,
+    };
+  }
+
+  /**
+   * The manifest digest `ref` points at. Digest references answer without
+   * network.
+   *
+   * @example
+   * ```ts ignore
+   * const digest = await new Client().resolve("localhost:5000/plugins/base:v1.0.0");
+   * ```
+   */
+  async resolve(ref: string): Promise<string> {
+    let parsed;
+    try {
+      parsed = parseReference(ref.trim());
+    } catch (e) {
+      throw wrapError(`resolving ${ref}`, e);
+    }
+    if (parsed.digest !== undefined) return parsed.digest;
+    try {
+      return (await this.#ctx.store.resolve(parsed)).descriptor.digest;
+    } catch (e) {
+      throw wrapError(`resolving ${ref}`, e);
+    }
+  }
+
+  /** Every tag of `repository`, all pages. */
+  list(repository: string): Promise<string[]> {
+    return listTags(this.#ctx.store, repository);
+  }
+
+  /** `repository:<highest semver tag>`. */
+  resolveLatestVersion(repository: string): Promise<string> {
+    return resolveLatestVersion(this.#ctx.store, repository);
+  }
+
+  /** Expands a short name and resolves `latest`/no tag to the highest semver tag. */
+  resolvePluginRef(ref: string): Promise<string> {
+    return resolveArtifactRef(
+      this.#ctx.store,
+      ref,
+      this.#ctx.registries.plugin,
+    );
+  }
+  /** As {@linkcode Client.resolvePluginRef}, for personalities. */
+  resolvePersonalityRef(ref: string): Promise<string> {
+    return resolveArtifactRef(
+      this.#ctx.store,
+      ref,
+      this.#ctx.registries.personality,
+    );
+  }
+  /** As {@linkcode Client.resolvePluginRef}, for toolchains. */
+  resolveToolchainRef(ref: string): Promise<string> {
+    return resolveArtifactRef(
+      this.#ctx.store,
+      ref,
+      this.#ctx.registries.toolchain,
+    );
+  }
+
+  /** Every plugin repository with its latest semver version. */
+  listPlugins(options?: ListOptions): Promise<ListEntry[]> {
+    return listArtifacts(this.#ctx, PLUGIN_KIND, options);
+  }
+  /** Every personality repository with its latest semver version. */
+  listPersonalities(options?: ListOptions): Promise<ListEntry[]> {
+    return listArtifacts(this.#ctx, PERSONALITY_KIND, options);
+  }
+  /** Every toolchain repository with its latest semver version. */
+  listToolchains(options?: ListOptions): Promise<ListEntry[]> {
+    return listArtifacts(this.#ctx, TOOLCHAIN_KIND, options);
+  }
+
+  /** Semver tags of a plugin, highest first. */
+  listPluginVersions(nameOrRef: string): Promise<string[]> {
+    return listVersions(this.#ctx, PLUGIN_KIND, nameOrRef);
+  }
+  /** Semver tags of a personality, highest first. */
+  listPersonalityVersions(nameOrRef: string): Promise<string[]> {
+    return listVersions(this.#ctx, PERSONALITY_KIND, nameOrRef);
+  }
+  /** Semver tags of a toolchain, highest first. */
+  listToolchainVersions(nameOrRef: string): Promise<string[]> {
+    return listVersions(this.#ctx, TOOLCHAIN_KIND, nameOrRef);
+  }
+
+  /** Metadata and components of a plugin. */
+  describePlugin(ref: string): Promise<DescribedPlugin> {
+    return describePlugin(this.#ctx, ref);
+  }
+  /** Metadata and dependencies of a personality. */
+  describePersonality(ref: string): Promise<DescribedPersonality> {
+    return describePersonality(this.#ctx, ref);
+  }
+  /** Metadata of a toolchain image (from its manifest or index annotations). */
+  describeToolchain(ref: string): Promise<DescribedToolchain> {
+    return describeToolchain(this.#ctx, ref);
+  }
+
+  /** Describes a personality's toolchain and plugins; never throws. */
+  resolvePersonalityDeps(
+    personality: Personality,
+  ): Promise<ResolvedDependencies> {
+    return resolvePersonalityDeps(this.#ctx, personality);
+  }
+
+  /** Pulls a plugin (ref with tag or digest) into `destDir`. */
+  pullPlugin(
+    ref: string,
+    destDir: string,
+    options?: PullOptions,
+  ): Promise<PulledPlugin> {
+    return pullPlugin(this.#ctx, ref, destDir, options);
+  }
+  /** Pulls a personality (ref with tag or digest) into `destDir`. */
+  pullPersonality(
+    ref: string,
+    destDir: string,
+    options?: PullOptions,
+  ): Promise<PulledPersonality> {
+    return pullPersonality(this.#ctx, ref, destDir, options);
+  }
+
+  /** Pushes a plugin directory under `ref`. */
+  pushPlugin(
+    sourceDir: string,
+    ref: string,
+    plugin: Plugin,
+    options?: PushOptions,
+  ): Promise<PushResult> {
+    return pushPlugin(this.#ctx, sourceDir, ref, plugin, options);
+  }
+  /** Pushes a personality directory under `ref`. */
+  pushPersonality(
+    sourceDir: string,
+    ref: string,
+    personality: Personality,
+    options?: PushOptions,
+  ): Promise<PushResult> {
+    return pushPersonality(this.#ctx, sourceDir, ref, personality, options);
+  }
+
+  /** Waits for background cache refreshes and stops new ones. */
+  async close(): Promise<void> {
+    await this.#cache?.close();
+  }
+}

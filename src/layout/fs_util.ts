@@ -1,0 +1,166 @@
+/**
+ * Small file-system helpers shared by the layout store: error-code tests,
+ * random temp names, full writes and atomic replacement.
+ *
+ * @module
+ */
+import { open, rename, rm, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+
+/**
+ * Whether `e` is a node:fs error meaning "no such file" (a missing
+ * component, or a file where a directory was expected).
+ *
+ * @example
+ * ```ts
+ * import { isNotFound } from "./fs_util.ts";
+ * console.log(isNotFound(Object.assign(new Error("x"), { code: "ENOENT" }))); // true
+ * ```
+ */
+export function isNotFound(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/**
+ * Whether `e` is a node:fs "already exists" error.
+ *
+ * @example
+ * ```ts
+ * import { isAlreadyExists } from "./fs_util.ts";
+ * console.log(isAlreadyExists(Object.assign(new Error("x"), { code: "EEXIST" }))); // true
+ * ```
+ */
+export function isAlreadyExists(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === "EEXIST";
+}
+
+/**
+ * 16 random lowercase hex characters, for temp-file names and lock tokens.
+ *
+ * @example
+ * ```ts
+ * import { randomHex } from "./fs_util.ts";
+ * console.log(randomHex().length); // 16
+ * ```
+ */
+export function randomHex(): string {
+  const b = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Writes all of `bytes` at the handle's current position (a single
+ * `write` may write less than asked).
+ *
+ * @example
+ * ```ts ignore
+ * import { open } from "node:fs/promises";
+ * import { writeAll } from "./fs_util.ts";
+ * const fh = await open("/tmp/x", "w");
+ * await writeAll(fh, new Uint8Array([1, 2, 3]));
+ * await fh.close();
+ * ```
+ */
+export async function writeAll(
+  fh: FileHandle,
+  bytes: Uint8Array,
+): Promise<void> {
+  let off = 0;
+  while (off < bytes.byteLength) {
+    const { bytesWritten } = await fh.write(
+      bytes,
+      off,
+      bytes.byteLength - off,
+      null,
+    );
+    off += bytesWritten;
+  }
+}
+
+/**
+ * Replaces `path` with `bytes` so that readers see either the old or the
+ * new content, never a part: write to `<path>.tmp.<random>` beside it,
+ * fsync, rename over. The temp file is removed on failure.
+ *
+ * @example
+ * ```ts ignore
+ * import { writeFileAtomic } from "./fs_util.ts";
+ * await writeFileAtomic("/tmp/layout/index.json", new TextEncoder().encode("{}"));
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  const tmp = `${path}.tmp.${randomHex()}`;
+  try {
+    const fh = await open(tmp, "wx", 0o644);
+    try {
+      await writeAll(fh, bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Resolves after `ms` milliseconds, or rejects when `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import { sleep } from "./fs_util.ts";
+ * await sleep(1);
+ * ```
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Size of the regular file at `path`, or `undefined` when there is none.
+ *
+ * @example
+ * ```ts ignore
+ * import { fileSize } from "./fs_util.ts";
+ * console.log(await fileSize("/etc/hostname"));
+ * ```
+ */
+export async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    const info = await stat(path);
+    return info.isFile() ? info.size : undefined;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Whether a regular file exists at `path`.
+ *
+ * @example
+ * ```ts ignore
+ * import { isFile } from "./fs_util.ts";
+ * console.log(await isFile("/etc/hostname"));
+ * ```
+ */
+export async function isFile(path: string): Promise<boolean> {
+  return (await fileSize(path)) !== undefined;
+}

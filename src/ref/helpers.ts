@@ -1,0 +1,170 @@
+/**
+ * String helpers with the exact behaviour of the Go module's `helpers.go`,
+ * quirks included: they work on the raw text and never validate it. Use
+ * {@linkcode parseReference} when the grammar matters.
+ *
+ * @module
+ */
+
+/**
+ * Splits a registry base into host and repository prefix at the first `/`.
+ * The prefix gets a trailing `/`; a base without `/` gives an empty prefix
+ * (which matches every repository). Quirk kept from Go: a base ending in
+ * `/` yields a prefix ending in `//`.
+ *
+ * @example
+ * ```ts
+ * import { splitRegistryBase } from "@klaus/oci";
+ * console.log(splitRegistryBase("gsoci.azurecr.io/giantswarm/klaus-plugins"));
+ * // ["gsoci.azurecr.io", "giantswarm/klaus-plugins/"]
+ * ```
+ */
+export function splitRegistryBase(base: string): [string, string] {
+  const idx = base.indexOf("/");
+  if (idx < 0) return [base, ""];
+  return [base.slice(0, idx), base.slice(idx + 1) + "/"];
+}
+
+/**
+ * The last `/`-separated segment of a repository path (`""` when the input
+ * ends in `/`). Tags are not stripped: use
+ * `shortName(repositoryFromRef(ref))` for a reference.
+ *
+ * @example
+ * ```ts
+ * import { shortName } from "@klaus/oci";
+ * console.log(shortName("gsoci.azurecr.io/giantswarm/klaus-plugins/gs-platform")); // "gs-platform"
+ * ```
+ */
+export function shortName(repository: string): string {
+  return repository.slice(repository.lastIndexOf("/") + 1);
+}
+
+/**
+ * Shortens a digest for display to the algorithm and 12 characters of hex
+ * (`sha256:abc123def456`). Strings without `:` or with 12 or fewer
+ * characters after it are returned unchanged.
+ *
+ * @example
+ * ```ts
+ * import { truncateDigest } from "@klaus/oci";
+ * console.log(truncateDigest("sha256:abc123def456789abcdef")); // "sha256:abc123def456"
+ * ```
+ */
+export function truncateDigest(d: string): string {
+  const idx = d.indexOf(":");
+  if (idx >= 0) {
+    const suffix = d.slice(idx + 1);
+    if (suffix.length > 12) return d.slice(0, idx + 1) + suffix.slice(0, 12);
+  }
+  return d;
+}
+
+/**
+ * Splits `name:tag` at the last `:` when it comes after the last `/`;
+ * otherwise the tag is `""`.
+ *
+ * Quirks kept from Go: digests are not understood
+ * (`host/repo@sha256:abc` → `["host/repo@sha256", "abc"]`), a bare
+ * `localhost:5000` splits into `["localhost", "5000"]`, and `repo:` gives
+ * `["repo", ""]`.
+ *
+ * @example
+ * ```ts
+ * import { splitNameTag } from "@klaus/oci";
+ * console.log(splitNameTag("localhost:5000/repo:v1.0.0")); // ["localhost:5000/repo", "v1.0.0"]
+ * console.log(splitNameTag("gs-ae")); // ["gs-ae", ""]
+ * ```
+ */
+export function splitNameTag(ref: string): [string, string] {
+  const nameStart = ref.lastIndexOf("/");
+  const idx = ref.lastIndexOf(":");
+  if (idx > nameStart) return [ref.slice(0, idx), ref.slice(idx + 1)];
+  return [ref, ""];
+}
+
+/**
+ * The repository part of a reference: everything before the first `@`
+ * (when it is not the first character), else everything before a `:` that
+ * follows the last `/`. Port colons (`localhost:5000/repo`) are kept.
+ *
+ * Quirk kept from Go: a reference without `/` is returned unchanged, so
+ * `gs-base:v1` stays `gs-base:v1` (unlike {@linkcode splitNameTag}).
+ *
+ * @example
+ * ```ts
+ * import { repositoryFromRef } from "@klaus/oci";
+ * console.log(repositoryFromRef("localhost:5000/repo:v1.0.0")); // "localhost:5000/repo"
+ * console.log(repositoryFromRef("example.com/repo@sha256:abc123")); // "example.com/repo"
+ * ```
+ */
+export function repositoryFromRef(ref: string): string {
+  const at = ref.indexOf("@");
+  if (at > 0) return ref.slice(0, at);
+  const nameStart = ref.lastIndexOf("/");
+  const idx = ref.lastIndexOf(":");
+  if (idx > nameStart && nameStart >= 0) return ref.slice(0, idx);
+  return ref;
+}
+
+/**
+ * Whether `ref` contains `@sha256:` or `@sha512:` (other algorithms are not
+ * recognised, as in Go).
+ *
+ * @example
+ * ```ts
+ * import { hasDigest } from "./helpers.ts";
+ * console.log(hasDigest("example.com/repo@sha256:abc")); // true
+ * console.log(hasDigest("example.com/repo@md5:abc")); // false
+ * ```
+ */
+export function hasDigest(ref: string): boolean {
+  return ref.includes("@sha256:") || ref.includes("@sha512:");
+}
+
+/**
+ * Whether `ref` has a digest ({@linkcode hasDigest}) or a `:` after its last
+ * `/` (a tag, possibly empty).
+ *
+ * @example
+ * ```ts
+ * import { hasTagOrDigest } from "./helpers.ts";
+ * console.log(hasTagOrDigest("localhost:5000/repo")); // false
+ * console.log(hasTagOrDigest("localhost:5000/repo:v1.0.0")); // true
+ * ```
+ */
+export function hasTagOrDigest(ref: string): boolean {
+  if (hasDigest(ref)) return true;
+  return ref.lastIndexOf(":") > ref.lastIndexOf("/");
+}
+
+/**
+ * The tag of `ref` as {@linkcode splitNameTag} sees it, or `""` when the
+ * reference has a digest.
+ *
+ * @example
+ * ```ts
+ * import { extractTag } from "./helpers.ts";
+ * console.log(extractTag("example.com/repo:latest")); // "latest"
+ * console.log(extractTag("example.com/repo@sha256:abc123")); // ""
+ * ```
+ */
+export function extractTag(ref: string): string {
+  if (hasDigest(ref)) return "";
+  return splitNameTag(ref)[1];
+}
+
+/**
+ * Everything after the first `@` of `ref`, or `""` when there is none. Not
+ * validated.
+ *
+ * @example
+ * ```ts
+ * import { digestFromRef } from "./helpers.ts";
+ * console.log(digestFromRef("example.com/repo@sha256:abc")); // "sha256:abc"
+ * ```
+ */
+export function digestFromRef(ref: string): string {
+  const at = ref.indexOf("@");
+  return at < 0 ? "" : ref.slice(at + 1);
+}

@@ -1,0 +1,198 @@
+/**
+ * Parsing and formatting of artifact references: registry references
+ * (`host[:port]/repo[:tag][@digest]`) and OCI image layout references
+ * (`ocidir://<dir>[:tag][@digest]`).
+ *
+ * @module
+ */
+import { InvalidReferenceError } from "../errors.ts";
+import { isValidRegistry, isValidRepository, isValidTag } from "./grammar.ts";
+import { OCI_LAYOUT_REGISTRY, type Reference } from "./reference_type.ts";
+
+// Same rule as `isValidDigest` of ../oci/digest.ts, kept here so that
+// reference parsing does not pull node:crypto into its importers.
+const DIGEST_RE = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+
+/**
+ * Whether `s` names an OCI image layout on disk (`ocidir://…`) rather than
+ * a registry.
+ *
+ * @example
+ * ```ts
+ * import { isLayoutReference } from "@klaus/oci";
+ * console.log(isLayoutReference("ocidir://./store/plugins/base:v1")); // true
+ * console.log(isLayoutReference("localhost:5000/plugins/base:v1")); // false
+ * ```
+ */
+export function isLayoutReference(s: string): boolean {
+  return s.startsWith(OCI_LAYOUT_REGISTRY);
+}
+
+/**
+ * Parses a reference, validating every part against the OCI grammar.
+ *
+ * Registry references need a registry host before the first `/`; there is
+ * no implicit `docker.io`. Unlike oras-go, `repo:tag@digest` keeps both the
+ * tag and the digest (the digest wins when fetching, see
+ * {@linkcode manifestReference}). For `ocidir://<dir>` the tag and digest
+ * are looked for only after the last `/`, so directories may contain `:`
+ * and `@`.
+ *
+ * @throws {InvalidReferenceError} `parsing reference "<ref>": invalid
+ * <registry|repository|tag|digest> "<value>"`, or `…: missing registry or
+ * repository` when a registry reference has no `/`.
+ *
+ * @example Registry reference
+ * ```ts
+ * import { parseReference } from "@klaus/oci";
+ * const ref = parseReference("localhost:5000/plugins/base:v1.0.0");
+ * console.log(ref); // { registry: "localhost:5000", repository: "plugins/base", tag: "v1.0.0" }
+ * ```
+ *
+ * @example Layout reference
+ * ```ts
+ * import { parseReference } from "@klaus/oci";
+ * const ref = parseReference("ocidir:///srv/oci/base:v1");
+ * console.log(ref); // { registry: "ocidir://", repository: "/srv/oci/base", tag: "v1" }
+ * ```
+ */
+export function parseReference(s: string): Reference {
+  return isLayoutReference(s) ? parseLayout(s) : parseRegistry(s);
+}
+
+function invalid(s: string, part: string, value: string): never {
+  throw new InvalidReferenceError(
+    `parsing reference ${JSON.stringify(s)}: invalid ${part} ${
+      JSON.stringify(value)
+    }`,
+  );
+}
+
+/**
+ * Splits `[:tag][@digest]` off `s`. Only the text after the last `/` of
+ * `s` is searched, and the tag is taken from the *first* `:` of that text
+ * so that `repo:a:b` reports the tag `a:b` as the bad part.
+ */
+function splitSuffix(s: string, firstColon: boolean): {
+  name: string;
+  tag?: string;
+  digest?: string;
+} {
+  const nameStart = s.lastIndexOf("/") + 1;
+  let name = s;
+  let digest: string | undefined;
+  const at = s.indexOf("@", nameStart);
+  if (at >= 0) {
+    digest = s.slice(at + 1);
+    name = s.slice(0, at);
+  }
+  let tag: string | undefined;
+  const colon = firstColon
+    ? name.indexOf(":", nameStart)
+    : name.lastIndexOf(":");
+  if (colon >= nameStart) {
+    tag = name.slice(colon + 1);
+    name = name.slice(0, colon);
+  }
+  return { name, tag, digest };
+}
+
+function parseRegistry(s: string): Reference {
+  const slash = s.indexOf("/");
+  if (slash < 0) {
+    throw new InvalidReferenceError(
+      `parsing reference ${JSON.stringify(s)}: missing registry or repository`,
+    );
+  }
+  const registry = s.slice(0, slash);
+  if (!isValidRegistry(registry)) invalid(s, "registry", registry);
+  const rest = s.slice(slash + 1);
+  // A digest may only follow the repository, so the first `@` ends it
+  // (a `/` inside a would-be digest must not move the name start).
+  const at = rest.indexOf("@");
+  const beforeDigest = at >= 0 ? rest.slice(0, at) : rest;
+  const { name: repository, tag } = splitSuffix(beforeDigest, true);
+  const digest = at >= 0 ? rest.slice(at + 1) : undefined;
+  return validated(s, { registry, repository, tag, digest }, true);
+}
+
+function parseLayout(s: string): Reference {
+  const body = s.slice(OCI_LAYOUT_REGISTRY.length);
+  const { name, tag, digest } = splitSuffix(body, false);
+  if (name === "" || name.includes("\0")) invalid(s, "repository", name);
+  return validated(
+    s,
+    { registry: OCI_LAYOUT_REGISTRY, repository: name, tag, digest },
+    false,
+  );
+}
+
+function validated(
+  s: string,
+  parts: Reference,
+  checkRepository: boolean,
+): Reference {
+  const { registry, repository, tag, digest } = parts;
+  if (checkRepository && !isValidRepository(repository)) {
+    invalid(s, "repository", repository);
+  }
+  if (tag !== undefined && !isValidTag(tag)) invalid(s, "tag", tag);
+  if (digest !== undefined && !DIGEST_RE.test(digest)) {
+    invalid(s, "digest", digest);
+  }
+  const ref: Reference = { registry, repository };
+  if (tag !== undefined) ref.tag = tag;
+  if (digest !== undefined) ref.digest = digest;
+  return ref;
+}
+
+/**
+ * The canonical string of a reference: `host/repo`, `host/repo:tag`,
+ * `host/repo@digest`, `host/repo:tag@digest`, or the same shapes after
+ * `ocidir://<dir>`. Empty tags and digests are left out.
+ *
+ * @example
+ * ```ts
+ * import { formatReference } from "@klaus/oci";
+ * console.log(formatReference({ registry: "example.com", repository: "org/base", tag: "v1" }));
+ * // "example.com/org/base:v1"
+ * ```
+ */
+export function formatReference(ref: Reference): string {
+  let s = repositoryString(ref);
+  if (ref.tag) s += `:${ref.tag}`;
+  if (ref.digest) s += `@${ref.digest}`;
+  return s;
+}
+
+/**
+ * The reference without tag or digest: `host/repo`, or `ocidir://<dir>`
+ * for a layout.
+ *
+ * @example
+ * ```ts
+ * import { repositoryString } from "@klaus/oci";
+ * console.log(repositoryString({ registry: "ocidir://", repository: "./store/base", tag: "v1" }));
+ * // "ocidir://./store/base"
+ * ```
+ */
+export function repositoryString(ref: Reference): string {
+  return ref.registry === OCI_LAYOUT_REGISTRY
+    ? `${OCI_LAYOUT_REGISTRY}${ref.repository}`
+    : `${ref.registry}/${ref.repository}`;
+}
+
+/**
+ * What to ask the store for: the digest when there is one (it pins the
+ * content), else the tag, else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { manifestReference, parseReference } from "@klaus/oci";
+ * const d = "sha256:" + "a".repeat(64);
+ * console.log(manifestReference(parseReference(`example.com/base:v1@${d}`)) === d); // true
+ * ```
+ */
+export function manifestReference(ref: Reference): string | undefined {
+  return ref.digest || ref.tag || undefined;
+}

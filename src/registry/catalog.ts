@@ -1,0 +1,84 @@
+/**
+ * Prefix filtering of a registry catalog (spec §3.3) with trailing-slash
+ * semantics: the base `host/org/plugins` lists `org/plugins/a` but neither
+ * `org/plugins-extra/b` nor a repository named exactly `org/plugins`.
+ *
+ * @module
+ */
+
+/** A registry base split into its host and repository prefix. */
+export interface CatalogBase {
+  /** `host[:port]`. */
+  host: string;
+  /** Repository prefix ending in `/`, or `""` for the whole registry. */
+  prefix: string;
+}
+
+/**
+ * Splits `host[/prefix…]` at the first `/`; the prefix gets exactly one
+ * trailing `/` (none when empty).
+ *
+ * @example
+ * ```ts
+ * import { splitCatalogBase } from "@klaus/oci";
+ * console.log(splitCatalogBase("r.example/giantswarm/klaus-plugins"));
+ * // { host: "r.example", prefix: "giantswarm/klaus-plugins/" }
+ * ```
+ */
+export function splitCatalogBase(base: string): CatalogBase {
+  const slash = base.indexOf("/");
+  if (slash < 0) return { host: base, prefix: "" };
+  const rest = base.slice(slash + 1).replace(/\/+$/, "");
+  return { host: base.slice(0, slash), prefix: rest ? `${rest}/` : "" };
+}
+
+/** What to do with one catalog page. */
+export interface CatalogStep {
+  /** Matching names, as `host/name`, in registry order. */
+  keep: string[];
+  /** True when a name sorts past the prefix: no later page can match. */
+  stop: boolean;
+}
+
+/**
+ * Keeps the names below `prefix` and stops at the first name that sorts
+ * after it (byte-wise; the catalog is sorted), skipping the names before.
+ * `-` (0x2D) sorts before `/` (0x2F), so a sibling `plugins-extra/…` is
+ * skipped, not a stop.
+ *
+ * @example
+ * ```ts
+ * import { filterCatalogPage } from "@klaus/oci";
+ * console.log(filterCatalogPage(["o/p-x/a", "o/p/a", "o/z"], "h", "o/p/"));
+ * // { keep: ["h/o/p/a"], stop: true }
+ * ```
+ */
+export function filterCatalogPage(
+  names: readonly string[],
+  host: string,
+  prefix: string,
+): CatalogStep {
+  const keep: string[] = [];
+  for (const name of names) {
+    if (name.startsWith(prefix)) keep.push(`${host}/${name}`);
+    else if (compareBytes(name, prefix) > 0) return { keep, stop: true };
+  }
+  return { keep, stop: false };
+}
+
+/**
+ * Compares two strings in UTF-8 byte order (the order registries sort
+ * by), which is code point order, not JavaScript's UTF-16 order.
+ */
+export function compareBytes(a: string, b: string): number {
+  const ia = a[Symbol.iterator]();
+  const ib = b[Symbol.iterator]();
+  for (;;) {
+    const x = ia.next();
+    const y = ib.next();
+    if (x.done) return y.done ? 0 : -1;
+    if (y.done) return 1;
+    const d = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+}

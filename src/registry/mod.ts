@@ -1,0 +1,23 @@
+/**
+ * The OCI distribution client: {@linkcode RegistryStore} (an `OciStore`
+ * over `fetch`) and the parts it is built from — transport rules, auth
+ * challenges and tokens, and the credential chain.
+ *
+ * @module
+ */
+export * from "./auth.ts";
+export * from "./body.ts";
+export * from "./catalog.ts";
+export * from "./challenge.ts";
+export * from "./credential_helper.ts";
+export * from "./credentials.ts";
+export * from "./docker_config.ts";
+export * from "./http_error.ts";
+export * from "./link.ts";
+export * from "./registry_store.ts";
+export * from "./retry.ts";
+export * from "./scope.ts";
+export * from "./token_cache.ts";
+export * from "./transport.ts";
+export * from "./url_safety.ts";
+export * from "./user_agent.ts";

@@ -1,0 +1,116 @@
+/**
+ * Retry policy: which failures are worth another attempt and how long to
+ * wait before it (exponential backoff with full jitter, or the server's
+ * `Retry-After`).
+ *
+ * @module
+ */
+
+/** Retry settings of the transport. */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 4; 0 disables retrying). */
+  maxRetries?: number;
+  /** Backoff before the first retry, doubled each time (ms, default 200). */
+  baseDelayMs?: number;
+  /** Largest backoff between two attempts (ms, default 5 000). */
+  maxDelayMs?: number;
+  /**
+   * Cap on a server's `Retry-After` (ms, default 30 000): a longer wait is
+   * shortened to this.
+   */
+  maxRetryAfterMs?: number;
+  /**
+   * Total time budget of one request including waits (ms, default 120 000):
+   * no retry is started when its wait would end past the budget.
+   */
+  maxElapsedMs?: number;
+}
+
+/** {@linkcode RetryOptions} with every field set. */
+export type RetryPolicy = Required<RetryOptions>;
+
+/** The defaults of {@linkcode RetryOptions}. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxRetries: 4,
+  baseDelayMs: 200,
+  maxDelayMs: 5_000,
+  maxRetryAfterMs: 30_000,
+  maxElapsedMs: 120_000,
+};
+
+/**
+ * Whether a response status is transient: 408, 429 and 5xx except the
+ * ones that will not change (501 Not Implemented, 505).
+ *
+ * @example
+ * ```ts
+ * import { isRetryableStatus } from "@klaus/oci";
+ * console.log(isRetryableStatus(503), isRetryableStatus(404)); // true false
+ * ```
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 ||
+    (status >= 500 && status <= 599 && status !== 501 && status !== 505);
+}
+
+/**
+ * The wait a `Retry-After` value asks for, in milliseconds: delta seconds
+ * or an HTTP date. `undefined` when absent or unparsable.
+ *
+ * @example
+ * ```ts
+ * import { parseRetryAfter } from "@klaus/oci";
+ * console.log(parseRetryAfter("2")); // 2000
+ * ```
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return undefined;
+  return Math.max(0, t - now);
+}
+
+/**
+ * Backoff before retry number `retry` (0 for the first retry): a random
+ * wait in [d/2, d] with d = base · 2^retry capped at `maxDelayMs`. Half of
+ * the wait is fixed so a fleet of clients still spreads out but no retry
+ * comes back instantly.
+ *
+ * @example
+ * ```ts
+ * import { backoffDelay, DEFAULT_RETRY } from "@klaus/oci";
+ * console.log(backoffDelay(0, DEFAULT_RETRY, () => 1)); // 200
+ * ```
+ */
+export function backoffDelay(
+  retry: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const d = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  return Math.round(d / 2 + (d / 2) * random());
+}
+
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The Hono app of the edge metadata API (DESIGN §6), shared by the Workers
+ * entry (`worker/index.ts`) and the Deno entry (`worker/deno_main.ts`).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import {
+  DEFAULT_CACHE_FRESH_TTL_MS,
+  DEFAULT_CACHE_STALE_TTL_MS,
+} from "../src/cache/constants.ts";
+import type { BackgroundScheduler } from "../src/cache/scheduler.ts";
+import { TrackedScheduler } from "../src/cache/scheduler.ts";
+import type { FreshnessWindows } from "./cache/http_cache.ts";
+import type { RegistryBases } from "./kinds.ts";
+import { KINDS } from "./kinds.ts";
+import { klausContext } from "./middleware/context.ts";
+import { notFound, onError } from "./middleware/errors.ts";
+import { artifactRoutes } from "./routes/artifacts.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+import { uiRoutes, type UiOptions } from "./routes/ui.ts";
+import { type ClientSource, Services } from "./services.ts";
+import type { AppEnv } from "./types.ts";
+
+/** Options of {@linkcode createApp}. */
+export interface AppOptions {
+  /** Registry base per kind; the app contacts nothing else. */
+  registries: RegistryBases;
+  /**
+   * The library client, or a factory making one per answer from a
+   * {@linkcode RequestScope} (to collect cache statuses and route
+   * background work to the request's scheduler).
+   */
+  client: ClientSource;
+  /**
+   * Freshness the `Cache-Control` header advertises; should match the
+   * client's cache (default: the library defaults, 30 s / 24 h).
+   */
+  freshness?: Partial<FreshnessWindows>;
+  /**
+   * Background work when the runtime has no `ExecutionContext`
+   * (default: a {@linkcode TrackedScheduler}).
+   */
+  scheduler?: BackgroundScheduler;
+  /** Strings scrubbed from error messages (credentials). */
+  secrets?: readonly string[];
+  /** Catalog page options. */
+  ui?: UiOptions;
+}
+
+const CSP = {
+  defaultSrc: ["'none'"],
+  styleSrc: ["'unsafe-inline'"],
+  imgSrc: ["'self'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/**
+ * Builds the app.
+ *
+ * @example
+ * ```ts
+ * import { createApp } from "./app.ts";
+ * const app = createApp({
+ *   registries: { plugin: "r.example/p", personality: "r.example/s", toolchain: "r.example/t" },
+ *   client: {} as never,
+ * });
+ * const res = await app.request("/healthz");
+ * console.log(res.status); // 200
+ * ```
+ */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const services = new Services({
+    registries: options.registries,
+    client: options.client,
+  });
+  const app = new Hono<AppEnv>();
+  app.use(
+    klausContext({
+      services,
+      scheduler: options.scheduler ?? new TrackedScheduler(),
+      freshness: {
+        freshTtlMs: options.freshness?.freshTtlMs ?? DEFAULT_CACHE_FRESH_TTL_MS,
+        staleTtlMs: options.freshness?.staleTtlMs ?? DEFAULT_CACHE_STALE_TTL_MS,
+      },
+      secrets: options.secrets ?? [],
+    }),
+  );
+  app.use(secureHeaders({ contentSecurityPolicy: CSP, crossOriginResourcePolicy: "cross-origin" }));
+  app.onError(onError);
+  app.notFound(notFound);
+
+  app.route("/", healthRoutes());
+  app.route("/", openApiRoutes());
+  for (const kind of KINDS) app.route(`/v1/${kind.path}`, artifactRoutes(kind));
+  app.route("/", uiRoutes(options.ui));
+  return app;
+}
+
+export type { RegistryBases } from "./kinds.ts";
+export type { ClientSource } from "./services.ts";
+export { RequestScope } from "./cache/scope.ts";

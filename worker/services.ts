@@ -1,0 +1,206 @@
+/**
+ * What the routes and the page ask for — list, describe, versions, resolve,
+ * deps — on top of the client: full references built only from the
+ * configured bases, identical concurrent questions answered once, and the
+ * cache status of every answer.
+ *
+ * @module
+ */
+import type { BackgroundScheduler } from "../src/cache/scheduler.ts";
+import { Singleflight } from "../src/cache/singleflight.ts";
+import { isValidRepository } from "../src/ref/grammar.ts";
+import { RequestScope } from "./cache/scope.ts";
+import type { AnswerState } from "./cache/http_cache.ts";
+import type {
+  DependencyReference,
+  DescribedToolchain,
+  KlausClient,
+  ListEntry,
+  PersonalityMeta,
+  ResolvedDependencies,
+} from "./client_types.ts";
+import type { DescribedAny, Kind, RegistryBases } from "./kinds.ts";
+import { PERSONALITIES, refFor } from "./kinds.ts";
+
+/**
+ * The client to use for one answer. A factory receives the answer's
+ * {@linkcode RequestScope} so it can hand the library the scope's
+ * `report` callback and scheduler; a plain client reports nothing (every
+ * answer is then a `miss`).
+ */
+export type ClientSource = KlausClient | ((scope: RequestScope) => KlausClient);
+
+/** An answer and how it was produced. */
+export interface Answer<T> {
+  /** The value. */
+  value: T;
+  /** Manifest digest the value stands for, when there is one. */
+  digest?: string;
+  /** Cache state. */
+  state: AnswerState;
+}
+
+/** Options of {@linkcode Services}. */
+export interface ServicesOptions {
+  /** Registry bases per kind. */
+  registries: RegistryBases;
+  /** The client, or a per-answer factory. */
+  client: ClientSource;
+}
+
+function ref(d: DependencyReference): string {
+  if (d.digest) return `${d.repository}@${d.digest}`;
+  if (d.tag) return `${d.repository}:${d.tag}`;
+  return d.repository;
+}
+
+/**
+ * Whether a personality's dependency may be described: a short name
+ * (expanded against the configured base), or a repository below `base`.
+ *
+ * @example
+ * ```ts
+ * import { dependencyAllowed } from "./services.ts";
+ * console.log(dependencyAllowed({ repository: "gs-base" }, "r.example/plugins")); // true
+ * console.log(dependencyAllowed({ repository: "evil.example/x" }, "r.example/plugins")); // false
+ * ```
+ */
+export function dependencyAllowed(d: DependencyReference, base: string): boolean {
+  const repo = d.repository ?? "";
+  if (!repo.includes("/")) return repo !== "";
+  if (!repo.startsWith(`${base}/`)) return false;
+  return isValidRepository(repo.slice(base.length + 1));
+}
+
+/**
+ * The app's operations. One instance per app; it holds the in-flight map
+ * that coalesces identical concurrent questions within an isolate.
+ *
+ * @example
+ * ```ts
+ * import { Services } from "./services.ts";
+ * console.log(typeof Services);
+ * ```
+ */
+export class Services {
+  /** Registry bases. */
+  readonly registries: RegistryBases;
+  #client: ClientSource;
+  #flights = new Singleflight();
+
+  /** Creates the services. */
+  constructor(options: ServicesOptions) {
+    this.registries = options.registries;
+    this.#client = options.client;
+  }
+
+  /**
+   * Runs `fn` once for every concurrent caller asking the same `key`, with
+   * a client whose cache reports go to a fresh scope.
+   */
+  #run<T>(
+    key: string,
+    scheduler: BackgroundScheduler,
+    fn: (client: KlausClient) => Promise<{ value: T; digest?: string }>,
+  ): Promise<Answer<T>> {
+    return this.#flights.do(key, async () => {
+      const scope = new RequestScope(scheduler);
+      const client = typeof this.#client === "function" ? this.#client(scope) : this.#client;
+      const { value, digest } = await fn(client);
+      return {
+        value,
+        digest,
+        state: {
+          status: scope.status,
+          ageMs: scope.ageMs,
+          staleIfError: scope.staleIfError,
+        },
+      };
+    });
+  }
+
+  /** Every artifact of a kind. */
+  list(kind: Kind, scheduler: BackgroundScheduler): Promise<Answer<ListEntry[]>> {
+    const base = this.registries[kind.name];
+    return this.#run(`list ${kind.path}`, scheduler, async (c) => ({
+      value: await kind.list(c, base),
+    }));
+  }
+
+  /** One artifact, latest semver when `version` is undefined. */
+  describe(
+    kind: Kind,
+    name: string,
+    version: string | undefined,
+    scheduler: BackgroundScheduler,
+  ): Promise<Answer<DescribedAny>> {
+    const r = refFor(this.registries[kind.name], name, version);
+    return this.#run(`describe ${kind.path} ${r}`, scheduler, async (c) => {
+      const value = await kind.describe(c, r);
+      return { value, digest: value.digest };
+    });
+  }
+
+  /** Every tag of an artifact's repository. */
+  versions(
+    kind: Kind,
+    name: string,
+    scheduler: BackgroundScheduler,
+  ): Promise<Answer<string[]>> {
+    const repo = refFor(this.registries[kind.name], name);
+    return this.#run(`versions ${kind.path} ${repo}`, scheduler, async (c) => ({
+      value: await kind.versions(c, repo),
+    }));
+  }
+
+  /** The reference `name[:version]` resolves to. */
+  resolve(
+    kind: Kind,
+    name: string,
+    version: string | undefined,
+    scheduler: BackgroundScheduler,
+  ): Promise<Answer<string>> {
+    const r = refFor(this.registries[kind.name], name, version);
+    return this.#run(`resolve ${kind.path} ${r}`, scheduler, async (c) => ({
+      value: await kind.resolve(c, r),
+    }));
+  }
+
+  /**
+   * A personality's toolchain and plugins. Dependencies outside the
+   * configured bases are not contacted; each becomes a warning.
+   */
+  deps(
+    name: string,
+    version: string | undefined,
+    scheduler: BackgroundScheduler,
+  ): Promise<Answer<ResolvedDependencies>> {
+    const r = refFor(this.registries.personality, name, version);
+    return this.#run(`deps ${r}`, scheduler, async (c) => {
+      const described = await PERSONALITIES.describe(c, r);
+      const p = described.personality as PersonalityMeta;
+      const refused: string[] = [];
+      let toolchain = p.toolchain;
+      if (toolchain?.repository && !dependencyAllowed(toolchain, this.registries.toolchain)) {
+        refused.push(`toolchain ${ref(toolchain)}: ${outside(this.registries.toolchain)}`);
+        toolchain = undefined;
+      }
+      const plugins = (p.plugins ?? []).filter((d) => {
+        if (dependencyAllowed(d, this.registries.plugin)) return true;
+        refused.push(`plugin ${ref(d)}: ${outside(this.registries.plugin)}`);
+        return false;
+      });
+      const resolved = await c.resolvePersonalityDeps({ ...p, toolchain, plugins });
+      const value: ResolvedDependencies = {
+        ...(resolved.toolchain ? { toolchain: resolved.toolchain as DescribedToolchain } : {}),
+        plugins: resolved.plugins ?? [],
+        warnings: [...refused, ...(resolved.warnings ?? [])],
+      };
+      return { value };
+    });
+  }
+}
+
+function outside(base: string): string {
+  return `not below the configured registry base ${base}; not contacted`;
+}
