@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { cleanPath } from "@klaus/oci";
+ * import { cleanPath } from "./entry_path.ts";
  * console.log(cleanPath("./a//b/../c/")); // "a/c"
  * ```
  */
@@ -47,7 +47,7 @@ export function cleanPath(name: string): string {
  *
  * @example
  * ```ts
- * import { safeEntryPath } from "@klaus/oci";
+ * import { safeEntryPath } from "./entry_path.ts";
  * console.log(safeEntryPath("./a/../b")); // "b"
  * console.log(safeEntryPath("a/../../x")); // undefined
  * console.log(safeEntryPath("..foo")); // "..foo"

@@ -29,7 +29,7 @@ const INPUT_SLICE = 16 * 1024;
  *
  * @example
  * ```ts
- * import { GunzipError } from "@klaus/oci";
+ * import { GunzipError } from "./gzip.ts";
  * console.log(new GunzipError("gzip: corrupt deflate stream", false).inputEnded);
  * ```
  */
@@ -54,7 +54,7 @@ export class GunzipError extends KlausOciError {
  *
  * @example
  * ```ts
- * import { gzipStream } from "@klaus/oci";
+ * import { gzipStream } from "./gzip.ts";
  * const gz = gzipStream(new Blob(["hello"]).stream());
  * console.log((await new Response(gz).arrayBuffer()).byteLength > 0);
  * ```
@@ -88,7 +88,7 @@ function gzipMessage(err: unknown): string {
  *
  * @example
  * ```ts
- * import { gunzipStream, gzipStream } from "@klaus/oci";
+ * import { gunzipStream, gzipStream } from "./gzip.ts";
  * const out = await gunzipStream(gzipStream(new Blob(["hello"]).stream()));
  * console.log(await new Response(out).text()); // "hello"
  * ```

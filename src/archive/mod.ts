@@ -13,22 +13,10 @@
  *
  * @module
  */
-export * from "./entry_path.ts";
 export * from "./extract.ts";
 export * from "./extract_to_directory.ts";
-export * from "./gzip.ts";
 export * from "./limits.ts";
 export * from "./list.ts";
 export * from "./pack.ts";
-export * from "./tar_reader.ts";
-export {
-  encodeEntryHeader,
-  END_OF_ARCHIVE,
-  type WriteHeader,
-} from "./tar_writer.ts";
-export {
-  CACHE_FILE_NAME,
-  compareBytewise,
-  type PackEntry,
-  walkDirectory,
-} from "./walk.ts";
+export type { TarEntryType } from "./tar_reader.ts";
+export type { PackEntry } from "./walk.ts";

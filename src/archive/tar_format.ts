@@ -39,7 +39,7 @@ export const TYPE = {
  */
 export const MAX_SPECIAL_FILE_SIZE = 1 << 20;
 
-// Field offsets and sizes of the common V7/USTAR layout.
+/** Field offsets and sizes of the common V7/USTAR layout: `[offset, length]`. */
 export const F = {
   name: [0, 100],
   mode: [100, 8],
@@ -66,7 +66,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** UTF-8 bytes of `s`. */
-export function utf8(s: string): Uint8Array {
+function utf8(s: string): Uint8Array {
   return encoder.encode(s);
 }
 

@@ -48,7 +48,7 @@ export type TarEntryType =
  *
  * @example
  * ```ts
- * import type { TarHeader } from "@klaus/oci";
+ * import type { TarHeader } from "./tar_reader.ts";
  * const h: TarHeader = { name: "a.txt", linkname: "", typeflag: "0", type: "file", mode: 0o644, size: 3, mtime: 0, format: "ustar" };
  * console.log(h.name);
  * ```
@@ -77,7 +77,7 @@ export interface TarHeader {
  *
  * @example
  * ```ts
- * import type { TarReaderOptions } from "@klaus/oci";
+ * import type { TarReaderOptions } from "./tar_reader.ts";
  * const o: TarReaderOptions = { maxBytes: 1 << 30, maxEntries: 100_000 };
  * console.log(o.maxEntries);
  * ```
@@ -141,7 +141,8 @@ function headerError(): KlausOciError {
  *
  * @example
  * ```ts
- * import { packDirectory, TarReader } from "@klaus/oci";
+ * import { packDirectory } from "./pack.ts";
+ * import { TarReader } from "./tar_reader.ts";
  * const packed = await packDirectory(".");
  * const tar = new TarReader(packed.tarStream());
  * for (let h = await tar.next(); h; h = await tar.next()) console.log(h.name);

@@ -65,7 +65,7 @@ function asciiTruncated(s: string, max: number): string {
  *
  * @example
  * ```ts
- * import { encodeEntryHeader } from "@klaus/oci";
+ * import { encodeEntryHeader } from "./tar_writer.ts";
  * const blocks = encodeEntryHeader({ name: "a.txt", typeflag: "0", mode: 0o644, size: 5, mtime: 0 });
  * console.log(blocks.byteLength); // 512
  * ```

@@ -65,7 +65,7 @@ export function compareBytewise(a: string, b: string): number {
  *
  * @example
  * ```ts
- * import { walkDirectory } from "@klaus/oci";
+ * import { walkDirectory } from "./walk.ts";
  * for (const e of await walkDirectory(".")) console.log(e.type, e.name);
  * ```
  */

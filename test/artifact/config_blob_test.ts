@@ -10,7 +10,11 @@ import {
 } from "../../src/artifact/config_blob.ts";
 import { readPersonalityFromDir } from "../../src/artifact/read_personality.ts";
 import { readPluginFromDir } from "../../src/artifact/read_plugin.ts";
-import type { Personality, Plugin, PluginComponents } from "../../src/artifact/types.ts";
+import type {
+  Personality,
+  Plugin,
+  PluginComponents,
+} from "../../src/artifact/types.ts";
 import { fixture, text } from "./_fs_helpers.ts";
 
 const METADATA_KEYS = [
@@ -56,7 +60,14 @@ Deno.test("plugin blob: only component keys, all six when set, in Go order", () 
 Deno.test("plugin blob: empty is exactly {} with the OCI empty-JSON digest", () => {
   const cases: PluginComponents[] = [
     {},
-    { skills: [], commands: [], agents: [], hasHooks: false, mcpServers: [], lspServers: [] },
+    {
+      skills: [],
+      commands: [],
+      agents: [],
+      hasHooks: false,
+      mcpServers: [],
+      lspServers: [],
+    },
   ];
   for (const c of cases) {
     const bytes = encodePluginConfig(c);
@@ -107,7 +118,10 @@ Deno.test("personality blob: only toolchain and plugins", () => {
 
 // push_test.go TestPersonalityConfigBlob_EmptyComposition
 Deno.test("personality blob: empty keeps the toolchain struct, omits plugins", () => {
-  strictEqual(text(encodePersonalityConfig({})), '{"toolchain":{"repository":""}}');
+  strictEqual(
+    text(encodePersonalityConfig({})),
+    '{"toolchain":{"repository":""}}',
+  );
   strictEqual(
     text(encodePersonalityConfig({ plugins: [] })),
     '{"toolchain":{"repository":""}}',
@@ -117,13 +131,15 @@ Deno.test("personality blob: empty keeps the toolchain struct, omits plugins", (
 Deno.test("personality blob: references keep tag and digest, in Go key order", () => {
   strictEqual(
     text(encodePersonalityConfig({
-      plugins: [{ repository: "r", digest: "sha256:abc", tag: "v1" }, { repository: "" }],
+      plugins: [{ repository: "r", digest: "sha256:abc", tag: "v1" }, {
+        repository: "",
+      }],
     })),
     '{"toolchain":{"repository":""},"plugins":[{"repository":"r","tag":"v1","digest":"sha256:abc"},{"repository":""}]}',
   );
 });
 
-Deno.test("fixture plugins/base: config blob is exactly {\"commands\":[\"hello\"]}", async () => {
+Deno.test('fixture plugins/base: config blob is exactly {"commands":["hello"]}', async () => {
   const plugin = await readPluginFromDir(fixture("plugins/base"));
   strictEqual(text(encodePluginConfig(plugin)), '{"commands":["hello"]}');
 });
@@ -155,12 +171,18 @@ const pluginDecodeCases: [string, string, PluginComponents][] = [
     skills: ["fluxcd"],
     hasHooks: true,
   }],
-  ["unknown keys ignored (legacy name/version)", '{"name":"x","version":"v1","commands":["c"]}', {
-    commands: ["c"],
-  }],
+  [
+    "unknown keys ignored (legacy name/version)",
+    '{"name":"x","version":"v1","commands":["c"]}',
+    {
+      commands: ["c"],
+    },
+  ],
   ["null values", '{"skills":null,"hasHooks":null}', {}],
   ["hasHooks false omitted", '{"hasHooks":false}', {}],
-  ["last duplicate wins", '{"commands":["a"],"commands":["b"]}', { commands: ["b"] }],
+  ["last duplicate wins", '{"commands":["a"],"commands":["b"]}', {
+    commands: ["b"],
+  }],
 ];
 
 for (const [name, json, want] of pluginDecodeCases) {
@@ -173,7 +195,11 @@ const invalidBlobs: [string, string, RegExp][] = [
   ["invalid JSON", "not json", /invalid character/],
   ["empty", "", /unexpected end of JSON input/],
   ["array top level", "[]", /cannot unmarshal array into Go value/],
-  ["string list as string", '{"skills":"x"}', /Go struct field pluginConfigBlob\.skills of type \[\]string/],
+  [
+    "string list as string",
+    '{"skills":"x"}',
+    /Go struct field pluginConfigBlob\.skills of type \[\]string/,
+  ],
   ["bool as string", '{"hasHooks":"yes"}', /of type bool/],
 ];
 

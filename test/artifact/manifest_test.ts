@@ -13,7 +13,8 @@ import {
 import { readPluginFromDir } from "../../src/artifact/read_plugin.ts";
 import { fixture, text } from "./_fs_helpers.ts";
 
-const EMPTY = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+const EMPTY =
+  "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 const LAYER = "sha256:" + "ab".repeat(32);
 
 Deno.test("buildManifest: exact bytes (key order, sorted escaped annotations)", () => {
@@ -40,16 +41,28 @@ Deno.test("buildManifest: exact bytes (key order, sorted escaped annotations)", 
 });
 
 Deno.test("buildManifest: no annotations key when there are none", () => {
-  const config = { mediaType: MEDIA_TYPE_PERSONALITY_CONFIG, digest: EMPTY, size: 2 };
-  const layer = { mediaType: MEDIA_TYPE_PERSONALITY_CONTENT, digest: LAYER, size: 7 };
-  const want = '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",' +
+  const config = {
+    mediaType: MEDIA_TYPE_PERSONALITY_CONFIG,
+    digest: EMPTY,
+    size: 2,
+  };
+  const layer = {
+    mediaType: MEDIA_TYPE_PERSONALITY_CONTENT,
+    digest: LAYER,
+    size: 7,
+  };
+  const want =
+    '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",' +
     '"config":{"mediaType":"application/vnd.giantswarm.klaus-personality.config.v1+json",' +
     `"digest":"${EMPTY}","size":2},` +
     '"layers":[{"mediaType":"application/vnd.giantswarm.klaus-personality.content.v1.tar+gzip",' +
     `"digest":"${LAYER}","size":7}]}`;
   strictEqual(text(buildManifest(config, layer)), want);
   strictEqual(text(buildManifest(config, layer, {})), want);
-  strictEqual(text(buildManifest(config, layer, buildKlausAnnotations({ name: "" }))), want);
+  strictEqual(
+    text(buildManifest(config, layer, buildKlausAnnotations({ name: "" }))),
+    want,
+  );
 });
 
 Deno.test("buildManifest: a pure function of its inputs (same digest twice)", async () => {
@@ -57,7 +70,11 @@ Deno.test("buildManifest: a pure function of its inputs (same digest twice)", as
   const config = encodePluginConfig(plugin);
   const make = () =>
     buildManifest(
-      { mediaType: MEDIA_TYPE_PLUGIN_CONFIG, digest: digestOf(config), size: config.length },
+      {
+        mediaType: MEDIA_TYPE_PLUGIN_CONFIG,
+        digest: digestOf(config),
+        size: config.length,
+      },
       { mediaType: MEDIA_TYPE_PLUGIN_CONTENT, digest: LAYER, size: 10 },
       buildKlausAnnotations(plugin),
     );
@@ -75,8 +92,16 @@ Deno.test("buildManifest: a pure function of its inputs (same digest twice)", as
 });
 
 Deno.test("parseManifest: reads back what buildManifest writes", () => {
-  const config = { mediaType: MEDIA_TYPE_PLUGIN_CONFIG, digest: EMPTY, size: 2 };
-  const layer = { mediaType: MEDIA_TYPE_PLUGIN_CONTENT, digest: LAYER, size: 5 };
+  const config = {
+    mediaType: MEDIA_TYPE_PLUGIN_CONFIG,
+    digest: EMPTY,
+    size: 2,
+  };
+  const layer = {
+    mediaType: MEDIA_TYPE_PLUGIN_CONTENT,
+    digest: LAYER,
+    size: 5,
+  };
   const annotations = { "io.giantswarm.klaus.name": "x<y>" };
   deepStrictEqual(parseManifest(buildManifest(config, layer, annotations)), {
     schemaVersion: 2,
@@ -110,7 +135,10 @@ Deno.test("parseManifest: image index with top-level annotations (toolchains)", 
   }));
   strictEqual(m.config, undefined);
   strictEqual(m.manifests?.length, 2);
-  deepStrictEqual(m.manifests?.[0].platform, { architecture: "amd64", os: "linux" });
+  deepStrictEqual(m.manifests?.[0].platform, {
+    architecture: "amd64",
+    os: "linux",
+  });
   strictEqual(m.annotations?.["io.giantswarm.klaus.name"], "go");
 });
 
@@ -118,7 +146,11 @@ Deno.test("parseManifest: legacy oras-pushed personality (§2.6) reads without e
   const m = parseManifest(JSON.stringify({
     schemaVersion: 2,
     mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: MEDIA_TYPE_PERSONALITY_CONFIG, digest: EMPTY, size: 40 },
+    config: {
+      mediaType: MEDIA_TYPE_PERSONALITY_CONFIG,
+      digest: EMPTY,
+      size: 40,
+    },
     layers: [{
       mediaType: MEDIA_TYPE_PERSONALITY_CONTENT,
       digest: LAYER,
@@ -154,10 +186,26 @@ const invalid: [string, string, RegExp][] = [
   ["not JSON", "<html>", /invalid character '<'/],
   ["empty", "", /unexpected end of JSON input/],
   ["array", "[]", /cannot unmarshal array into Go value of type v1\.Manifest/],
-  ["annotation not a string", '{"annotations":{"a":1}}', /Manifest\.annotations\.a of type string/],
-  ["size not a number", '{"config":{"size":"2"}}', /Manifest\.config\.size of type int64/],
-  ["fractional size", '{"config":{"size":1.5}}', /cannot unmarshal number 1\.5 into Go struct field Manifest\.config\.size/],
-  ["layers not an array", '{"layers":{}}', /Manifest\.layers of type \[\]v1\.Descriptor/],
+  [
+    "annotation not a string",
+    '{"annotations":{"a":1}}',
+    /Manifest\.annotations\.a of type string/,
+  ],
+  [
+    "size not a number",
+    '{"config":{"size":"2"}}',
+    /Manifest\.config\.size of type int64/,
+  ],
+  [
+    "fractional size",
+    '{"config":{"size":1.5}}',
+    /cannot unmarshal number 1\.5 into Go struct field Manifest\.config\.size/,
+  ],
+  [
+    "layers not an array",
+    '{"layers":{}}',
+    /Manifest\.layers of type \[\]v1\.Descriptor/,
+  ],
 ];
 
 for (const [name, json, message] of invalid) {

@@ -1,0 +1,261 @@
+/**
+ * `<kind> describe <ref> [--deps]`: an artifact's metadata, in klausctl's
+ * `%-14s %s` layout or as the library's `Described*` object.
+ *
+ * @module
+ */
+
+import {
+  type Author,
+  type DescribedPersonality,
+  type DescribedPlugin,
+  type DescribedToolchain,
+  type KlausMetadata,
+  referenceString,
+  type ResolvedDependencies,
+} from "../artifact/mod.ts";
+import { type CommandContext, positionals } from "./context.ts";
+import { field, type Style } from "./output.ts";
+import { UsageError } from "./usage.ts";
+
+/**
+ * `Name <email>` when there is an e-mail, else the name.
+ *
+ * @example
+ * ```ts
+ * import { formatAuthor } from "./describe.ts";
+ * console.log(formatAuthor({ name: "GS", email: "a@b.c" })); // GS <a@b.c>
+ * ```
+ */
+export function formatAuthor(author: Author | undefined): string {
+  if (!author) return "";
+  if (author.email) return `${author.name ?? ""} <${author.email}>`;
+  return author.name ?? "";
+}
+
+/**
+ * The metadata block: `Name:`, `Version:`, … `Digest:`; `compact` keeps
+ * only name, version, description, author and digest (dependency blocks).
+ *
+ * @example
+ * ```ts
+ * import { metadataLines } from "./describe.ts";
+ * import { Style } from "./output.ts";
+ * console.log(metadataLines({ name: "base", version: "v1" }, "sha256:ab", new Style(false)).join("\n"));
+ * ```
+ */
+export function metadataLines(
+  meta: KlausMetadata & { version?: string },
+  digest: string,
+  style: Style,
+  options: { indent?: string; compact?: boolean } = {},
+): string[] {
+  const indent = options.indent ?? "";
+  const lines = [field("Name:", meta.name ?? "", style, indent)];
+  const add = (label: string, value: string | undefined) => {
+    if (value) lines.push(field(label, value, style, indent));
+  };
+  add("Version:", meta.version);
+  add("Description:", meta.description);
+  add("Author:", formatAuthor(meta.author));
+  if (!options.compact) {
+    add("Homepage:", meta.homepage);
+    add("Repository:", meta.repository);
+    add("License:", meta.license);
+    if (meta.keywords && meta.keywords.length > 0) {
+      add("Keywords:", meta.keywords.join(", "));
+    }
+  }
+  add("Digest:", digest);
+  return lines;
+}
+
+/**
+ * A described plugin in text: metadata, then a `Components:` block when it
+ * has any.
+ *
+ * @example
+ * ```ts
+ * import { pluginLines } from "./describe.ts";
+ * import { Style } from "./output.ts";
+ * const d = { ref: "r:v1", tag: "v1", digest: "sha256:ab", plugin: { name: "base", commands: ["hello"] } };
+ * console.log(pluginLines(d, new Style(false)).join("\n"));
+ * ```
+ */
+export function pluginLines(d: DescribedPlugin, style: Style): string[] {
+  const p = d.plugin;
+  const lines = metadataLines(p, d.digest, style);
+  const components: string[] = [];
+  const list = (label: string, items: string[] | undefined) => {
+    if (items && items.length > 0) {
+      components.push(field(label, items.join(", "), style, "  "));
+    }
+  };
+  list("Skills:", p.skills);
+  list("Commands:", p.commands);
+  list("Agents:", p.agents);
+  if (p.hasHooks) components.push(field("Hooks:", "yes", style, "  "));
+  list("MCP Servers:", p.mcpServers);
+  list("LSP Servers:", p.lspServers);
+  if (components.length > 0) {
+    lines.push("", style.bold("Components:"), ...components);
+  }
+  return lines;
+}
+
+/**
+ * Resolved dependencies in text: `Resolved Toolchain:` and
+ * `Resolved Plugin [<name>]:` blocks (indented, compact), then one
+ * `Warning: …` line per dependency that could not be described.
+ *
+ * @example
+ * ```ts
+ * import { dependencyLines } from "./describe.ts";
+ * import { Style } from "./output.ts";
+ * console.log(dependencyLines({ plugins: [], warnings: ["plugin x: not found"] }, new Style(false)).join("\n"));
+ * ```
+ */
+export function dependencyLines(
+  deps: ResolvedDependencies,
+  style: Style,
+): string[] {
+  const lines: string[] = [];
+  if (deps.toolchain) {
+    lines.push(
+      "",
+      style.bold("Resolved Toolchain:"),
+      ...metadataLines(deps.toolchain.toolchain, deps.toolchain.digest, style, {
+        indent: "  ",
+        compact: true,
+      }),
+    );
+  }
+  for (const p of deps.plugins) {
+    lines.push(
+      "",
+      style.bold(`Resolved Plugin [${p.plugin.name}]:`),
+      ...metadataLines(p.plugin, p.digest, style, {
+        indent: "  ",
+        compact: true,
+      }),
+    );
+  }
+  for (const w of deps.warnings) {
+    lines.push("", `${style.yellow("Warning:")} ${w}`);
+  }
+  return lines;
+}
+
+/**
+ * A described personality in text: metadata, `Toolchain:`, `Plugins:` and,
+ * when given, the resolved dependencies.
+ *
+ * @example
+ * ```ts
+ * import { personalityLines } from "./describe.ts";
+ * import { Style } from "./output.ts";
+ * const d = { ref: "r:v1", tag: "v1", digest: "sha256:ab", personality: { name: "sre" } };
+ * console.log(personalityLines(d, undefined, new Style(false)).join("\n"));
+ * ```
+ */
+export function personalityLines(
+  d: DescribedPersonality,
+  deps: ResolvedDependencies | undefined,
+  style: Style,
+): string[] {
+  const p = d.personality;
+  const lines = metadataLines(p, d.digest, style);
+  if (p.toolchain && p.toolchain.repository) {
+    lines.push("", field("Toolchain:", referenceString(p.toolchain), style));
+  }
+  if (p.plugins && p.plugins.length > 0) {
+    lines.push("", style.bold("Plugins:"));
+    for (const ref of p.plugins) lines.push(`  - ${referenceString(ref)}`);
+  }
+  if (deps) lines.push(...dependencyLines(deps, style));
+  return lines;
+}
+
+/**
+ * A described toolchain in text: the metadata block.
+ *
+ * @example
+ * ```ts
+ * import { toolchainLines } from "./describe.ts";
+ * import { Style } from "./output.ts";
+ * const d = { ref: "r:1.0.0", tag: "1.0.0", digest: "sha256:ab", toolchain: { name: "go", version: "1.0.0" } };
+ * console.log(toolchainLines(d, new Style(false)).join("\n"));
+ * ```
+ */
+export function toolchainLines(d: DescribedToolchain, style: Style): string[] {
+  return metadataLines(d.toolchain, d.digest, style);
+}
+
+/**
+ * Whether to resolve a personality's dependencies: `--deps` / `--no-deps`
+ * when given, else yes in text mode and no with `--json` (like klausctl).
+ *
+ * @example
+ * ```ts
+ * import { wantsDeps } from "./describe.ts";
+ * console.log(wantsDeps({}, true), wantsDeps({}, false)); // false true
+ * ```
+ */
+export function wantsDeps(
+  flags: { deps?: boolean; "no-deps"?: boolean },
+  json: boolean,
+): boolean {
+  if (flags["no-deps"]) return false;
+  if (flags.deps) return true;
+  return !json;
+}
+
+/**
+ * Runs `describe`.
+ *
+ * @example
+ * ```ts
+ * import { describeCommand } from "./describe.ts";
+ * console.log(typeof describeCommand); // function
+ * ```
+ */
+export async function describeCommand(ctx: CommandContext): Promise<void> {
+  const [ref] = positionals(ctx, ["<ref>"]);
+  const topic = { kind: ctx.kind, command: ctx.command };
+  if (ctx.flags.deps && ctx.flags["no-deps"]) {
+    throw new UsageError("--deps and --no-deps exclude each other", topic);
+  }
+  if (ctx.kind !== "personality" && (ctx.flags.deps || ctx.flags["no-deps"])) {
+    throw new UsageError(
+      "--deps and --no-deps apply to personality describe only",
+      topic,
+    );
+  }
+  const { out } = ctx;
+  switch (ctx.kind) {
+    case "plugin": {
+      const d = await ctx.client.describePlugin(ref);
+      if (out.jsonMode) out.json(d);
+      else out.text(...pluginLines(d, out.style));
+      return;
+    }
+    case "toolchain": {
+      const d = await ctx.client.describeToolchain(ref);
+      if (out.jsonMode) out.json(d);
+      else out.text(...toolchainLines(d, out.style));
+      return;
+    }
+    case "personality": {
+      const d = await ctx.client.describePersonality(ref);
+      const deps = wantsDeps(ctx.flags, out.jsonMode)
+        ? await ctx.client.resolvePersonalityDeps(d.personality)
+        : undefined;
+      if (out.jsonMode) {
+        out.json(deps ? { ...d, dependencies: deps } : d);
+      } else {
+        out.text(...personalityLines(d, deps, out.style));
+      }
+      return;
+    }
+  }
+}
