@@ -164,6 +164,9 @@ export async function extractTar(
 
     for (let h = await tar.next(); h; h = await tar.next()) {
       signal?.throwIfAborted();
+      // Metadata, never written: GNU tar names these `/tmp/GlobalHead.…`,
+      // which the path rule would refuse (Go does, failing such archives).
+      if (h.type === "pax-global") continue;
       const rel = safeEntryPath(h.name);
       if (rel === undefined) {
         throw new UnsafeArchiveError(`invalid path in archive: ${h.name}`);
@@ -184,7 +187,6 @@ export async function extractTar(
         result.directories++;
         continue;
       }
-      if (h.type === "pax-global") continue;
       if (h.type !== "file") {
         result.skipped.push({
           name: h.name,

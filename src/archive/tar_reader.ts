@@ -29,7 +29,16 @@ import {
   TYPE,
 } from "./tar_format.ts";
 
-/** What an entry is, from its typeflag. */
+/**
+ * What an entry is, from its typeflag.
+ *
+ * @example
+ * ```ts
+ * import type { TarEntryType } from "@klaus/oci";
+ * const t: TarEntryType = "symlink";
+ * console.log(t);
+ * ```
+ */
 export type TarEntryType =
   | "file"
   | "directory"

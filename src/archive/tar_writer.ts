@@ -21,10 +21,24 @@ const PREFIX_SIZE = 155;
 /**
  * End-of-archive marker: two zero blocks (no padding to a 10 KiB record,
  * like Go's writer).
+ *
+ * @example
+ * ```ts
+ * import { END_OF_ARCHIVE } from "./tar_writer.ts";
+ * console.log(END_OF_ARCHIVE.length); // 1024
+ * ```
  */
 export const END_OF_ARCHIVE: Uint8Array = new Uint8Array(2 * BLOCK_SIZE);
 
-/** Go's `splitUSTARPath`: `[prefix, name]` when the split makes it fit. */
+/**
+ * Go's `splitUSTARPath`: `[prefix, name]` when the split makes it fit.
+ *
+ * @example
+ * ```ts
+ * import { splitUstarPath } from "./tar_writer.ts";
+ * console.log(splitUstarPath(`${"d".repeat(80)}/${"f".repeat(80)}`)); // [dddd…, ffff…]
+ * ```
+ */
 export function splitUstarPath(
   name: string,
 ): [string, string] | undefined {
@@ -40,7 +54,16 @@ export function splitUstarPath(
   return [name.slice(0, i), name.slice(i + 1)];
 }
 
-/** What the writer needs to know about one entry. */
+/**
+ * What the writer needs to know about one entry.
+ *
+ * @example
+ * ```ts
+ * import type { WriteHeader } from "./tar_writer.ts";
+ * const h: WriteHeader = { name: "dir", typeflag: "5", mode: 0o755, size: 0, mtime: 0 };
+ * console.log(h.name);
+ * ```
+ */
 export interface WriteHeader {
   /** Path inside the archive, `/`-separated. */
   name: string;

@@ -10,7 +10,15 @@ import { lstat, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { KlausOciError, wrapError } from "../errors.ts";
 
-/** Name of the pull cache entry; never archived, at any depth. */
+/**
+ * Name of the pull cache entry; never archived, at any depth.
+ *
+ * @example
+ * ```ts
+ * import { CACHE_FILE_NAME } from "./walk.ts";
+ * console.log(CACHE_FILE_NAME); // ".oci-cache.json"
+ * ```
+ */
 export const CACHE_FILE_NAME = ".oci-cache.json";
 
 /**
@@ -34,7 +42,16 @@ export interface PackEntry {
   size: number;
 }
 
-/** A {@linkcode PackEntry} with where to read it from. */
+/**
+ * A {@linkcode PackEntry} with where to read it from.
+ *
+ * @example
+ * ```ts
+ * import type { SourceEntry } from "./walk.ts";
+ * const e: SourceEntry = { name: "a", type: "file", mode: 0o644, size: 1, path: "/src/a" };
+ * console.log(e.path);
+ * ```
+ */
 export interface SourceEntry extends PackEntry {
   /** Absolute path on disk. */
   path: string;
@@ -45,6 +62,12 @@ const encoder = new TextEncoder();
 /**
  * Byte-wise comparison of the UTF-8 encodings, which is Go's string order
  * (JavaScript's `<` compares UTF-16 units and differs above U+FFFF).
+ *
+ * @example
+ * ```ts
+ * import { compareBytewise } from "./walk.ts";
+ * console.log(["\u{1F600}", "\u{E000}"].sort(compareBytewise)); // ["\u{E000}", "\u{1F600}"]
+ * ```
  */
 export function compareBytewise(a: string, b: string): number {
   const x = encoder.encode(a);

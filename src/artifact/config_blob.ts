@@ -52,8 +52,9 @@ function referenceValue(
  *
  * @example
  * ```ts
- * import { encodePluginConfig } from "@klaus/oci";
- * console.log(new TextDecoder().decode(encodePluginConfig({ name: "base", commands: ["hello"] })));
+ * import { encodePluginConfig, type Plugin } from "@klaus/oci";
+ * const plugin: Plugin = { name: "base", commands: ["hello"] };
+ * console.log(new TextDecoder().decode(encodePluginConfig(plugin)));
  * // {"commands":["hello"]}
  * ```
  */
@@ -74,8 +75,9 @@ export function encodePluginConfig(plugin: PluginComponents): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodePersonalityConfig } from "@klaus/oci";
- * const blob = encodePersonalityConfig({ name: "sre", toolchain: { repository: "example.com/go", tag: "0.1.14" } });
+ * import { encodePersonalityConfig, type Personality } from "@klaus/oci";
+ * const sre: Personality = { name: "sre", toolchain: { repository: "example.com/go", tag: "0.1.14" } };
+ * const blob = encodePersonalityConfig(sre);
  * console.log(new TextDecoder().decode(blob));
  * // {"toolchain":{"repository":"example.com/go","tag":"0.1.14"}}
  * ```

@@ -18,8 +18,6 @@ import type {
   Toolchain,
 } from "./types.ts";
 
-type Annotations = Readonly<Record<string, string>> | undefined;
-
 /**
  * A plugin from its manifest annotations and config blob bytes, with
  * `version` set to `tag`. No config (a cache entry without one) gives no
@@ -34,7 +32,7 @@ type Annotations = Readonly<Record<string, string>> | undefined;
  * ```
  */
 export function pluginFromParts(
-  annotations: Annotations,
+  annotations: Readonly<Record<string, string>> | undefined,
   config: Uint8Array | string | undefined,
   tag: string,
 ): Plugin {
@@ -57,7 +55,7 @@ export function pluginFromParts(
  * ```
  */
 export function personalityFromParts(
-  annotations: Annotations,
+  annotations: Readonly<Record<string, string>> | undefined,
   config: Uint8Array | string | undefined,
   tag: string,
 ): Personality {
@@ -81,7 +79,7 @@ export function personalityFromParts(
  * ```
  */
 export function toolchainFromAnnotations(
-  annotations: Annotations,
+  annotations: Readonly<Record<string, string>> | undefined,
   tag?: string,
 ): Toolchain {
   const { name, ...meta } = metadataFromAnnotations(annotations);

@@ -39,12 +39,19 @@ const MERGE_TAG = "tag:yaml.org,2002:merge";
 const PLAIN_NULLS = new Set(["", "~", "null", "Null", "NULL"]);
 /** Bounds alias and merge-key chains, which may refer to themselves. */
 const MAX_DEPTH = 64;
+/**
+ * Bounds alias resolutions per document: merge keys over aliases of maps
+ * that merge aliases themselves grow exponentially (yaml.v3 refuses such
+ * documents as "excessive aliasing" too).
+ */
+const MAX_ALIAS_RESOLUTIONS = 10_000;
 
 /** A YAML type error, collected like yaml.v3 does and reported together. */
 class Decoder {
   readonly errors: string[] = [];
   #doc: Document;
   #lines: LineCounter;
+  #aliases = 0;
 
   constructor(doc: Document, lines: LineCounter) {
     this.#doc = doc;
@@ -59,6 +66,11 @@ class Decoder {
   resolve(node: unknown, depth = 0): Node | null {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
+      if (++this.#aliases > MAX_ALIAS_RESOLUTIONS) {
+        throw new InvalidArtifactError(
+          "yaml: document contains excessive aliasing",
+        );
+      }
       const target = depth > MAX_DEPTH ? undefined : node.resolve(this.#doc);
       if (target === undefined) {
         throw new InvalidArtifactError(

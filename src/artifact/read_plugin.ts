@@ -232,7 +232,7 @@ export async function readPluginFromDir(dir: string): Promise<Plugin> {
       discoverServerNames(join(dir, ".mcp.json"), "mcpServers"),
       discoverServerNames(join(dir, ".lsp.json"), "lspServers"),
     ]);
-  const hasHooks = hooksDir;
+  const hasHooks = hooksDir || plugin.hasHooks === true;
   delete plugin.hasHooks;
   return dropEmpty({
     ...plugin,

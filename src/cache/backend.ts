@@ -205,8 +205,12 @@ export async function readAllBounded(
   } finally {
     reader.releaseLock();
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks, total);
+}
+
+/** `chunks` joined into one array of `size` bytes. */
+export function concatBytes(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
   let off = 0;
   for (const c of chunks) {
     out.set(c, off);

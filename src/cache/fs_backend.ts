@@ -30,7 +30,7 @@ import {
   utimes,
 } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { digestOf, isValidDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import {
@@ -143,7 +143,7 @@ export class FsCacheBackend implements CacheBackend {
 
   #prepare(): Promise<void> {
     this.#ready ??= Promise.all(
-      ["blobs/sha256", "blobs/sha512", "refs", "tags", "catalog"].map((d) =>
+      ["blobs/sha256", "refs", "tags", "catalog"].map((d) =>
         mkdir(join(this.dir, d), { recursive: true, mode: 0o755 })
       ),
     ).then(() => {}, (e) => {
@@ -151,6 +151,21 @@ export class FsCacheBackend implements CacheBackend {
       throw e;
     });
     return this.#ready;
+  }
+
+  // Runs a write; if its directory vanished (`klausctl cache prune --all`
+  // removes the layer directories), makes the directories again and retries.
+  async #write<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+    await this.#prepare();
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      this.#ready = undefined;
+      await this.#prepare();
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      return await fn();
+    }
   }
 
   /** The entry for `key`; unreadable, foreign or garbage files are misses. */
@@ -169,11 +184,9 @@ export class FsCacheBackend implements CacheBackend {
 
   /** Writes an entry atomically (temp file + rename). */
   async putIndex(record: IndexRecord): Promise<void> {
-    await this.#prepare();
-    await writeFileAtomic(
-      this.#indexPath(record.kind, record.key),
-      new TextEncoder().encode(encodeIndexJson(record)),
-    );
+    const path = this.#indexPath(record.kind, record.key);
+    const bytes = new TextEncoder().encode(encodeIndexJson(record));
+    await this.#write(dirname(path), () => writeFileAtomic(path, bytes));
   }
 
   /** Deletes an entry (missing is fine). */
@@ -212,9 +225,11 @@ export class FsCacheBackend implements CacheBackend {
     if (!path || (this.maxBytes > 0 && descriptor.size > this.maxBytes)) {
       return undefined;
     }
-    await this.#prepare();
     const tmp = `${path}${TEMP_MARK}${randomHex()}`;
-    const handle = await open(tmp, "wx", 0o644);
+    const handle = await this.#write(
+      dirname(path),
+      () => open(tmp, "wx", 0o644),
+    );
     let finished = false;
     const discard = async () => {
       await handle.close().catch(() => {});

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import type { RepositoryRef } from "../oci/store.ts";
 import { OCI_LAYOUT_REGISTRY } from "../ref/reference_type.ts";
 import { InvalidReferenceError } from "../errors.ts";
@@ -69,7 +69,37 @@ export function catalogCacheKey(base: string): string {
   let b = base;
   if (b.startsWith(OCI_LAYOUT_REGISTRY)) {
     const root = b.slice(OCI_LAYOUT_REGISTRY.length);
-    b = OCI_LAYOUT_REGISTRY + (root === "" ? layoutPath(".") : layoutPath(root));
+    b = OCI_LAYOUT_REGISTRY +
+      (root === "" ? layoutPath(".") : layoutPath(root));
   }
   return b.replace(/\/+$/, "") + "/";
+}
+
+/**
+ * Every registry base whose catalog could list `repo`: its registry and
+ * each parent path (for a layout, each parent directory).
+ *
+ * @example
+ * ```ts
+ * import { catalogBasesOf } from "@klaus/oci";
+ * console.log(catalogBasesOf({ registry: "h:5000", repository: "a/b/c" }));
+ * // ["h:5000", "h:5000/a", "h:5000/a/b"]
+ * ```
+ */
+export function catalogBasesOf(repo: RepositoryRef): string[] {
+  const bases: string[] = [];
+  if (repo.registry === OCI_LAYOUT_REGISTRY) {
+    let dir = layoutPath(repo.repository);
+    for (let up = dirname(dir); up !== dir; dir = up, up = dirname(dir)) {
+      bases.push(OCI_LAYOUT_REGISTRY + up);
+    }
+    return bases;
+  }
+  let base = repo.registry;
+  for (const part of repo.repository.split("/").slice(0, -1)) {
+    bases.push(base);
+    base += "/" + part;
+  }
+  bases.push(base);
+  return bases;
 }

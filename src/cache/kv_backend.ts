@@ -16,13 +16,14 @@ import { TooLargeError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { digestOf, isValidDigest } from "../oci/digest.ts";
 import { MAX_MANIFEST_BYTES } from "../oci/media_types.ts";
-import type {
-  CacheBackend,
-  CachedContent,
-  ContentWriter,
-  IndexKind,
-  IndexRecord,
-  IndexRecordOf,
+import {
+  type CacheBackend,
+  type CachedContent,
+  concatBytes,
+  type ContentWriter,
+  type IndexKind,
+  type IndexRecord,
+  type IndexRecordOf,
 } from "./backend.ts";
 import { bytesStream } from "./relay.ts";
 
@@ -366,12 +367,7 @@ export class KvCacheBackend implements CacheBackend {
       },
       commit: async () => {
         if (!chunks) return;
-        const bytes = new Uint8Array(size);
-        let off = 0;
-        for (const c of chunks) {
-          bytes.set(c, off);
-          off += c.byteLength;
-        }
+        const bytes = concatBytes(chunks, size);
         chunks = undefined;
         this.#wrote(kvKey);
         remember(this.#contentWritten, kvKey, true);

@@ -5,13 +5,14 @@
  * @module
  */
 import type { Descriptor } from "../oci/descriptor.ts";
-import type {
-  CacheBackend,
-  CachedContent,
-  ContentWriter,
-  IndexKind,
-  IndexRecord,
-  IndexRecordOf,
+import {
+  type CacheBackend,
+  type CachedContent,
+  concatBytes,
+  type ContentWriter,
+  type IndexKind,
+  type IndexRecord,
+  type IndexRecordOf,
 } from "./backend.ts";
 import { bytesStream } from "./relay.ts";
 
@@ -126,7 +127,7 @@ export class MemoryCacheBackend implements CacheBackend {
         return Promise.resolve();
       },
       commit: () => {
-        if (chunks) this.#insert(descriptor.digest, concat(chunks, size));
+        if (chunks) this.#insert(descriptor.digest, concatBytes(chunks, size));
         chunks = undefined;
         return Promise.resolve();
       },
@@ -162,14 +163,4 @@ export class MemoryCacheBackend implements CacheBackend {
       this.#bytes -= b.byteLength;
     }
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
 }

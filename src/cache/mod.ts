@@ -47,7 +47,12 @@ export {
 } from "./scheduler.ts";
 export { Singleflight } from "./singleflight.ts";
 export { isStaleIfErrorEligible } from "./stale_if_error.ts";
-export { catalogCacheKey, refCacheKey, tagsCacheKey } from "./keys.ts";
+export {
+  catalogBasesOf,
+  catalogCacheKey,
+  refCacheKey,
+  tagsCacheKey,
+} from "./keys.ts";
 export { FsCacheBackend, type FsCacheBackendOptions } from "./fs_backend.ts";
 export {
   DEFAULT_MEMORY_CACHE_MAX_BYTES,

@@ -34,10 +34,13 @@ function writerFor(file: typeof Deno.stdout | typeof Deno.stderr): Writer {
     get columns() {
       if (!isTTY) return undefined;
       try {
-        return Deno.consoleSize().columns;
+        const { columns } = Deno.consoleSize();
+        if (columns > 0) return columns;
       } catch {
-        return undefined;
+        // not a console after all
       }
+      // A pseudo-terminal without a size reports 0 columns.
+      return Number(env("COLUMNS")) || undefined;
     },
   };
 }

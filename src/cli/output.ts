@@ -37,7 +37,10 @@ export interface Writer {
  * console.log(colorEnabled({ write() {}, isTTY: true }, "1")); // false
  * ```
  */
-export function colorEnabled(writer: Writer, noColor: string | undefined): boolean {
+export function colorEnabled(
+  writer: Writer,
+  noColor: string | undefined,
+): boolean {
   return writer.isTTY && (noColor === undefined || noColor === "");
 }
 
@@ -126,7 +129,9 @@ export function table(rows: string[][]): string {
     });
   }
   return rows.map((row) =>
-    row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i] + 3))
+    row.map((cell, i) =>
+      i === row.length - 1 ? cell : cell.padEnd(widths[i] + 3)
+    )
       .join("")
   ).join("\n");
 }
@@ -169,7 +174,9 @@ export function secretsOfDockerConfig(base64: string | undefined): string[] {
       auths?: Record<string, Record<string, unknown>>;
     };
     for (const entry of Object.values(config.auths ?? {})) {
-      for (const key of ["auth", "password", "identitytoken", "registrytoken"]) {
+      for (
+        const key of ["auth", "password", "identitytoken", "registrytoken"]
+      ) {
         const v = entry?.[key];
         if (typeof v !== "string" || v === "") continue;
         secrets.push(v);
@@ -217,7 +224,8 @@ export class Output {
   constructor(
     stdout: Writer,
     stderr: Writer,
-    options: { json?: boolean; noColor?: string; secrets?: readonly string[] } = {},
+    options: { json?: boolean; noColor?: string; secrets?: readonly string[] } =
+      {},
   ) {
     this.#stdout = stdout;
     this.#stderr = stderr;

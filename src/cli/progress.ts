@@ -77,58 +77,79 @@ export interface BarState {
   skipped: boolean;
 }
 
-const BAR_WIDTH = 24;
+const MAX_BAR_WIDTH = 30;
+/** Width of the fixed fields after the bar (4 + 19 + 11 + 10 + 3 spaces). */
+const TAIL_WIDTH = 47;
+const MIN_BAR_WIDTH = 8;
 
 function role(mediaType: string | undefined): string {
   if (mediaType === undefined) return "blob";
   if (mediaType.includes("manifest") || mediaType.includes("index")) {
-    return "manifest";
+    return "index";
   }
   if (mediaType.includes("config")) return "config";
   return "layer";
 }
 
-function shortDigest(digest: string): string {
-  const colon = digest.indexOf(":");
-  return colon < 0 ? digest : digest.slice(0, colon + 1 + 12);
+function shortHex(digest: string): string {
+  return digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 13);
 }
 
 /**
- * One bar's line: `label [#####.....]  45%  1.2 MiB / 2.6 MiB  310.0 KiB/s  ETA 5s`.
+ * One bar's line, fitted to `width` columns: label, bar, percentage, bytes,
+ * rate, ETA (or `done`). The fields after the bar have fixed widths so
+ * nothing jumps between redraws; the bar takes the room left (8 to 30
+ * columns) and is dropped on terminals too narrow for it.
  *
  * @example
  * ```ts
  * import { renderBar } from "./progress.ts";
- * const line = renderBar({ label: "layer", transferred: 512, total: 1024, startedAt: 0, done: false, skipped: false }, 1000);
+ * const line = renderBar({ label: "layer", transferred: 512, total: 1024, startedAt: 0, done: false, skipped: false }, 1000, 80);
  * console.log(line.includes("50%")); // true
  * ```
  */
-export function renderBar(bar: BarState, now: number): string {
+export function renderBar(bar: BarState, now: number, width = 80): string {
   if (bar.skipped) {
-    return `${bar.label}  already present, skipped`;
+    return fit(`${bar.label} already present, skipped`, width);
   }
   const end = bar.done ? (bar.updatedAt ?? now) : now;
   const elapsed = Math.max(end - bar.startedAt, 0) / 1000;
   const rate = elapsed > 0 ? bar.transferred / elapsed : 0;
-  const parts = [bar.label];
-  if (bar.total > 0) {
-    const fraction = Math.min(bar.transferred / bar.total, 1);
-    const filled = Math.round(fraction * BAR_WIDTH);
-    parts.push(
-      `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}]`,
-      `${String(Math.floor(fraction * 100)).padStart(3)}%`,
-      `${formatBytes(bar.transferred)} / ${formatBytes(bar.total)}`,
+  const known = bar.total > 0;
+  const fraction = known ? Math.min(bar.transferred / bar.total, 1) : 0;
+  const pct = `${Math.floor(fraction * 100)}%`;
+  const bytes = known
+    ? `${formatBytes(bar.transferred)}/${formatBytes(bar.total)}`
+    : formatBytes(bar.transferred);
+  const speed = rate > 0 ? `${formatBytes(Math.round(rate))}/s` : "";
+  let state = "";
+  if (bar.done) state = "done";
+  else if (rate > 0 && bar.total > bar.transferred) {
+    state = `ETA ${formatDuration((bar.total - bar.transferred) / rate)}`;
+  }
+  if (!known) {
+    // Nothing to align against: no bar, no padding.
+    return fit(
+      [bar.label, bytes, speed, state].filter(Boolean).join(" "),
+      width,
     );
-  } else {
-    parts.push(formatBytes(bar.transferred));
   }
-  if (rate > 0) parts.push(`${formatBytes(Math.round(rate))}/s`);
-  if (bar.done) {
-    parts.push("done");
-  } else if (rate > 0 && bar.total > bar.transferred) {
-    parts.push(`ETA ${formatDuration((bar.total - bar.transferred) / rate)}`);
-  }
-  return parts.join("  ");
+  const tail = [
+    pct.padStart(4),
+    bytes.padStart(19),
+    speed.padStart(11),
+    state.padEnd(10),
+  ].join(" ").trimEnd();
+  const room = width - bar.label.length - TAIL_WIDTH - 4;
+  const barWidth = Math.min(MAX_BAR_WIDTH, room);
+  if (barWidth < MIN_BAR_WIDTH) return fit(`${bar.label} ${tail}`, width);
+  const filled = Math.round(fraction * barWidth);
+  const drawn = `[${"#".repeat(filled)}${".".repeat(barWidth - filled)}]`;
+  return fit(`${bar.label} ${drawn} ${tail}`, width);
+}
+
+function fit(line: string, width: number): string {
+  return line.length > width ? line.slice(0, width) : line;
 }
 
 /**
@@ -186,10 +207,10 @@ export class ProgressRenderer {
     let bar = this.#bars.get(key);
     const isNew = bar === undefined;
     if (bar === undefined) {
-      const arrow = event.direction === "pull" ? "pull" : "push";
-      const digest = event.digest ? shortDigest(event.digest) : "(uploading)";
+      // Docker's layout: the first 12 hex digits identify the blob.
+      const id = event.digest ? shortHex(event.digest) : "(uploading)";
       bar = {
-        label: `${arrow} ${role(event.mediaType).padEnd(8)} ${digest}`,
+        label: `${role(event.mediaType).padEnd(6)} ${id}`,
         transferred: 0,
         total: 0,
         startedAt: now,
@@ -227,11 +248,13 @@ export class ProgressRenderer {
   }
 
   #draw(now: number): void {
-    const width = Math.max((this.#writer.columns ?? 80) - 1, 20);
+    // One column short of the width, so no line wraps (a wrapped line
+    // would break the cursor-up arithmetic). Unknown or 0 width: 80.
+    const columns = this.#writer.columns;
+    const width = columns && columns > 0 ? Math.max(columns - 1, 20) : 79;
     let out = this.#drawn > 0 ? `\x1b[${this.#drawn}A` : "";
     for (const bar of this.#bars.values()) {
-      const line = renderBar(bar, now);
-      out += `\r\x1b[2K${line.length > width ? line.slice(0, width) : line}\n`;
+      out += `\r\x1b[2K${renderBar(bar, now, width)}\n`;
     }
     this.#drawn = this.#bars.size;
     this.#lastDraw = now;

@@ -141,7 +141,9 @@ export async function pushCommand(ctx: CommandContext): Promise<void> {
   }
   if (existing !== "") {
     ctx.out.warn(
-      `tag already exists (${truncateDigest(existing)}); pushing will overwrite it`,
+      `tag already exists (${
+        truncateDigest(existing)
+      }); pushing will overwrite it`,
     );
   }
 

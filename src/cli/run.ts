@@ -116,7 +116,9 @@ function topicOf(argv: string[]): { kind?: Kind; command?: Command } {
     strict: false,
   });
   const kind = isKind(positionals[0]) ? positionals[0] : undefined;
-  const command = kind && isCommand(positionals[1]) ? positionals[1] : undefined;
+  const command = kind && isCommand(positionals[1])
+    ? positionals[1]
+    : undefined;
   return { kind, command };
 }
 
@@ -145,7 +147,9 @@ function parse(argv: string[], version: string): Parsed | string {
   const [kindWord, commandWord, ...args] = positionals;
   if (kindWord === undefined) {
     if (values.help) return helpText({});
-    throw new UsageError("missing artifact kind (plugin, personality or toolchain)");
+    throw new UsageError(
+      "missing artifact kind (plugin, personality or toolchain)",
+    );
   }
   if (!isKind(kindWord)) {
     if (kindWord === "help") return helpText({});

@@ -86,6 +86,8 @@ interface CommandHelp {
   args: string;
   summary: string;
   details: string;
+  /** Appended to `details` for personalities only. */
+  personalityDetails?: string;
   flags: string[];
 }
 
@@ -95,7 +97,8 @@ const REGISTRY_FLAG =
 const COMMAND_HELP: Record<Command, CommandHelp> = {
   list: {
     args: "",
-    summary: "list every artifact below the registry base with its latest version",
+    summary:
+      "list every artifact below the registry base with its latest version",
     details:
       "Lists the repositories below the base (the kind's default, or --registry BASE)\n" +
       "whose tags include a semantic version, with the highest version. Repositories\n" +
@@ -116,8 +119,11 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
     details:
       "Reads the manifest annotations and config blob; nothing is downloaded to disk.\n" +
       "A short name expands against the registry base, and a missing or `latest` tag\n" +
-      "resolves to the highest semver tag. A personality's toolchain and plugins are\n" +
-      "resolved too (text output: by default, --no-deps to skip; --json: with --deps).",
+      "resolves to the highest semver tag.",
+    personalityDetails:
+      "The personality's toolchain and plugins are described too: by default in text\n" +
+      "output (--no-deps skips them), with --deps in --json output (as `dependencies`).\n" +
+      "Dependencies that cannot be described are reported as warnings.",
     flags: [
       "  --deps              personality: resolve and describe its toolchain and plugins",
       "  --no-deps           personality: do not resolve dependencies (text output)",
@@ -126,7 +132,8 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
   },
   resolve: {
     args: "<ref>",
-    summary: "pin a reference: expand a short name, resolve a missing or `latest` tag",
+    summary:
+      "pin a reference: expand a short name, resolve a missing or `latest` tag",
     details:
       "Prints the fully qualified reference with the highest semver tag when the\n" +
       "reference has no tag or `latest`; pinned tags and digests are kept.",
@@ -191,7 +198,9 @@ function programHelp(): string {
   ];
   for (const [name, help] of Object.entries(COMMAND_HELP)) {
     const left = `${name} ${help.args}`.trimEnd();
-    const only = name === "pull" || name === "push" ? " (plugin, personality)" : "";
+    const only = name === "pull" || name === "push"
+      ? " (plugin, personality)"
+      : "";
     lines.push(`  ${left.padEnd(26)}${help.summary}${only}`);
   }
   lines.push(
@@ -236,6 +245,9 @@ function commandHelp(kind: Kind, command: Command): string {
     help.summary.charAt(0).toUpperCase() + help.summary.slice(1) + ".",
     "",
     help.details,
+    ...(kind === "personality" && help.personalityDetails
+      ? [help.personalityDetails]
+      : []),
     "",
     "Flags:",
     ...flags,
@@ -278,9 +290,13 @@ export function usageLine(topic: HelpTopic): string {
     return `usage: ${usage} [flags]\nRun '${PROGRAM} ${kind} ${command} --help' for details.`;
   }
   if (kind !== undefined) {
-    return `usage: ${PROGRAM} ${kind} <${commandsOf(kind).join("|")}> [arguments] [flags]\n` +
+    return `usage: ${PROGRAM} ${kind} <${
+      commandsOf(kind).join("|")
+    }> [arguments] [flags]\n` +
       `Run '${PROGRAM} ${kind} --help' for details.`;
   }
-  return `usage: ${PROGRAM} <${KINDS.join("|")}> <command> [arguments] [flags]\n` +
+  return `usage: ${PROGRAM} <${
+    KINDS.join("|")
+  }> <command> [arguments] [flags]\n` +
     `Run '${PROGRAM} --help' for details.`;
 }

@@ -23,7 +23,15 @@ import {
   type Transport,
 } from "./transport.ts";
 
-/** `client_id` sent with OAuth2 refresh-token grants. */
+/**
+ * `client_id` sent with OAuth2 refresh-token grants.
+ *
+ * @example
+ * ```ts
+ * import { OAUTH_CLIENT_ID } from "@klaus/oci";
+ * console.log(OAUTH_CLIENT_ID); // "klaus-oci"
+ * ```
+ */
 export const OAUTH_CLIENT_ID = "klaus-oci";
 /** Largest token response read (as oras-go). */
 const MAX_TOKEN_BYTES = 128 * 1024;
@@ -132,7 +140,7 @@ export class AuthClient {
   #upfront(host: string, scopes: string[]): string | undefined {
     const basic = this.#basic.get(host);
     if (basic) return basic;
-    const token = undefined as string|undefined;
+    const token = this.#tokens.get(host, scopes);
     return token === undefined ? undefined : `Bearer ${token}`;
   }
 

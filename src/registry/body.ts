@@ -95,7 +95,15 @@ export async function readBodyPrefix(
   return out.subarray(0, n);
 }
 
-/** Discards a response body without reading it. */
+/**
+ * Discards a response body without reading it (frees the connection).
+ *
+ * @example
+ * ```ts
+ * import { discardBody } from "@klaus/oci";
+ * await discardBody(new Response("unused"));
+ * ```
+ */
 export async function discardBody(response: Response): Promise<void> {
   if (response.body && !response.bodyUsed) {
     await response.body.cancel().catch(() => {});

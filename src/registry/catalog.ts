@@ -69,6 +69,12 @@ export function filterCatalogPage(
 /**
  * Compares two strings in UTF-8 byte order (the order registries sort
  * by), which is code point order, not JavaScript's UTF-16 order.
+ *
+ * @example
+ * ```ts
+ * import { compareBytes } from "@klaus/oci";
+ * console.log(compareBytes("a-b", "a/b") < 0); // true
+ * ```
  */
 export function compareBytes(a: string, b: string): number {
   const ia = a[Symbol.iterator]();

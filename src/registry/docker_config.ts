@@ -115,6 +115,12 @@ function entryCredential(entry: unknown): Credential | undefined {
 /**
  * Decodes standard base64 (whitespace and line breaks ignored) as UTF-8;
  * `undefined` when it is not base64.
+ *
+ * @example
+ * ```ts
+ * import { decodeBase64Text } from "@klaus/oci";
+ * console.log(decodeBase64Text("dTpw\r\n")); // "u:p"
+ * ```
  */
 export function decodeBase64Text(s: string): string | undefined {
   try {

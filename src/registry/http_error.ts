@@ -14,7 +14,15 @@ import {
 } from "../errors.ts";
 import { readBodyPrefix } from "./body.ts";
 
-/** How much of an error body is read (it is parsed, never echoed). */
+/**
+ * How much of an error body is read (it is parsed, never echoed).
+ *
+ * @example
+ * ```ts
+ * import { MAX_ERROR_BODY_BYTES } from "@klaus/oci";
+ * console.log(MAX_ERROR_BODY_BYTES); // 4096
+ * ```
+ */
 export const MAX_ERROR_BODY_BYTES = 4096;
 const MAX_FIELD = 256;
 
@@ -99,7 +107,15 @@ export async function responseError(
 
 /**
  * The `code: message` text of an OCI (or token server) error body, or
- * `undefined` when the body is not one.
+ * `undefined` when the body is not one. Fields are stripped of control
+ * characters and clipped.
+ *
+ * @example
+ * ```ts
+ * import { describeErrorBody } from "@klaus/oci";
+ * const body = new TextEncoder().encode('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+ * console.log(describeErrorBody(body)); // "manifest unknown: manifest unknown"
+ * ```
  */
 export function describeErrorBody(bytes: Uint8Array): string | undefined {
   let doc: unknown;

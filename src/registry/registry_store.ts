@@ -64,9 +64,25 @@ import {
 } from "./upload.ts";
 import { sameOriginUrl } from "./url_safety.ts";
 
-/** Largest page of a tag list or catalog read (32 MiB). */
+/**
+ * Largest page of a tag list or catalog read (32 MiB).
+ *
+ * @example
+ * ```ts
+ * import { MAX_LIST_PAGE_BYTES } from "@klaus/oci";
+ * console.log(MAX_LIST_PAGE_BYTES / 1024 / 1024); // 32
+ * ```
+ */
 export const MAX_LIST_PAGE_BYTES = 32 * 1024 * 1024;
-/** Default chunk size of {@linkcode RegistryStore.pushBlobStream} (8 MiB). */
+/**
+ * Default chunk size of {@linkcode RegistryStore.pushBlobStream} (8 MiB).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CHUNK_SIZE } from "@klaus/oci";
+ * console.log(DEFAULT_CHUNK_SIZE / 1024 / 1024); // 8
+ * ```
+ */
 export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 const MAX_PAGES = 10_000;
 
@@ -271,7 +287,11 @@ export class RegistryStore implements OciStore {
       throw await responseError("GET", url.href, response);
     }
     const declared = response.headers.get("content-length");
-    if (declared !== null && Number(declared) !== descriptor.size) {
+    // With a Content-Encoding the length is of the encoded bytes.
+    if (
+      declared !== null && !response.headers.has("content-encoding") &&
+      Number(declared) !== descriptor.size
+    ) {
       await discardBody(response);
       throw new DigestMismatchError(
         `GET "${url.href}": content length ${declared}, want ${descriptor.size}`,
@@ -330,6 +350,13 @@ export class RegistryStore implements OciStore {
   ): Promise<void> {
     digestAlgorithm(descriptor.digest);
     let source = content;
+    if (
+      source instanceof Uint8Array && source.byteLength !== descriptor.size
+    ) {
+      throw new DigestMismatchError(
+        `size mismatch for ${descriptor.digest}: content has ${source.byteLength} bytes, want ${descriptor.size}`,
+      );
+    }
     if (typeof source === "function" && descriptor.size <= this.#bufferUpTo) {
       source = await readAll(source(), descriptor.size);
     }

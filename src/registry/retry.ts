@@ -29,7 +29,15 @@ export interface RetryOptions {
 /** {@linkcode RetryOptions} with every field set. */
 export type RetryPolicy = Required<RetryOptions>;
 
-/** The defaults of {@linkcode RetryOptions}. */
+/**
+ * The defaults of {@linkcode RetryOptions}.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RETRY } from "@klaus/oci";
+ * console.log(DEFAULT_RETRY.maxRetries); // 4
+ * ```
+ */
 export const DEFAULT_RETRY: RetryPolicy = {
   maxRetries: 4,
   baseDelayMs: 200,
@@ -96,7 +104,15 @@ export function backoffDelay(
   return Math.round(d / 2 + (d / 2) * random());
 }
 
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+/**
+ * Waits `ms`, or rejects with the signal's reason when it aborts first.
+ *
+ * @example
+ * ```ts
+ * import { sleep } from "@klaus/oci";
+ * await sleep(1);
+ * ```
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {

@@ -6,7 +6,15 @@
  * @module
  */
 
-/** The scope that grants listing the registry catalog. */
+/**
+ * The scope that grants listing the registry catalog.
+ *
+ * @example
+ * ```ts
+ * import { CATALOG_SCOPE } from "@klaus/oci";
+ * console.log(CATALOG_SCOPE); // "registry:catalog:*"
+ * ```
+ */
 export const CATALOG_SCOPE = "registry:catalog:*";
 
 /**

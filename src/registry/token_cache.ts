@@ -6,7 +6,15 @@
  */
 import { normalizeScopes } from "./scope.ts";
 
-/** Lifetime assumed when a token response has no `expires_in` (seconds). */
+/**
+ * Lifetime assumed when a token response has no `expires_in` (seconds).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TOKEN_LIFETIME_SECONDS } from "@klaus/oci";
+ * console.log(DEFAULT_TOKEN_LIFETIME_SECONDS); // 60
+ * ```
+ */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 60;
 
 /** Options of {@linkcode TokenCache}. */
@@ -24,6 +32,8 @@ export interface TokenCacheOptions {
 interface Entry {
   token: string;
   expiresAt: number;
+  host: string;
+  scopes: string[];
 }
 
 /**
@@ -48,16 +58,27 @@ export class TokenCache {
     this.#skewMs = options.skewMs ?? 10_000;
   }
 
-  /** The cached token for `host` and `scopes`, unless missing or expired. */
+  /**
+   * The cached token for `host` and `scopes`, unless missing or expired.
+   * A token for a wider scope set serves too (a `pull,push` token reads),
+   * which saves a token round trip when a push is followed by reads.
+   */
   get(host: string, scopes: Iterable<string>): string | undefined {
-    const key = cacheKey(host, scopes);
-    const e = this.#entries.get(key);
-    if (!e) return undefined;
-    if (this.#now() >= e.expiresAt) {
-      this.#entries.delete(key);
-      return undefined;
+    const wanted = normalizeScopes(scopes);
+    const key = `${host} ${wanted.join(" ")}`;
+    const now = this.#now();
+    const exact = this.#entries.get(key);
+    if (exact && now < exact.expiresAt) return exact.token;
+    if (exact) this.#entries.delete(key);
+    for (const [k, e] of this.#entries) {
+      if (e.host !== host) continue;
+      if (now >= e.expiresAt) {
+        this.#entries.delete(k);
+        continue;
+      }
+      if (covers(e.scopes, wanted)) return e.token;
     }
-    return e.token;
+    return undefined;
   }
 
   /**
@@ -76,15 +97,24 @@ export class TokenCache {
       ? expiresInSeconds * 1000
       : DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
     const skew = Math.min(this.#skewMs, lifetime / 2);
-    this.#entries.set(cacheKey(host, scopes), {
+    const normalized = normalizeScopes(scopes);
+    this.#entries.set(`${host} ${normalized.join(" ")}`, {
       token,
       expiresAt: this.#now() + lifetime - skew,
+      host,
+      scopes: normalized,
     });
   }
 
-  /** Forgets the token for `host` and `scopes` (after the registry refused it). */
+  /**
+   * Forgets the tokens `get(host, scopes)` could return (after the
+   * registry refused one).
+   */
   delete(host: string, scopes: Iterable<string>): void {
-    this.#entries.delete(cacheKey(host, scopes));
+    const wanted = normalizeScopes(scopes);
+    for (const [k, e] of this.#entries) {
+      if (e.host === host && covers(e.scopes, wanted)) this.#entries.delete(k);
+    }
   }
 
   /** Forgets every token. */
@@ -93,6 +123,19 @@ export class TokenCache {
   }
 }
 
-function cacheKey(host: string, scopes: Iterable<string>): string {
-  return `${host} ${normalizeScopes(scopes).join(" ")}`;
+/** Whether the granted scope set includes every needed action. */
+function covers(granted: string[], needed: string[]): boolean {
+  if (needed.length === 0) return granted.length === 0;
+  const have = new Map<string, Set<string>>();
+  for (const g of granted) {
+    const i = g.lastIndexOf(":");
+    have.set(g.slice(0, i), new Set(g.slice(i + 1).split(",")));
+  }
+  return needed.every((n) => {
+    const i = n.lastIndexOf(":");
+    const actions = have.get(n.slice(0, i));
+    if (!actions) return false;
+    return actions.has("*") ||
+      n.slice(i + 1).split(",").every((a) => actions.has(a));
+  });
 }

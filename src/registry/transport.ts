@@ -299,6 +299,7 @@ export class Transport {
       () => controller.signal.reason === timeout,
       release,
       what,
+      signal,
     );
     return new Response(body, {
       status: response.status,
@@ -320,6 +321,7 @@ function guardBody(
   timedOut: () => boolean,
   release: () => void,
   what: string,
+  signal: AbortSignal | undefined,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
@@ -342,8 +344,8 @@ function guardBody(
             ? new RegistryError(
               `${what}: reading response body: no data for ${timeoutMs} ms`,
             )
-            : e instanceof DOMException && e.name === "AbortError"
-            ? e
+            : signal?.aborted
+            ? signal.reason
             : new RegistryError(
               `${what}: reading response body: ${
                 e instanceof Error ? e.message : String(e)

@@ -4,7 +4,15 @@
  * @module
  */
 
-/** Version of this library, as sent in the `User-Agent`. */
+/**
+ * Version of this library, as sent in the `User-Agent`.
+ *
+ * @example
+ * ```ts
+ * import { KLAUS_OCI_VERSION } from "@klaus/oci";
+ * console.log(KLAUS_OCI_VERSION); // "0.1.0"
+ * ```
+ */
 export const KLAUS_OCI_VERSION = "0.1.0";
 
 /**

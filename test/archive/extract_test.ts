@@ -143,7 +143,8 @@ Deno.test("formats: legacy '\\0' type, base-256 size, GNU long names, USTAR pref
   );
   const tar = rawTar([
     {
-      name: "pax_global_header",
+      name: "/tmp/GlobalHead.123.1", // absolute, like GNU tar names them
+
       type: "g",
       data: paxData({ comment: "made by git" }),
     },

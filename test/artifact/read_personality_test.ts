@@ -424,6 +424,17 @@ for (const [name, yaml, message] of yamlErrors) {
   });
 }
 
+Deno.test("parsePersonalityYaml: merge-key alias bombs are refused", () => {
+  let yaml = "a0: &a0 {tag: x}\n";
+  for (let i = 1; i <= 30; i++) {
+    yaml += `a${i}: &a${i} {<<: [*a${i - 1}, *a${i - 1}]}\n`;
+  }
+  yaml += "name: bomb\ntoolchain:\n  <<: *a30\n  repository: r\n";
+  const started = Date.now();
+  throws(() => parsePersonalityYaml(yaml), /excessive aliasing/);
+  ok(Date.now() - started < 5000);
+});
+
 Deno.test("readPersonalityFromDir: parse errors are prefixed", async () => {
   await rejects(readYaml("name: a\nname: b\n"), {
     name: "InvalidArtifactError",

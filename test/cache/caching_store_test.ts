@@ -5,8 +5,8 @@
  */
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import {
-  CachingStore,
   type CacheOptions,
+  CachingStore,
   waitUntilScheduler,
 } from "../../src/cache/mod.ts";
 import {
@@ -19,7 +19,7 @@ import {
 import { digestOf } from "../../src/oci/digest.ts";
 import { MEDIA_TYPE_OCI_MANIFEST } from "../../src/oci/media_types.ts";
 import type { ProgressEvent } from "../../src/oci/store.ts";
-import { BACKENDS, type BackendCase } from "./backends.ts";
+import { type BackendCase, BACKENDS } from "./backends.ts";
 import {
   bytesOf,
   Clock,
@@ -177,7 +177,9 @@ test("content store: the second fetch of a config asks nothing", async (b) => {
   const one = await readAll(await t.store.fetchBlob(repo, a.config, t.log));
   const two = await readAll(await t.store.fetchBlob(repo, a.config, t.log));
   deepStrictEqual(two, one);
-  deepStrictEqual(JSON.parse(new TextDecoder().decode(two)), { hello: "world" });
+  deepStrictEqual(JSON.parse(new TextDecoder().decode(two)), {
+    hello: "world",
+  });
   strictEqual(t.fake.calls.fetchBlob, 1);
   deepStrictEqual(t.log.statuses, ["miss", "fresh"]);
 });
@@ -237,7 +239,8 @@ for (const kind of ["config", "layer"] as const) {
     t.fake.verify = kind === "layer" && !b.keepsLayers;
     await rejects(
       async () => await readAll(await t.store.fetchBlob(repo, desc)),
-      (e) => e instanceof DigestMismatchError && /digest mismatch/.test(e.message),
+      (e) =>
+        e instanceof DigestMismatchError && /digest mismatch/.test(e.message),
     );
     strictEqual(await t.under.backend.getContent(desc.digest), undefined);
     t.fake.corrupt.clear();
@@ -253,7 +256,10 @@ test("digest mismatch of a manifest is rejected and not stored", async (b) => {
   t.fake.corrupt.add(a.manifest.digest);
   t.fake.verify = false;
   await rejects(
-    () => t.store.fetchManifest(t.fake.ref("plugins/base", undefined, a.manifest.digest)),
+    () =>
+      t.store.fetchManifest(
+        t.fake.ref("plugins/base", undefined, a.manifest.digest),
+      ),
     DigestMismatchError,
   );
   strictEqual(await t.under.backend.getContent(a.manifest.digest), undefined);
@@ -292,11 +298,13 @@ test("catalog: stale for 7 days by default, then refetched", async (b) => {
 
 test("full resolution twice: the second round asks nothing", async (b) => {
   await using t = await setup(b);
-  for (const [repo, tags] of [
-    ["personalities/sre", ["v0.1.0", "v0.2.0"]],
-    ["plugins/base", ["v1.0.0"]],
-    ["toolchains/go", ["v1.1.0", "nightly"]],
-  ] as const) {
+  for (
+    const [repo, tags] of [
+      ["personalities/sre", ["v0.1.0", "v0.2.0"]],
+      ["plugins/base", ["v1.0.0"]],
+      ["toolchains/go", ["v1.1.0", "nightly"]],
+    ] as const
+  ) {
     for (const tag of tags) t.fake.addArtifact(repo, tag, { repo, tag });
   }
   const round = async () => {
@@ -307,14 +315,23 @@ test("full resolution twice: the second round asks nothing", async (b) => {
       const tag = tags.filter((x) => x.startsWith("v")).sort().at(-1)!;
       const m = await t.store.fetchManifest(t.fake.ref(repo, tag), log);
       const config = JSON.parse(new TextDecoder().decode(m.bytes)).config;
-      const bytes = await readAll(await t.store.fetchBlob(t.fake.repo(repo), config, log));
-      deepStrictEqual(JSON.parse(new TextDecoder().decode(bytes)), { repo, tag });
+      const bytes = await readAll(
+        await t.store.fetchBlob(t.fake.repo(repo), config, log),
+      );
+      deepStrictEqual(JSON.parse(new TextDecoder().decode(bytes)), {
+        repo,
+        tag,
+      });
     }
     return log.statuses;
   };
   await round();
   const cold = totalCalls(t.fake.calls);
-  strictEqual(cold, 1 + 3 * 3, "catalog + (tags, manifest GET, config) per repo");
+  strictEqual(
+    cold,
+    1 + 3 * 3,
+    "catalog + (tags, manifest GET, config) per repo",
+  );
   strictEqual(t.fake.calls.resolve, 0, "no HEAD before the manifest GET");
   t.fake.resetCalls();
   t.clock.advance(5 * SEC);
@@ -328,7 +345,10 @@ test("full resolution twice: the second round asks nothing", async (b) => {
 const TRANSIENT: [string, () => unknown][] = [
   ["RegistryError 503", () => new RegistryError("GET x: 503", { status: 503 })],
   ["RegistryError without status", () => new RegistryError("retries spent")],
-  ["network TypeError", () => new TypeError("error sending request: connection refused")],
+  [
+    "network TypeError",
+    () => new TypeError("error sending request: connection refused"),
+  ],
 ];
 
 for (const [name, error] of TRANSIENT) {
@@ -422,7 +442,10 @@ test("404 on refetch propagates and drops the entry", async (b) => {
   t.fake.deleteRepository("plugins/base");
   t.clock.advance(HOUR);
   await rejects(() => t.store.listTags(repo), NotFoundError);
-  strictEqual(await t.under.backend.getIndex("tags", `${REGISTRY}/plugins/base`), undefined);
+  strictEqual(
+    await t.under.backend.getIndex("tags", `${REGISTRY}/plugins/base`),
+    undefined,
+  );
   await rejects(() => t.store.listTags(repo), NotFoundError);
   strictEqual(t.fake.calls.listTags, 3, "no negative caching");
 });
@@ -492,43 +515,55 @@ test("pushManifest records the tag and forgets the tag list and catalogs", async
   strictEqual(t.fake.calls.resolve, 0);
 });
 
-test("a caller's ifNoneMatch equal to the cached ETag is answered not modified", async (b) => {
-  await using t = await setup(b);
-  t.fake.addArtifact("plugins/base", "v1", {});
-  const repo = t.fake.repo("plugins/base");
-  const first = await t.store.listTags(repo);
-  ok(first.etag);
-  const again = await t.store.listTags(repo, { ifNoneMatch: first.etag });
-  deepStrictEqual(again, { tags: [], etag: first.etag, notModified: true });
-  strictEqual(t.fake.calls.listTags, 1);
-}, ["memory"]);
+test(
+  "a caller's ifNoneMatch equal to the cached ETag is answered not modified",
+  async (b) => {
+    await using t = await setup(b);
+    t.fake.addArtifact("plugins/base", "v1", {});
+    const repo = t.fake.repo("plugins/base");
+    const first = await t.store.listTags(repo);
+    ok(first.etag);
+    const again = await t.store.listTags(repo, { ifNoneMatch: first.etag });
+    deepStrictEqual(again, { tags: [], etag: first.etag, notModified: true });
+    strictEqual(t.fake.calls.listTags, 1);
+  },
+  ["memory"],
+);
 
-test("one caller aborting does not fail the others sharing the request", async (b) => {
-  await using t = await setup(b);
-  t.fake.addArtifact("plugins/base", "v1", {});
-  t.fake.delayMs = 30;
-  const ref = t.fake.ref("plugins/base", "v1");
-  const ac = new AbortController();
-  const impatient = t.store.resolve(ref, { signal: ac.signal });
-  const patient = t.store.resolve(ref);
-  ac.abort(new Error("gave up"));
-  await rejects(impatient, /gave up/);
-  ok((await patient).descriptor.digest);
-  strictEqual(t.fake.calls.resolve, 1);
-}, ["memory"]);
+test(
+  "one caller aborting does not fail the others sharing the request",
+  async (b) => {
+    await using t = await setup(b);
+    t.fake.addArtifact("plugins/base", "v1", {});
+    t.fake.delayMs = 30;
+    const ref = t.fake.ref("plugins/base", "v1");
+    const ac = new AbortController();
+    const impatient = t.store.resolve(ref, { signal: ac.signal });
+    const patient = t.store.resolve(ref);
+    ac.abort(new Error("gave up"));
+    await rejects(impatient, /gave up/);
+    ok((await patient).descriptor.digest);
+    strictEqual(t.fake.calls.resolve, 1);
+  },
+  ["memory"],
+);
 
-test("after close() stale entries are answered without revalidation", async (b) => {
-  await using t = await setup(b);
-  t.fake.addArtifact("plugins/base", "v1", {});
-  const ref = t.fake.ref("plugins/base", "v1");
-  await t.store.resolve(ref);
-  await t.store.close();
-  t.clock.advance(MIN);
-  await t.store.resolve(ref, t.log);
-  await t.store.close();
-  strictEqual(t.log.last, "stale");
-  strictEqual(t.fake.calls.resolve, 1);
-}, ["memory"]);
+test(
+  "after close() stale entries are answered without revalidation",
+  async (b) => {
+    await using t = await setup(b);
+    t.fake.addArtifact("plugins/base", "v1", {});
+    const ref = t.fake.ref("plugins/base", "v1");
+    await t.store.resolve(ref);
+    await t.store.close();
+    t.clock.advance(MIN);
+    await t.store.resolve(ref, t.log);
+    await t.store.close();
+    strictEqual(t.log.last, "stale");
+    strictEqual(t.fake.calls.resolve, 1);
+  },
+  ["memory"],
+);
 
 test("backend failures are misses, never errors", async () => {
   const fake = new FakeStore();

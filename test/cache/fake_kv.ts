@@ -49,7 +49,9 @@ export class FakeKv implements KvNamespaceLike {
     if (!e) return Promise.resolve(null);
     if (options.type === "text") {
       return Promise.resolve(
-        typeof e.value === "string" ? e.value : new TextDecoder().decode(e.value),
+        typeof e.value === "string"
+          ? e.value
+          : new TextDecoder().decode(e.value),
       );
     }
     const bytes = typeof e.value === "string"
@@ -90,7 +92,10 @@ export class FakeKv implements KvNamespaceLike {
       : value instanceof ArrayBuffer
       ? new Uint8Array(value.slice(0))
       : new Uint8Array(
-        value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength),
+        value.buffer.slice(
+          value.byteOffset,
+          value.byteOffset + value.byteLength,
+        ),
       );
     const size = typeof stored === "string" ? utf8(stored) : stored.byteLength;
     if (size > 25 * 1024 * 1024) throw new Error("KV value too large");

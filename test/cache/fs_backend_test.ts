@@ -14,7 +14,15 @@ import {
 } from "../../src/cache/mod.ts";
 import { digestOf } from "../../src/oci/digest.ts";
 import { MEDIA_TYPE_OCI_MANIFEST } from "../../src/oci/media_types.ts";
-import { bytesOf, Clock, enc, FakeStore, LAYER_TYPE, REGISTRY, totalCalls } from "./fake_store.ts";
+import {
+  bytesOf,
+  Clock,
+  enc,
+  FakeStore,
+  LAYER_TYPE,
+  REGISTRY,
+  totalCalls,
+} from "./fake_store.ts";
 import { listFiles, readAll, tempDir } from "./helpers.ts";
 import { fullRound, seededFake } from "./fs_process_script.ts";
 
@@ -74,11 +82,15 @@ Deno.test("fs: the Go layout, with one blobs/ level and Go's index format", asyn
     ) + "\n",
   );
   const tags = JSON.parse(
-    await Deno.readTextFile(indexPath(dir.path, "tags", `${REGISTRY}/plugins/base`)),
+    await Deno.readTextFile(
+      indexPath(dir.path, "tags", `${REGISTRY}/plugins/base`),
+    ),
   );
   deepStrictEqual(Object.keys(tags), ["key", "tags", "etag", "fetched_at"]);
   const catalog = JSON.parse(
-    await Deno.readTextFile(indexPath(dir.path, "catalog", `${REGISTRY}/plugins/`)),
+    await Deno.readTextFile(
+      indexPath(dir.path, "catalog", `${REGISTRY}/plugins/`),
+    ),
   );
   deepStrictEqual(catalog.repos, [`${REGISTRY}/plugins/base`]);
 });
@@ -128,7 +140,10 @@ Deno.test("fs: garbage, foreign and unreadable index files are misses", async ()
     ["tags not strings", `{"key": "${key}", "tags": [1], ${good}}`],
     ["tags a string", `{"key": "${key}", "tags": "v9", ${good}}`],
     ["no fetched_at", `{"key": "${key}", "tags": ["v9"]}`],
-    ["bad fetched_at", `{"key": "${key}", "tags": ["v9"], "fetched_at": "yesterday"}`],
+    [
+      "bad fetched_at",
+      `{"key": "${key}", "tags": ["v9"], "fetched_at": "yesterday"}`,
+    ],
     ["etag a number", `{"key": "${key}", "tags": ["v9"], "etag": 5, ${good}}`],
   ];
   await Deno.mkdir(join(dir.path, "tags"), { recursive: true });
@@ -136,7 +151,9 @@ Deno.test("fs: garbage, foreign and unreadable index files are misses", async ()
     await Deno.writeTextFile(indexPath(dir.path, "tags", key), text);
     fake.resetCalls();
     const store = new CachingStore(fake, { dir: dir.path });
-    deepStrictEqual((await store.listTags(fake.repo("plugins/base"))).tags, ["v1"], name);
+    deepStrictEqual((await store.listTags(fake.repo("plugins/base"))).tags, [
+      "v1",
+    ], name);
     strictEqual(fake.calls.listTags, 1, name);
     await store.close();
   }
@@ -144,8 +161,37 @@ Deno.test("fs: garbage, foreign and unreadable index files are misses", async ()
   await Deno.remove(indexPath(dir.path, "tags", key));
   await Deno.mkdir(indexPath(dir.path, "tags", key));
   const store = new CachingStore(fake, { dir: dir.path });
-  deepStrictEqual((await store.listTags(fake.repo("plugins/base"))).tags, ["v1"]);
+  deepStrictEqual((await store.listTags(fake.repo("plugins/base"))).tags, [
+    "v1",
+  ]);
   await store.close();
+});
+
+Deno.test("fs: writes recreate directories removed underneath (cache prune --all)", async () => {
+  await using dir = await tempDir();
+  const backend = new FsCacheBackend(dir.path);
+  await backend.putIndex({
+    kind: "tags",
+    key: "h/r",
+    tags: ["v1"],
+    fetchedAt: 1,
+  });
+  await blob(backend, 10, 1);
+  for (const d of ["tags", "blobs"]) {
+    await Deno.remove(join(dir.path, d), { recursive: true });
+  }
+  strictEqual(await backend.getIndex("tags", "h/r"), undefined);
+  await backend.putIndex({
+    kind: "tags",
+    key: "h/r",
+    tags: ["v2"],
+    fetchedAt: 2,
+  });
+  deepStrictEqual((await backend.getIndex("tags", "h/r"))?.tags, ["v2"]);
+  const d = await blob(backend, 10, 2);
+  const c = await backend.getContent(d.digest);
+  strictEqual(c?.size, 10);
+  await c?.stream.cancel();
 });
 
 Deno.test("fs: a ref entry with an invalid digest is a miss", async () => {
@@ -161,7 +207,10 @@ Deno.test("fs: a ref entry with an invalid digest is a miss", async () => {
 
 Deno.test("fs: 16 racing writers leave one whole file and no temp files", async () => {
   await using dir = await tempDir();
-  const writers = Array.from({ length: 16 }, () => new FsCacheBackend(dir.path));
+  const writers = Array.from(
+    { length: 16 },
+    () => new FsCacheBackend(dir.path),
+  );
   const records: IndexRecord[] = writers.map((_, i) => ({
     kind: "tags",
     key: "h/r",
@@ -173,13 +222,19 @@ Deno.test("fs: 16 racing writers leave one whole file and no temp files", async 
   deepStrictEqual(files, [keyHash("h/r") + ".json"]);
   const got = await writers[0].getIndex("tags", "h/r");
   ok(got, "valid");
-  ok(records.some((r) => isDeepStrictEqual(r, got)), "one writer's whole entry");
+  ok(
+    records.some((r) => isDeepStrictEqual(r, got)),
+    "one writer's whole entry",
+  );
 });
 
 Deno.test("fs: the size cap evicts the least recently used, and a hit counts as a use", async () => {
   await using dir = await tempDir();
   const clock = new Clock();
-  const backend = new FsCacheBackend(dir.path, { maxBytes: 3000, now: clock.now });
+  const backend = new FsCacheBackend(dir.path, {
+    maxBytes: 3000,
+    now: clock.now,
+  });
   const a = await blob(backend, 1000, 1);
   clock.advance(1000);
   const b = await blob(backend, 1000, 2);
@@ -239,7 +294,7 @@ Deno.test("fs: abandoned temp files are swept, live ones kept", async () => {
   const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
   await Deno.utime(old, twoHoursAgo, twoHoursAgo);
   await blob(backend, 10, 2);
-  const names = (await listFiles(blobs));
+  const names = await listFiles(blobs);
   ok(!names.some((n) => n.startsWith("abab")), "old temp removed");
   ok(names.some((n) => n.startsWith("cdcd")), "live temp kept");
 });
@@ -298,7 +353,11 @@ async function runProcesses(dir: string, n: number, maxBytes: number) {
 
 async function checkDirectory(dir: string) {
   const files = await listFiles(dir);
-  deepStrictEqual(files.filter((f) => f.includes(".tmp.")), [], "no temp files");
+  deepStrictEqual(
+    files.filter((f) => f.includes(".tmp.")),
+    [],
+    "no temp files",
+  );
   for (const f of files) {
     const path = join(dir, f);
     if (f.startsWith("blobs/")) {

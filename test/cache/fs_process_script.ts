@@ -17,7 +17,12 @@ export function seededFake(): FakeStore {
   const fake = new FakeStore();
   REPOS.forEach((repo, i) =>
     TAGS.forEach((tag, j) =>
-      fake.addArtifact(repo, tag, { repo, tag }, bytesOf(LAYER_BYTES, i * 10 + j + 1))
+      fake.addArtifact(
+        repo,
+        tag,
+        { repo, tag },
+        bytesOf(LAYER_BYTES, i * 10 + j + 1),
+      )
     )
   );
   return fake;

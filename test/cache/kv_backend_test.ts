@@ -13,7 +13,14 @@ import {
 import { digestOf } from "../../src/oci/digest.ts";
 import { MEDIA_TYPE_OCI_MANIFEST } from "../../src/oci/media_types.ts";
 import { FakeKv } from "./fake_kv.ts";
-import { bytesOf, Clock, CONFIG_TYPE, enc, FakeStore, LAYER_TYPE } from "./fake_store.ts";
+import {
+  bytesOf,
+  Clock,
+  CONFIG_TYPE,
+  enc,
+  FakeStore,
+  LAYER_TYPE,
+} from "./fake_store.ts";
 import { readAll } from "./helpers.ts";
 
 function setup(options = {}) {
@@ -38,11 +45,17 @@ Deno.test("kv: freshness and ETag live in metadata, the answer in the value", as
   const [[key, entry]] = [...kv.data];
   ok(key.startsWith("klaus-oci/tags/") && key.length < 512);
   deepStrictEqual(entry.metadata, { fetchedAt: clock.t, etag: '"e1"' });
-  deepStrictEqual(JSON.parse(entry.value as string), { key: "h/r", tags: ["v1"] });
+  deepStrictEqual(JSON.parse(entry.value as string), {
+    key: "h/r",
+    tags: ["v1"],
+  });
   strictEqual(entry.expirationTtl, 8 * 86_400);
   // a fresh isolate (new backend) reads it back from KV alone
   const other = new KvCacheBackend(kv, { now: clock.now });
-  deepStrictEqual(await other.getIndex("tags", "h/r"), tags(["v1"], clock.t, '"e1"'));
+  deepStrictEqual(
+    await other.getIndex("tags", "h/r"),
+    tags(["v1"], clock.t, '"e1"'),
+  );
 });
 
 Deno.test("kv: never more than one write per second per key", async () => {
@@ -71,7 +84,11 @@ Deno.test("kv: a revalidation that changes nothing is not rewritten until the re
     await backend.putIndex(tags(["v1"], clock.t, '"e"'));
   }
   strictEqual(kv.puts, 1);
-  strictEqual((await backend.getIndex("tags", "h/r"))?.fetchedAt, clock.t, "this isolate knows");
+  strictEqual(
+    (await backend.getIndex("tags", "h/r"))?.fetchedAt,
+    clock.t,
+    "this isolate knows",
+  );
   clock.advance(60_000);
   await backend.putIndex(tags(["v1"], clock.t, '"e"'));
   strictEqual(kv.puts, 2);
@@ -99,7 +116,10 @@ Deno.test("kv: long keys are hashed under the 512-byte key limit, the key checke
   deepStrictEqual((await backend.getIndex("tags", key))?.tags, ["v1"]);
   // tamper: store another key's value under this key's name
   const [[kvKey, entry]] = [...kv.data];
-  kv.data.set(kvKey, { ...entry, value: JSON.stringify({ key: "other", tags: ["x"] }) });
+  kv.data.set(kvKey, {
+    ...entry,
+    value: JSON.stringify({ key: "other", tags: ["x"] }),
+  });
   strictEqual(await new KvCacheBackend(kv).getIndex("tags", key), undefined);
 });
 
@@ -107,26 +127,38 @@ Deno.test("kv: garbage values and metadata are misses", async () => {
   const { kv, backend, clock } = setup();
   await backend.putIndex(tags(["v1"], clock.t));
   const [[kvKey, entry]] = [...kv.data];
-  for (const bad of [
-    { ...entry, value: "not json" },
-    { ...entry, metadata: null },
-    { ...entry, metadata: { fetchedAt: "yesterday" } },
-    { ...entry, value: JSON.stringify({ key: "h/r", tags: "v1" }) },
-  ]) {
+  for (
+    const bad of [
+      { ...entry, value: "not json" },
+      { ...entry, metadata: null },
+      { ...entry, metadata: { fetchedAt: "yesterday" } },
+      { ...entry, value: JSON.stringify({ key: "h/r", tags: "v1" }) },
+    ]
+  ) {
     kv.data.set(kvKey, bad);
-    strictEqual(await new KvCacheBackend(kv).getIndex("tags", "h/r"), undefined);
+    strictEqual(
+      await new KvCacheBackend(kv).getIndex("tags", "h/r"),
+      undefined,
+    );
   }
 });
 
 Deno.test("kv: manifests and configs are stored, layers and large content never", async () => {
   const { kv, backend } = setup({ maxContentBytes: 1000 });
   const put = (bytes: Uint8Array, mediaType: string) =>
-    writeContent(backend, { mediaType, digest: digestOf(bytes), size: bytes.byteLength }, bytes);
+    writeContent(backend, {
+      mediaType,
+      digest: digestOf(bytes),
+      size: bytes.byteLength,
+    }, bytes);
   const manifest = enc(JSON.stringify({ schemaVersion: 2 }));
   strictEqual(await put(manifest, MEDIA_TYPE_OCI_MANIFEST), true);
   strictEqual(await put(enc('{"a":1}'), CONFIG_TYPE), true);
   strictEqual(await put(bytesOf(100, 1), LAYER_TYPE), false);
-  strictEqual(await put(enc(JSON.stringify({ x: "y".repeat(1000) })), CONFIG_TYPE), false);
+  strictEqual(
+    await put(enc(JSON.stringify({ x: "y".repeat(1000) })), CONFIG_TYPE),
+    false,
+  );
   strictEqual(kv.puts, 2);
   const got = await backend.getContent(digestOf(manifest));
   deepStrictEqual(await readAll(got!.stream), manifest);
@@ -144,15 +176,24 @@ Deno.test("kv: a caching store on KV answers warm across isolates without the re
     await readAll(await store.fetchBlob(fake.repo("plugins/base"), a.config));
     return m;
   };
-  const first = new CachingStore(fake, { store: new KvCacheBackend(kv, { now: clock.now }), now: clock.now });
+  const first = new CachingStore(fake, {
+    store: new KvCacheBackend(kv, { now: clock.now }),
+    now: clock.now,
+  });
   await round(first);
   await first.close();
   fake.resetCalls();
   clock.advance(10_000);
-  const second = new CachingStore(fake, { store: new KvCacheBackend(kv, { now: clock.now }), now: clock.now });
+  const second = new CachingStore(fake, {
+    store: new KvCacheBackend(kv, { now: clock.now }),
+    now: clock.now,
+  });
   const m = await round(second);
   await second.close();
   strictEqual(digestOf(m.bytes), a.manifest.digest);
-  strictEqual(fake.calls.listTags + fake.calls.fetchManifest + fake.calls.fetchBlob, 0);
+  strictEqual(
+    fake.calls.listTags + fake.calls.fetchManifest + fake.calls.fetchBlob,
+    0,
+  );
   strictEqual(kv.rateViolations, 0);
 });

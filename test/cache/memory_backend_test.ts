@@ -48,12 +48,20 @@ Deno.test("memory: content over the budget is not kept; bytes are copies", async
   const got = await readAll((await backend.getContent(d.digest))!.stream);
   strictEqual(digestOf(got), d.digest);
   got[0] ^= 1;
-  strictEqual(digestOf(await readAll((await backend.getContent(d.digest))!.stream)), d.digest);
+  strictEqual(
+    digestOf(await readAll((await backend.getContent(d.digest))!.stream)),
+    d.digest,
+  );
 });
 
 Deno.test("memory: index entries are LRU within the count, and copies", async () => {
   const backend = new MemoryCacheBackend({ maxEntries: 2 });
-  const rec = (key: string) => ({ kind: "tags" as const, key, tags: ["v1"], fetchedAt: 1 });
+  const rec = (key: string) => ({
+    kind: "tags" as const,
+    key,
+    tags: ["v1"],
+    fetchedAt: 1,
+  });
   await backend.putIndex(rec("a"));
   await backend.putIndex(rec("b"));
   await backend.getIndex("tags", "a");
@@ -63,7 +71,11 @@ Deno.test("memory: index entries are LRU within the count, and copies", async ()
   deepStrictEqual(a, rec("a"));
   a!.tags.push("mutated");
   deepStrictEqual((await backend.getIndex("tags", "a"))!.tags, ["v1"]);
-  strictEqual(await backend.getIndex("refs", "a"), undefined, "kinds are separate");
+  strictEqual(
+    await backend.getIndex("refs", "a"),
+    undefined,
+    "kinds are separate",
+  );
 });
 
 Deno.test("memory: an aborted writer stores nothing", async () => {

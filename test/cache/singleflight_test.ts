@@ -1,5 +1,11 @@
-import { deepStrictEqual, rejects, strictEqual, throws } from "node:assert/strict";
 import {
+  deepStrictEqual,
+  rejects,
+  strictEqual,
+  throws,
+} from "node:assert/strict";
+import {
+  catalogBasesOf,
   catalogCacheKey,
   isStaleIfErrorEligible,
   refCacheKey,
@@ -24,12 +30,19 @@ Deno.test("singleflight: one run per key at a time, errors shared", async () => 
     runs++;
     return new Promise<number>((r) => setTimeout(() => r(v), 5));
   };
-  const results = await Promise.all([f.do("a", slow(1)), f.do("a", slow(2)), f.do("b", slow(3))]);
+  const results = await Promise.all([
+    f.do("a", slow(1)),
+    f.do("a", slow(2)),
+    f.do("b", slow(3)),
+  ]);
   deepStrictEqual(results, [1, 1, 3]);
   strictEqual(runs, 2);
   strictEqual(f.has("a"), false);
   const boom = () => Promise.reject(new Error("boom"));
-  await Promise.all([rejects(f.do("c", boom), /boom/), rejects(f.do("c", boom), /boom/)]);
+  await Promise.all([
+    rejects(f.do("c", boom), /boom/),
+    rejects(f.do("c", boom), /boom/),
+  ]);
   // after settling, the next call runs again
   strictEqual(await f.do("a", () => Promise.resolve(9)), 9);
 });
@@ -56,7 +69,10 @@ Deno.test("singleflight: the work is aborted only when every caller gave up", as
   b.abort(new Error("b gave up"));
   await rejects(pb, /b gave up/);
   strictEqual(aborted, true);
-  await rejects(f.do("x", work, AbortSignal.abort(new Error("already"))), /already/);
+  await rejects(
+    f.do("x", work, AbortSignal.abort(new Error("already"))),
+    /already/,
+  );
 });
 
 Deno.test("scheduler: drain waits for work scheduled meanwhile", async () => {
@@ -66,7 +82,11 @@ Deno.test("scheduler: drain waits for work scheduled meanwhile", async () => {
     new Promise<void>((r) =>
       setTimeout(() => {
         order.push("first");
-        s.schedule(new Promise<void>((r2) => setTimeout(() => (order.push("second"), r2()), 5)));
+        s.schedule(
+          new Promise<void>((r2) =>
+            setTimeout(() => (order.push("second"), r2()), 5)
+          ),
+        );
         r();
       }, 5)
     ),
@@ -78,20 +98,51 @@ Deno.test("scheduler: drain waits for work scheduled meanwhile", async () => {
 });
 
 Deno.test("keys: Go's ref and tag keys, catalog keys with one trailing slash", () => {
-  const repo = { registry: "localhost:5000", repository: "giantswarm/klaus-plugins/base" };
-  strictEqual(tagsCacheKey(repo), "localhost:5000/giantswarm/klaus-plugins/base");
-  strictEqual(refCacheKey({ ...repo, tag: "v1.0.0" }), "localhost:5000/giantswarm/klaus-plugins/base:v1.0.0");
-  for (const base of ["localhost:5000/giantswarm/klaus-plugins", "localhost:5000/giantswarm/klaus-plugins/", "localhost:5000/giantswarm/klaus-plugins//"]) {
-    strictEqual(catalogCacheKey(base), "localhost:5000/giantswarm/klaus-plugins/");
+  const repo = {
+    registry: "localhost:5000",
+    repository: "giantswarm/klaus-plugins/base",
+  };
+  strictEqual(
+    tagsCacheKey(repo),
+    "localhost:5000/giantswarm/klaus-plugins/base",
+  );
+  strictEqual(
+    refCacheKey({ ...repo, tag: "v1.0.0" }),
+    "localhost:5000/giantswarm/klaus-plugins/base:v1.0.0",
+  );
+  for (
+    const base of [
+      "localhost:5000/giantswarm/klaus-plugins",
+      "localhost:5000/giantswarm/klaus-plugins/",
+      "localhost:5000/giantswarm/klaus-plugins//",
+    ]
+  ) {
+    strictEqual(
+      catalogCacheKey(base),
+      "localhost:5000/giantswarm/klaus-plugins/",
+    );
   }
   strictEqual(catalogCacheKey("localhost:5000"), "localhost:5000/");
   strictEqual(
     tagsCacheKey({ registry: "ocidir://", repository: "rel/store" }),
     `ocidir://${Deno.cwd()}/rel/store`,
   );
-  strictEqual(tagsCacheKey({ registry: "ocidir://", repository: "/abs/store" }), "ocidir:///abs/store");
+  strictEqual(
+    tagsCacheKey({ registry: "ocidir://", repository: "/abs/store" }),
+    "ocidir:///abs/store",
+  );
   strictEqual(catalogCacheKey("ocidir:///abs/root"), "ocidir:///abs/root/");
   throws(() => refCacheKey(repo), InvalidReferenceError);
+  deepStrictEqual(catalogBasesOf(repo), [
+    "localhost:5000",
+    "localhost:5000/giantswarm",
+    "localhost:5000/giantswarm/klaus-plugins",
+  ]);
+  deepStrictEqual(catalogBasesOf({ registry: "h", repository: "r" }), ["h"]);
+  deepStrictEqual(
+    catalogBasesOf({ registry: "ocidir://", repository: "/srv/layouts/base" }),
+    ["ocidir:///srv/layouts", "ocidir:///srv", "ocidir:///"],
+  );
 });
 
 Deno.test("stale-if-error: which failures a stale entry may stand in for", () => {
@@ -112,7 +163,9 @@ Deno.test("stale-if-error: which failures a stale entry may stand in for", () =>
     [new DOMException("aborted", "AbortError"), false],
     [new Error("other"), false],
   ];
-  for (const [e, want] of table) strictEqual(isStaleIfErrorEligible(e), want, String(e));
+  for (const [e, want] of table) {
+    strictEqual(isStaleIfErrorEligible(e), want, String(e));
+  }
 });
 
 Deno.test("worstCacheStatus orders miss > stale > fresh", () => {

@@ -96,7 +96,9 @@ export async function sandbox(
       equal(
         r.code,
         0,
-        `klaus-oci ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+        `klaus-oci ${
+          args.join(" ")
+        } exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
       );
       return r;
     },

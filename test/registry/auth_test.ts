@@ -223,6 +223,22 @@ Deno.test("auth: pushes ask for pull,push", async () => {
   }
 });
 
+Deno.test("auth: a pull,push token also serves the reads that follow", async () => {
+  const reg = registry({ kind: "bearer", username: "u", password: "p" });
+  try {
+    const c = countingFetch();
+    const s = store({ username: "u", password: "p" }, { fetch: c.fetch });
+    const ref = { registry: reg.host, repository: "org/new", tag: "v1" };
+    await s.pushManifest(ref, new TextEncoder().encode("{}"), MT);
+    c.reset();
+    await s.resolve(ref);
+    deepStrictEqual(c.counts(), { "HEAD manifest": 1 });
+    strictEqual(reg.tokenRequests.length, 1);
+  } finally {
+    await reg.close();
+  }
+});
+
 Deno.test("auth: the catalog asks for registry:catalog:*", async () => {
   const reg = registry({ kind: "bearer", username: "u", password: "p" });
   try {

@@ -579,7 +579,7 @@ Deno.test("pushBlob: an https registry's Location downgraded to http is refused"
 
 Deno.test("pushBlob: an absolute same-origin Location is followed", async () => {
   await withRegistry(async (reg) => {
-    reg.fault((req, url) => {
+    reg.fault((req) => {
       if (req.method !== "POST") return undefined;
       return new Response(null, {
         status: 202,
@@ -604,6 +604,33 @@ Deno.test("pushBlob: an absolute same-origin Location is followed", async () => 
         encodeURIComponent(sha256(bytes))
       }`,
     );
+  });
+});
+
+Deno.test("pushBlob: bytes of another size than the descriptor are refused up front", async () => {
+  const c = countingFetch();
+  await rejects(
+    store({ fetch: c.fetch }).pushBlob(
+      { registry: "reg.example", repository: "a" },
+      { mediaType: "x", digest: sha256(enc("abc")), size: 4 },
+      enc("abc"),
+    ),
+    DigestMismatchError,
+  );
+  strictEqual(c.count(), 0);
+});
+
+Deno.test("pushBlob: a stream source of the wrong size is refused before upload", async () => {
+  await withRegistry(async (reg) => {
+    await rejects(
+      store().pushBlob(
+        { registry: reg.host, repository: "org/a" },
+        { mediaType: "x", digest: sha256(enc("abcd")), size: 4 },
+        () => new Blob(["abcdef"]).stream(),
+      ),
+      DigestMismatchError,
+    );
+    deepStrictEqual(reg.requests.map((r) => r.method), []);
   });
 });
 

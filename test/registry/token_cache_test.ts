@@ -35,7 +35,10 @@ Deno.test("token cache: keyed by host and scope set, in any order", () => {
   const c = new TokenCache();
   c.set("h", ["repository:a:pull", "repository:b:pull"], "t1", 300);
   strictEqual(c.get("h", ["repository:b:pull", "repository:a:pull"]), "t1");
-  strictEqual(c.get("h", ["repository:a:pull"]), undefined);
+  strictEqual(
+    c.get("h", ["repository:a:pull", "repository:c:pull"]),
+    undefined,
+  );
   strictEqual(
     c.get("other", ["repository:a:pull", "repository:b:pull"]),
     undefined,
@@ -65,4 +68,21 @@ Deno.test("token cache: expiry from expires_in minus skew; default 60 s", () => 
   strictEqual(c.get("h", ["s"]), "long");
   now = 290_000;
   strictEqual(c.get("h", ["s"]), undefined);
+});
+
+Deno.test("token cache: a wider token serves narrower requests", () => {
+  const c = new TokenCache();
+  c.set("h", ["repository:a:pull,push"], "push-token", 300);
+  strictEqual(c.get("h", ["repository:a:pull"]), "push-token");
+  strictEqual(c.get("h", ["repository:a:push"]), "push-token");
+  strictEqual(c.get("h", ["repository:b:pull"]), undefined);
+  strictEqual(c.get("other", ["repository:a:pull"]), undefined);
+  c.set("h", ["repository:x:*"], "star", 300);
+  strictEqual(c.get("h", ["repository:x:pull,push"]), "star");
+  // A narrower token never serves a wider request.
+  c.set("h", ["repository:r:pull"], "pull-only", 300);
+  strictEqual(c.get("h", ["repository:r:pull,push"]), undefined);
+  // Refusal of a token forgets it for every request it served.
+  c.delete("h", ["repository:a:pull"]);
+  strictEqual(c.get("h", ["repository:a:pull,push"]), undefined);
 });

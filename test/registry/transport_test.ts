@@ -431,3 +431,33 @@ Deno.test("transport: a 307 with a stream body is not followed", async () => {
     await s.close();
   }
 });
+
+Deno.test("transport: aborting while reading a body errors it with the caller's reason", async () => {
+  const s = startServer((req) => {
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array(10));
+      },
+      pull() {
+        return hang(req, s.closed).then(() => {});
+      },
+    });
+    return new Response(body);
+  });
+  try {
+    const t = new Transport({ retry: FAST });
+    const controller = new AbortController();
+    const { response } = await t.send({
+      method: "GET",
+      url: new URL(`${s.origin}/v2/`),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const reason = new Error("user gave up");
+    setTimeout(() => controller.abort(reason), 20);
+    await rejects(reader.read(), (e: unknown) => e === reason);
+  } finally {
+    await s.close();
+  }
+});

@@ -1,0 +1,159 @@
+/**
+ * Global setup of the workerd suite (runs under Node, not in workerd):
+ * starts a real registry (CNCF distribution, `docker-registry`) on a free
+ * loopback port, seeds it with the examples and fixtures through the
+ * library's push (a Deno subprocess), and starts a small control server
+ * the tests call to stop and restart the registry.
+ *
+ * @module
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** `127.0.0.1:PORT` of the registry. */
+    registryHost: string;
+    /** Base URL of the control server (`POST /registry/down|up`). */
+    controlUrl: string;
+    /** `kind/name:tag` → manifest digest of everything seeded. */
+    pushed: Record<string, string>;
+  }
+}
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const DENO = join(ROOT, "node_modules", ".bin", "deno");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+class Registry {
+  #child: ChildProcess | undefined;
+  #log = "";
+  constructor(readonly dir: string, readonly port: number) {}
+
+  get host(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async up(): Promise<void> {
+    if (this.#child) return;
+    const config = join(this.dir, "config.yml");
+    await writeFile(
+      config,
+      JSON.stringify({
+        version: 0.1,
+        log: { level: "warn", accesslog: { disabled: true }, formatter: "text" },
+        storage: {
+          filesystem: { rootdirectory: join(this.dir, "storage") },
+          delete: { enabled: true },
+          maintenance: { uploadpurging: { enabled: false } },
+        },
+        http: { addr: this.host, secret: "klaus-oci-workerd-test" },
+      }),
+    );
+    const child = spawn("docker-registry", ["serve", config], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    child.stderr?.on("data", (d) => {
+      this.#log = (this.#log + d).slice(-16_384);
+    });
+    this.#child = child;
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) break;
+      try {
+        const res = await fetch(`http://${this.host}/v2/`);
+        await res.body?.cancel();
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`registry did not start on ${this.host}:\n${this.#log}`);
+  }
+
+  async down(): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    this.#child = undefined;
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }
+}
+
+function seed(host: string): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      DENO,
+      ["run", "-A", join(ROOT, "test/worker/seed_registry.ts"), host],
+      { cwd: ROOT, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`seeding failed: ${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+      },
+    );
+  });
+}
+
+function control(registry: Registry): Promise<Server> {
+  const server = createServer((req, res) => {
+    const done = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const action = req.method === "POST" ? req.url : undefined;
+    const work = action === "/registry/down"
+      ? registry.down()
+      : action === "/registry/up"
+      ? registry.up()
+      : undefined;
+    if (!work) return done(404, { error: "unknown" });
+    work.then(() => done(200, { ok: true }), (e) => done(500, { error: String(e) }));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+/** Vitest global setup. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(join(tmpdir(), "klaus-workerd-"));
+  const registry = new Registry(dir, await freePort());
+  let server: Server | undefined;
+  try {
+    await registry.up();
+    const pushed = await seed(registry.host);
+    server = await control(registry);
+    const { port } = server.address() as AddressInfo;
+    project.provide("registryHost", registry.host);
+    project.provide("controlUrl", `http://127.0.0.1:${port}`);
+    project.provide("pushed", pushed);
+  } catch (e) {
+    await registry.down();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return async () => {
+    await new Promise((r) => server?.close(r));
+    await registry.down();
+    await rm(dir, { recursive: true, force: true });
+  };
+}
