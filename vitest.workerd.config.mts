@@ -62,7 +62,7 @@ export default defineConfig({
             TOOLCHAIN_REGISTRY: `${registryHost}/klaus-toolchains`,
             PLAIN_HTTP: "true",
             CACHE_FRESH_TTL_SECONDS: "1",
-            CACHE_STALE_TTL_SECONDS: "3",
+            CACHE_STALE_TTL_SECONDS: "6",
             REGISTRY_AUTH: btoa(JSON.stringify({
               auths: { [registryHost]: { auth: btoa("klaus:s3cret-unused-password") } },
             })),

@@ -3,7 +3,11 @@
 // "Tests  N passed | M failed (T)" lines).
 import { readFileSync } from "node:fs";
 
-const text = readFileSync(process.argv[2], "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+// deno-lint-ignore no-control-regex
+const text = readFileSync(process.argv[2], "utf8").replace(
+  /\x1b\[[0-9;]*m/g,
+  "",
+);
 let passed = 0;
 let failed = 0;
 let seen = false;

@@ -75,7 +75,9 @@ export async function writeRandomFile(
   for (let left = size; left > 0; left -= piece.byteLength) {
     const n = Math.min(left, piece.byteLength);
     for (let off = 0; off < n; off += RANDOM_LIMIT) {
-      crypto.getRandomValues(piece.subarray(off, Math.min(n, off + RANDOM_LIMIT)));
+      crypto.getRandomValues(
+        piece.subarray(off, Math.min(n, off + RANDOM_LIMIT)),
+      );
     }
     let written = 0;
     while (written < n) written += await f.write(piece.subarray(written, n));

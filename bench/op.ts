@@ -67,11 +67,11 @@ export function vmHwm(): number | undefined {
  */
 async function upload(layout: string, ref: string): Promise<void> {
   const index = JSON.parse(await Deno.readTextFile(join(layout, "index.json")));
-  const entry = (index.manifests as Descriptor[]).find((m) =>
-    m.annotations?.["org.opencontainers.image.ref.name"] === "t"
-  ) ?? index.manifests[0];
-  const blob = (d: Descriptor) =>
-    join(layout, "blobs", ...d.digest.split(":"));
+  const entry =
+    (index.manifests as Descriptor[]).find((m) =>
+      m.annotations?.["org.opencontainers.image.ref.name"] === "t"
+    ) ?? index.manifests[0];
+  const blob = (d: Descriptor) => join(layout, "blobs", ...d.digest.split(":"));
   const manifestBytes = await Deno.readFile(blob(entry));
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
   const store = new RegistryStore({ plainHttp: true });

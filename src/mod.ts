@@ -74,9 +74,22 @@ export { RoutingStore } from "./oci/routing_store.ts";
 
 // Stores: registry client, image layouts, cache.
 export {
+  type PushStreamOptions,
   RegistryStore,
   type RegistryStoreOptions,
 } from "./registry/registry_store.ts";
+export {
+  type CredentialOptions,
+  type CredentialProvider,
+  resolveCredential,
+} from "./registry/credentials.ts";
+export type {
+  BasicCredential,
+  Credential,
+  RefreshTokenCredential,
+} from "./registry/docker_config.ts";
+export { type RetryOptions } from "./registry/retry.ts";
+export { TokenCache, type TokenCacheOptions } from "./registry/token_cache.ts";
 export * from "./layout/mod.ts";
 export * from "./cache/mod.ts";
 
@@ -95,7 +108,9 @@ export {
   packDirectory,
   type PackedDigest,
   type PackedDirectory,
+  type PackEntry,
   type PackOptions,
   type SkippedEntry,
   type TarEntryInfo,
+  type TarEntryType,
 } from "./archive/mod.ts";

@@ -11,7 +11,8 @@
  * `PLAIN_HTTP=true` for plain-HTTP ones; credentials from `REGISTRY_AUTH`
  * or `KLAUS_OCI_REGISTRY_AUTH` (base64 Docker config) or the Docker config
  * files. Cache: `KLAUS_OCI_CACHE_DIR` (default
- * `$XDG_CACHE_HOME/klaus-oci`), off with `KLAUS_OCI_NO_CACHE=1`.
+ * `$XDG_CACHE_HOME/klaus-oci`), off with `KLAUS_OCI_NO_CACHE=1`. The
+ * example store can be moved with `KLAUS_EXAMPLES_STORE`.
  *
  * ```sh
  * deno task start
@@ -20,7 +21,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Hono } from "hono";
 import { Client } from "../src/client.ts";
 import { LayoutStore } from "../src/layout/layout_store.ts";
@@ -83,12 +84,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const get: EnvReader = options.env ?? ((n) => Deno.env.get(n));
   const config = configFromEnv(get);
   let registries = config.registries;
+  const log = options.log ?? true;
   if (!hasRegistryConfig(get)) {
-    const storeDir = options.storeDir ?? join(ROOT, ".examples-store");
+    const storeDir = resolve(
+      options.storeDir ?? (get("KLAUS_EXAMPLES_STORE") || join(ROOT, ".examples-store")),
+    );
     const examplesDir = options.examplesDir ?? join(ROOT, "examples");
-    const pusher = new Client();
+    const pusher = new Client({ env: {} });
     try {
-      await seedExampleStore(pusher, new LayoutStore(), examplesDir, storeDir);
+      const pushed = await seedExampleStore(pusher, new LayoutStore(), examplesDir, storeDir);
+      if (log) {
+        console.log(
+          pushed
+            ? `pushed examples/ into ${storeDir}`
+            : `examples already in ${storeDir}`,
+        );
+      }
     } finally {
       await pusher.close();
     }
@@ -133,7 +144,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const addr = await listening.promise;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   const url = `http://${host}:${addr.port}`;
-  if (options.log ?? true) console.log(`klaus-oci edge API listening on ${url}`);
+  if (log) console.log(`klaus-oci edge API listening on ${url}`);
   let closed = false;
   const close = async () => {
     if (closed) return;

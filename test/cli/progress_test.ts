@@ -31,6 +31,7 @@ class FakeTty {
     const s = this.all;
     for (let i = 0; i < s.length; i++) {
       if (s[i] === "\x1b") {
+        // deno-lint-ignore no-control-regex
         const m = /^\x1b\[(\d*)([AJK])/.exec(s.slice(i));
         if (!m) throw new Error(`unknown escape at ${i}`);
         const n = Number(m[1] || "0");

@@ -154,7 +154,7 @@ Deno.test("runCli scrubs registry credentials from error messages", async () => 
 });
 
 Deno.test("runCli draws progress on a terminal, interjects warnings, then prints", async () => {
-  const make = (quiet: boolean, tty: boolean) =>
+  const make = (tty: boolean) =>
     io(
       (o) =>
         fakeClient({
@@ -182,7 +182,7 @@ Deno.test("runCli draws progress on a terminal, interjects warnings, then prints
       { NO_COLOR: "1" },
       tty,
     );
-  const h = make(false, true);
+  const h = make(true);
   equal(await runCli(["plugin", "pull", "x", "/tmp/x"], h), 0, h.err.text);
   ok(h.err.text.includes("\x1b[2K"), "bars drawn");
   ok(/layer +cccccccccccc \[#+\] 100% .*done/.test(h.err.text), h.err.text);
@@ -193,7 +193,7 @@ Deno.test("runCli draws progress on a terminal, interjects warnings, then prints
   equal(h.out.text, "x: pulled (sha256:cccccccccccc)\n");
 
   for (const [quiet, tty] of [[true, true], [false, false]]) {
-    const q = make(quiet, tty);
+    const q = make(tty);
     equal(
       await runCli(
         ["plugin", "pull", "x", "/tmp/x", ...(quiet ? ["-q"] : [])],

@@ -115,17 +115,42 @@ function seed(host: string): Promise<Record<string, string>> {
   });
 }
 
+/** Tags `repo:from`'s manifest as `repo:to` too (a tag list that changes). */
+async function retag(host: string, repo: string, from: string, to: string): Promise<void> {
+  const accept = "application/vnd.oci.image.manifest.v1+json";
+  const got = await fetch(`http://${host}/v2/${repo}/manifests/${from}`, {
+    headers: { Accept: accept },
+  });
+  if (!got.ok) throw new Error(`GET ${repo}:${from}: ${got.status}`);
+  const bytes = new Uint8Array(await got.arrayBuffer());
+  const put = await fetch(`http://${host}/v2/${repo}/manifests/${to}`, {
+    method: "PUT",
+    headers: { "Content-Type": got.headers.get("content-type") ?? accept },
+    body: bytes,
+  });
+  await put.body?.cancel();
+  if (put.status !== 201) throw new Error(`PUT ${repo}:${to}: ${put.status}`);
+}
+
 function control(registry: Registry): Promise<Server> {
   const server = createServer((req, res) => {
     const done = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
     };
-    const action = req.method === "POST" ? req.url : undefined;
+    const url = new URL(req.url ?? "/", "http://control");
+    const action = req.method === "POST" ? url.pathname : undefined;
     const work = action === "/registry/down"
       ? registry.down()
       : action === "/registry/up"
       ? registry.up()
+      : action === "/registry/retag"
+      ? retag(
+        registry.host,
+        url.searchParams.get("repo")!,
+        url.searchParams.get("from")!,
+        url.searchParams.get("to")!,
+      )
       : undefined;
     if (!work) return done(404, { error: "unknown" });
     work.then(() => done(200, { ok: true }), (e) => done(500, { error: String(e) }));

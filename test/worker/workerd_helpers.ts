@@ -61,6 +61,14 @@ export async function registry(t: TestEnv, action: "down" | "up"): Promise<void>
   await res.body?.cancel();
 }
 
+/** Adds tag `to` to `repo:from` in the registry. */
+export async function retag(t: TestEnv, repo: string, from: string, to: string): Promise<void> {
+  const q = new URLSearchParams({ repo, from, to });
+  const res = await fetch(`${t.controlUrl}/registry/retag?${q}`, { method: "POST" });
+  if (!res.ok) throw new Error(`retag: ${await res.text()}`);
+  await res.body?.cancel();
+}
+
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,73 @@
+/**
+ * What the benchmark ran on: CPU, cores, memory, kernel, tool versions and
+ * load, for the header of RESULTS.md.
+ *
+ * @module
+ */
+
+/** Facts about the machine and the tools. */
+export interface MachineInfo {
+  /** CPU model name. */
+  cpu: string;
+  /** Logical CPUs (`nproc`). */
+  nproc: number;
+  /** Total memory in MiB. */
+  memoryMiB: number;
+  /** Kernel release. */
+  kernel: string;
+  /** Deno version. */
+  deno: string;
+  /** skopeo version line. */
+  skopeo: string;
+  /** docker-registry version line. */
+  registry: string;
+  /** 1/5/15 minute load averages when the run started. */
+  loadStart: number[];
+}
+
+async function firstLine(cmd: string, args: string[]): Promise<string> {
+  try {
+    const out = await new Deno.Command(cmd, {
+      args,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim() ||
+      new TextDecoder().decode(out.stderr).trim();
+    return text.split("\n")[0];
+  } catch {
+    return "not installed";
+  }
+}
+
+function procField(file: string, re: RegExp): string | undefined {
+  try {
+    return re.exec(Deno.readTextFileSync(file))?.[1]?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Collects {@linkcode MachineInfo}.
+ *
+ * @example
+ * ```ts ignore
+ * console.log((await machineInfo()).cpu);
+ * ```
+ */
+export async function machineInfo(): Promise<MachineInfo> {
+  const memKiB = Number(
+    procField("/proc/meminfo", /^MemTotal:\s+(\d+)/m) ?? NaN,
+  );
+  return {
+    cpu: procField("/proc/cpuinfo", /^model name\s*:\s*(.+)$/m) ?? "unknown",
+    nproc: navigator.hardwareConcurrency,
+    memoryMiB: Math.round(memKiB / 1024),
+    kernel: Deno.osRelease(),
+    deno: Deno.version.deno,
+    skopeo: await firstLine("skopeo", ["--version"]),
+    registry: await firstLine("docker-registry", ["--version"]),
+    loadStart: Deno.loadavg(),
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Pull and push of large incompressible plugins, ours against skopeo on
+ * the same registry and data, alternating the order run by run.
+ *
+ * - pull: `pullPlugin` (resolve, manifest, config, stream the layer through
+ *   digest verification, gunzip, untar and write the files, swap into
+ *   place) vs `skopeo copy docker://… oci:<fresh dir>:t` (verify + write
+ *   the blobs);
+ * - push: `pushPlugin` of the directory (walk, tar, gzip, hash, upload)
+ *   vs `skopeo copy oci:<layout>:t docker://…` (upload of the already
+ *   compressed blobs); and, to separate packing from transfer, the
+ *   library's `RegistryStore` uploading that same layout (`upload`).
+ *
+ * Every push goes to a fresh repository, so nothing is skipped. Each of our
+ * runs is a process of its own: its peak RSS is measured there.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { RegistryHandle } from "../test/harness/registry.ts";
+import type { BenchPlugin } from "./data.ts";
+import { type OursRun, runOurs, runSkopeoCopy } from "./procs.ts";
+
+/** The runs of one operation at one size. */
+export interface OpRuns {
+  /** Our runs (op time, process wall time, peak RSS). */
+  ours: OursRun[];
+  /** skopeo's wall times in ms (empty for `upload`). */
+  skopeo: number[];
+}
+
+/** Pull and push results for one size. */
+export interface SizeResult {
+  /** Data size in MiB. */
+  sizeMiB: number;
+  /** Bytes of the compressed layer. */
+  layerBytes: number;
+  /** Pull runs. */
+  pull: OpRuns;
+  /** Push runs (`pushPlugin`). */
+  push: OpRuns;
+  /** Upload-only runs of the prepared layout (skopeo list is push's). */
+  upload: OpRuns;
+}
+
+async function rmrf(path: string): Promise<void> {
+  await Deno.remove(path, { recursive: true }).catch(() => {});
+}
+
+/** Runs `fns` in an order rotated by `round`. */
+async function rotated(
+  round: number,
+  fns: (() => Promise<void>)[],
+): Promise<void> {
+  for (let i = 0; i < fns.length; i++) {
+    await fns[(i + round) % fns.length]();
+  }
+}
+
+/**
+ * Measures pull and push of `plugin` `runs` times each (after one discarded
+ * warm-up round unless `warmup` is false).
+ */
+export async function measureTransfer(
+  reg: RegistryHandle,
+  root: string,
+  plugin: BenchPlugin,
+  runs: number,
+  warmup: boolean,
+  log: (msg: string) => void,
+): Promise<SizeResult> {
+  const sizeMiB = plugin.size / (1024 * 1024);
+  const tag = "v1.0.0";
+  const pullRef = reg.ref(`bench/pull-${sizeMiB}`, tag);
+  log(`  seeding ${pullRef}`);
+  await runOurs("push", plugin.dir, pullRef);
+  const layout = join(root, `layout-${sizeMiB}`);
+  await runSkopeoCopy(`docker://${pullRef}`, `oci:${layout}:t`);
+  const index = JSON.parse(await Deno.readTextFile(join(layout, "index.json")));
+  const manifest = JSON.parse(
+    await Deno.readTextFile(
+      join(layout, "blobs", ...index.manifests[0].digest.split(":")),
+    ),
+  );
+  const layerBytes: number = manifest.layers[0].size;
+
+  const result: SizeResult = {
+    sizeMiB,
+    layerBytes,
+    pull: { ours: [], skopeo: [] },
+    push: { ours: [], skopeo: [] },
+    upload: { ours: [], skopeo: [] },
+  };
+  let seq = 0;
+  const start = warmup ? -1 : 0;
+  for (let round = start; round < runs; round++) {
+    const keep = round >= 0;
+    const label = keep ? `run ${round + 1}/${runs}` : "warm-up";
+    await rotated(round + 1, [
+      async () => {
+        const dest = join(root, `pull-ours-${seq++}`);
+        const r = await runOurs("pull", pullRef, dest);
+        await rmrf(dest);
+        if (keep) result.pull.ours.push(r);
+        log(`  ${sizeMiB} MiB pull ours   ${label}: ${r.ms.toFixed(0)} ms`);
+      },
+      async () => {
+        const dest = join(root, `pull-skopeo-${seq++}`);
+        const ms = await runSkopeoCopy(`docker://${pullRef}`, `oci:${dest}:t`);
+        await rmrf(dest);
+        if (keep) result.pull.skopeo.push(ms);
+        log(`  ${sizeMiB} MiB pull skopeo ${label}: ${ms.toFixed(0)} ms`);
+      },
+    ]);
+    await rotated(round + 1, [
+      async () => {
+        const ref = reg.ref(`bench/push-${sizeMiB}-ours-${seq++}`, tag);
+        const r = await runOurs("push", plugin.dir, ref);
+        if (keep) result.push.ours.push(r);
+        log(`  ${sizeMiB} MiB push ours   ${label}: ${r.ms.toFixed(0)} ms`);
+      },
+      async () => {
+        const ref = reg.ref(`bench/upload-${sizeMiB}-ours-${seq++}`, tag);
+        const r = await runOurs("upload", layout, ref);
+        if (keep) result.upload.ours.push(r);
+        log(`  ${sizeMiB} MiB upload ours ${label}: ${r.ms.toFixed(0)} ms`);
+      },
+      async () => {
+        const ref = reg.ref(`bench/push-${sizeMiB}-skopeo-${seq++}`, tag);
+        const ms = await runSkopeoCopy(`oci:${layout}:t`, `docker://${ref}`);
+        if (keep) result.push.skopeo.push(ms);
+        log(`  ${sizeMiB} MiB push skopeo ${label}: ${ms.toFixed(0)} ms`);
+      },
+    ]);
+  }
+  result.upload.skopeo = result.push.skopeo;
+  return result;
+}
