@@ -5,6 +5,8 @@
  * @module
  */
 
+import { skopeoCacheIsolated } from "./procs.ts";
+
 /** Facts about the machine and the tools. */
 export interface MachineInfo {
   /** CPU model name. */
@@ -21,6 +23,8 @@ export interface MachineInfo {
   skopeo: string;
   /** docker-registry version line. */
   registry: string;
+  /** Whether skopeo ran with an empty blob-info cache (no mounts). */
+  skopeoCacheIsolated: boolean;
   /** 1/5/15 minute load averages when the run started. */
   loadStart: number[];
 }
@@ -68,6 +72,7 @@ export async function machineInfo(): Promise<MachineInfo> {
     deno: Deno.version.deno,
     skopeo: await firstLine("skopeo", ["--version"]),
     registry: await firstLine("docker-registry", ["--version"]),
+    skopeoCacheIsolated: await skopeoCacheIsolated(),
     loadStart: Deno.loadavg(),
   };
 }

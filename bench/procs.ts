@@ -52,6 +52,64 @@ export async function runOurs(
 }
 
 /**
+ * As root, skopeo keeps its blob-info cache in `/var/lib/containers/cache`
+ * whatever HOME says, and uses it to mount blobs it has seen in another
+ * repository of the same registry instead of uploading them, which would
+ * make its push time a no-op. Each run therefore gets an empty directory
+ * bind-mounted over the deepest existing of these paths, in a private
+ * mount namespace (`unshare --mount`), when that is possible.
+ */
+const CACHE_PARENTS = [
+  "/var/lib/containers/cache",
+  "/var/lib/containers",
+  "/var/lib",
+];
+
+let isolation: string | null | undefined;
+
+/** The path to hide skopeo's system cache under, or null when we cannot. */
+async function cacheIsolation(): Promise<string | null> {
+  if (isolation !== undefined) return isolation;
+  isolation = null;
+  if (Deno.uid() !== 0) return isolation; // rootless: HOME holds the cache
+  const target = CACHE_PARENTS.find((p) => {
+    try {
+      return Deno.statSync(p).isDirectory;
+    } catch {
+      return false;
+    }
+  });
+  if (!target) return isolation;
+  const probe = await Deno.makeTempDir({ prefix: "klaus-bench-ns-" });
+  try {
+    const out = await new Deno.Command("unshare", {
+      args: ["--mount", "--", "mount", "--bind", probe, target],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (out.success) isolation = target;
+  } catch {
+    // no unshare
+  } finally {
+    await Deno.remove(probe).catch(() => {});
+  }
+  return isolation;
+}
+
+/**
+ * Whether skopeo runs with an empty blob-info cache (see above); `false`
+ * means its push may mount instead of upload.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(await skopeoCacheIsolated());
+ * ```
+ */
+export async function skopeoCacheIsolated(): Promise<boolean> {
+  return Deno.uid() !== 0 || (await cacheIsolation()) !== null;
+}
+
+/**
  * Runs `skopeo copy <src> <dst>` against a plain-HTTP registry and returns
  * its wall time in ms.
  *
@@ -68,19 +126,39 @@ export async function runSkopeoCopy(src: string, dst: string): Promise<number> {
       ...(src.startsWith("docker://") ? ["--src-tls-verify=false"] : []),
       ...(dst.startsWith("docker://") ? ["--dest-tls-verify=false"] : []),
     ];
-    const cmd = new Deno.Command("skopeo", {
-      args: [
-        "--insecure-policy",
-        "--override-os",
-        "linux",
-        "--override-arch",
-        "amd64",
-        "copy",
-        "--preserve-digests",
-        ...tls,
-        src,
-        dst,
+    const hide = await cacheIsolation();
+    const skopeoArgs = [
+      "--insecure-policy",
+      "--override-os",
+      "linux",
+      "--override-arch",
+      "amd64",
+      "copy",
+      "--preserve-digests",
+      ...tls,
+      src,
+      dst,
+    ];
+    const cacheDir = `${home}/blob-info-cache`;
+    await Deno.mkdir(cacheDir);
+    // In sh -c, $0 is the empty cache dir, $1 the path it hides, and after
+    // `shift` "$@" is the skopeo command line.
+    const [program, args] = hide === null ? ["skopeo", skopeoArgs] : [
+      "unshare",
+      [
+        "--mount",
+        "--",
+        "sh",
+        "-c",
+        'mount --bind "$0" "$1" && shift && exec "$@"',
+        cacheDir,
+        hide,
+        "skopeo",
+        ...skopeoArgs,
       ],
+    ];
+    const cmd = new Deno.Command(program, {
+      args,
       clearEnv: true,
       env: {
         PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",

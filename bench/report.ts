@@ -149,7 +149,14 @@ export function renderReport(r: Report): string {
       ["memory", `${m.memoryMiB} MiB`],
       ["kernel", m.kernel],
       ["Deno", m.deno],
-      ["skopeo", m.skopeo],
+      [
+        "skopeo",
+        `${m.skopeo}; blob-info cache ${
+          m.skopeoCacheIsolated
+            ? "empty per run (no cross-repository mounts)"
+            : "**shared: its pushes may mount instead of upload**"
+        }`,
+      ],
       ["registry", m.registry],
       [
         "load average (1/5/15 min) start → end",

@@ -1,7 +1,7 @@
 import { TooLargeError, wrapError } from "../errors.ts";
 import type { Descriptor, ImageManifest } from "../oci/descriptor.ts";
 import { MAX_MANIFEST_BYTES } from "../oci/media_types.ts";
-import type { OciStore, RepositoryRef } from "../oci/store.ts";
+import type { CallOptions, OciStore, RepositoryRef } from "../oci/store.ts";
 import type { Reference } from "../ref/reference_type.ts";
 import { parseManifest } from "./manifest.ts";
 
@@ -21,10 +21,11 @@ export async function fetchArtifactManifest(
   store: OciStore,
   ref: Reference,
   display: string,
+  options: CallOptions = {},
 ): Promise<ArtifactManifest> {
   let fetched;
   try {
-    fetched = await store.fetchManifest(ref);
+    fetched = await store.fetchManifest(ref, options);
   } catch (e) {
     throw wrapError(`fetching manifest for ${display}`, e);
   }
@@ -46,14 +47,17 @@ export async function readSmallBlob(
   store: OciStore,
   repo: RepositoryRef,
   descriptor: Descriptor,
-  limit = MAX_MANIFEST_BYTES,
+  options: CallOptions & { limit?: number } = {},
 ): Promise<Uint8Array> {
+  const limit = options.limit ?? MAX_MANIFEST_BYTES;
   if (descriptor.size > limit) {
     throw new TooLargeError(
       `blob ${descriptor.digest} is ${descriptor.size} bytes, more than the ${limit} allowed`,
     );
   }
-  const stream = await store.fetchBlob(repo, descriptor);
+  const stream = await store.fetchBlob(repo, descriptor, {
+    signal: options.signal,
+  });
   const out = new Uint8Array(descriptor.size);
   let offset = 0;
   for await (const chunk of stream) {

@@ -39,7 +39,10 @@ interface Pulled {
   ref: string;
   tag: string;
   digest: string;
-  entry: CacheEntry;
+  /** Manifest annotations of what was pulled. */
+  annotations: Record<string, string>;
+  /** Its config blob (raw bytes, or re-encoded from a cache entry). */
+  config?: Uint8Array;
   cached: boolean;
 }
 
@@ -75,11 +78,14 @@ async function pullArtifact(
       `reference "${ref}" must include a tag or digest`,
     );
   }
+  const signal = options.signal;
+  // Nothing is contacted, not even for a digest reference, once aborted.
+  signal?.throwIfAborted();
   const tag = parsed.digest !== undefined ? "" : parsed.tag ?? "";
   let digest = parsed.digest;
   if (digest === undefined) {
     try {
-      digest = (await ctx.store.resolve(parsed, { signal: options.signal }))
+      digest = (await ctx.store.resolve(parsed, { signal }))
         .descriptor.digest;
     } catch (e) {
       throw wrapError(`resolving ${ref}`, e);
@@ -87,15 +93,29 @@ async function pullArtifact(
   }
   const previous = await readCacheEntry(destDir).catch(() => undefined);
   if (previous?.digest === digest) {
-    return { ref, tag, digest, entry: previous, cached: true };
+    return {
+      ref,
+      tag,
+      digest,
+      annotations: previous.annotations ?? {},
+      config: decodeConfig(previous),
+      cached: true,
+    };
   }
 
   const byDigest: Reference = { ...parsed, digest };
-  const { manifest } = await fetchArtifactManifest(ctx.store, byDigest, ref);
+  const { manifest } = await fetchArtifactManifest(
+    ctx.store,
+    byDigest,
+    ref,
+    { signal },
+  );
   let config: Uint8Array | undefined;
   if (manifest.config) {
     try {
-      config = await readSmallBlob(ctx.store, parsed, manifest.config);
+      config = await readSmallBlob(ctx.store, parsed, manifest.config, {
+        signal,
+      });
     } catch (e) {
       throw wrapError(`fetching config for ${ref}`, e);
     }
@@ -120,7 +140,7 @@ async function pullArtifact(
   try {
     stream = await ctx.store.fetchBlob(parsed, layer, {
       onProgress: ctx.onProgress,
-      signal: options.signal,
+      signal,
     });
   } catch (e) {
     throw wrapError(`fetching content layer for ${ref}`, e);
@@ -128,7 +148,7 @@ async function pullArtifact(
   try {
     const result = await extractToDirectory(stream, destDir, {
       ...options.limits,
-      signal: options.signal,
+      signal,
       beforeCommit: async (tempDir: string) => {
         try {
           await writeCacheEntry(tempDir, entry);
@@ -143,8 +163,16 @@ async function pullArtifact(
   } catch (e) {
     throw wrapError(`extracting content for ${ref}`, e);
   }
-  const written = await readCacheEntry(destDir);
-  return { ref, tag, digest, entry: written, cached: false };
+  // Built from what was fetched, not re-read from disk: a concurrent pull
+  // into the same directory may already have swapped in another version.
+  return {
+    ref,
+    tag,
+    digest,
+    annotations: manifest.annotations ?? {},
+    config: config && config.byteLength > 0 ? config : undefined,
+    cached: false,
+  };
 }
 
 /** Pulls a plugin into `destDir`. */
@@ -157,11 +185,7 @@ export async function pullPlugin(
   const p = await pullArtifact(ctx, PLUGIN_KIND, ref, destDir, options);
   let plugin;
   try {
-    plugin = pluginFromParts(
-      p.entry.annotations ?? {},
-      decodeConfig(p.entry),
-      p.tag,
-    );
+    plugin = pluginFromParts(p.annotations, p.config, p.tag);
   } catch (e) {
     throw wrapError("parsing plugin config", e);
   }
@@ -185,11 +209,7 @@ export async function pullPersonality(
   const p = await pullArtifact(ctx, PERSONALITY_KIND, ref, destDir, options);
   let personality;
   try {
-    personality = personalityFromParts(
-      p.entry.annotations ?? {},
-      decodeConfig(p.entry),
-      p.tag,
-    );
+    personality = personalityFromParts(p.annotations, p.config, p.tag);
   } catch (e) {
     throw wrapError("parsing personality config", e);
   }

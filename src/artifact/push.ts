@@ -77,12 +77,19 @@ async function pushArtifact(
   if (parsed.tag === undefined && parsed.digest === undefined) {
     throw new InvalidReferenceError(`reference "${ref}" must include a tag`);
   }
+  const signal = options.signal;
+  signal?.throwIfAborted();
   // The archive is made before anything is uploaded, so an unreadable
   // source tree leaves no orphan blob behind.
   let layer;
   try {
-    layer = await spool((await packDirectory(sourceDir)).stream());
+    layer = await spool(
+      (await packDirectory(sourceDir)).stream(),
+      undefined,
+      signal,
+    );
   } catch (e) {
+    if (signal?.aborted && e === signal.reason) throw e;
     throw wrapError("creating archive", e);
   }
   try {

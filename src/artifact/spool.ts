@@ -22,18 +22,22 @@ const CHUNK = 1024 * 1024;
  * Drains `stream`, hashing it, into memory while it stays below
  * `memoryLimit` bytes and into a temporary file beyond: a registry upload
  * needs the digest before the first byte is sent, and a replay after an
- * authentication challenge needs the bytes again.
+ * authentication challenge needs the bytes again. An abort of `signal`
+ * stops the drain (and the producer) and removes what was spooled.
  */
 export async function spool(
   stream: ReadableStream<Uint8Array>,
   memoryLimit = 16 * 1024 * 1024,
+  signal?: AbortSignal,
 ): Promise<SpooledBlob> {
   const digester = new Digester();
   const chunks: Uint8Array[] = [];
   let dir: string | undefined;
   let file: Awaited<ReturnType<typeof open>> | undefined;
   try {
+    signal?.throwIfAborted();
     for await (const chunk of stream) {
+      signal?.throwIfAborted();
       digester.update(chunk);
       if (file) {
         await file.write(chunk);
@@ -49,6 +53,8 @@ export async function spool(
     }
     await file?.close();
   } catch (e) {
+    // Stops the producer when the drain failed before it started reading.
+    await stream.cancel(e).catch(() => {});
     await file?.close().catch(() => {});
     if (dir) await rm(dir, { recursive: true, force: true });
     throw e;

@@ -12,10 +12,16 @@
  * Many processes may share one directory without locks: every file is
  * written to `<name>.tmp.<16 hex>` (O_EXCL) and renamed into place, so
  * readers see a whole old file, a whole new file, or none; readers treat
- * vanished, unreadable and foreign files as misses. The content budget is
- * enforced after every insert by deleting the least recently used files;
+ * vanished, unreadable and foreign files as misses.
+ *
+ * The content budget is enforced by deleting the least recently used files;
  * a hit refreshes a file's modification time, so use — not insertion —
- * decides what goes (the Go cache never evicted, spec §5.7).
+ * decides what goes (the Go cache never evicted, spec §5.7). Summing the
+ * directory costs a `stat` per file, so a process does it after an insert
+ * only when its running total passes the budget or its last pass is more
+ * than {@linkcode EVICTION_RECOUNT_MS} old, and then evicts down to 90 % of
+ * the budget so the next pass is not due at the next insert. Between two
+ * passes, other processes' inserts can exceed the budget briefly.
  *
  * @module
  */
@@ -30,7 +36,7 @@ import {
   utimes,
 } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { digestOf, isValidDigest } from "../oci/digest.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import {
@@ -62,6 +68,11 @@ export interface FsCacheBackendOptions {
 }
 
 const READ_CHUNK = 256 * 1024;
+/** Longest a process trusts its running total of the content size. */
+export const EVICTION_RECOUNT_MS = 10_000;
+// Eviction frees down to this share of the budget.
+const LOW_WATER = 0.9;
+const STAT_BATCH = 64;
 // A temp file this old belongs to a writer that died.
 const ABANDONED_TEMP_MS = 60 * 60 * 1000;
 const TEMP_MARK = ".tmp.";
@@ -122,6 +133,9 @@ export class FsCacheBackend implements CacheBackend {
   #ready?: Promise<void>;
   #evicting?: Promise<void>;
   #evictAgain = false;
+  // Content bytes as of the last pass plus what this process added since.
+  #estimate?: number;
+  #countedAt = 0;
 
   /** A backend rooted at `dir` (created on the first write). */
   constructor(dir: string, options: FsCacheBackendOptions = {}) {
@@ -249,7 +263,7 @@ export class FsCacheBackend implements CacheBackend {
           await discard();
           throw e;
         }
-        await this.evict();
+        await this.#afterInsert(descriptor.size);
       },
       abort: async () => {
         if (finished) return;
@@ -265,10 +279,22 @@ export class FsCacheBackend implements CacheBackend {
     if (path) await rm(path, { force: true });
   }
 
+  async #afterInsert(size: number): Promise<void> {
+    if (this.maxBytes === 0) return;
+    if (this.#estimate !== undefined) {
+      this.#estimate += size;
+      const due = this.#estimate > this.maxBytes ||
+        Date.now() - this.#countedAt > EVICTION_RECOUNT_MS;
+      if (!due) return;
+    }
+    await this.evict();
+  }
+
   /**
-   * Deletes least recently used content until the total fits the budget,
-   * and temp files abandoned by dead writers. Runs after every insert;
-   * concurrent calls share one pass (plus one more if asked meanwhile).
+   * Sums the content and, when it is over the budget, deletes the least
+   * recently used files down to 90 % of it; also removes temp files
+   * abandoned by dead writers. Concurrent calls share one pass (plus one
+   * more if asked meanwhile).
    */
   evict(): Promise<void> {
     if (this.#evicting) {
@@ -288,29 +314,29 @@ export class FsCacheBackend implements CacheBackend {
   }
 
   async #evictOnce(): Promise<void> {
-    const files: { path: string; size: number; used: number }[] = [];
-    let total = 0;
+    const startedAt = Date.now();
+    const paths: string[] = [];
     for (const alg of ["sha256", "sha512"]) {
       const dir = join(this.dir, "blobs", alg);
-      let names: string[];
       try {
-        names = await readdir(dir);
+        for (const name of await readdir(dir)) paths.push(join(dir, name));
       } catch (e) {
-        if (isNotFound(e)) continue;
-        throw e;
+        if (!isNotFound(e)) throw e;
       }
-      for (const name of names) {
-        const path = join(dir, name);
-        let info;
-        try {
-          info = await stat(path);
-        } catch {
-          continue; // another process removed it
-        }
-        if (!info.isFile()) continue;
-        if (name.includes(TEMP_MARK)) {
+    }
+    const files: { path: string; size: number; used: number }[] = [];
+    let total = 0;
+    for (let i = 0; i < paths.length; i += STAT_BATCH) {
+      const batch = paths.slice(i, i + STAT_BATCH);
+      const infos = await Promise.all(
+        batch.map((p) => stat(p).catch(() => undefined)), // vanished: skip
+      );
+      for (const [j, info] of infos.entries()) {
+        if (!info?.isFile()) continue;
+        const path = batch[j];
+        if (basename(path).includes(TEMP_MARK)) {
           // Real time on both sides: the injectable clock is for recency.
-          if (Date.now() - info.mtimeMs > ABANDONED_TEMP_MS) {
+          if (startedAt - info.mtimeMs > ABANDONED_TEMP_MS) {
             await rm(path, { force: true }).catch(() => {});
           }
           continue;
@@ -319,12 +345,16 @@ export class FsCacheBackend implements CacheBackend {
         total += info.size;
       }
     }
-    if (this.maxBytes === 0 || total <= this.maxBytes) return;
-    files.sort((a, b) => a.used - b.used);
-    for (const f of files) {
-      if (total <= this.maxBytes) break;
-      await rm(f.path, { force: true }).catch(() => {});
-      total -= f.size;
+    if (this.maxBytes > 0 && total > this.maxBytes) {
+      const target = Math.floor(this.maxBytes * LOW_WATER);
+      files.sort((a, b) => a.used - b.used);
+      for (const f of files) {
+        if (total <= target) break;
+        await rm(f.path, { force: true }).catch(() => {});
+        total -= f.size;
+      }
     }
+    this.#estimate = total;
+    this.#countedAt = startedAt;
   }
 }

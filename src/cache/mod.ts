@@ -53,7 +53,11 @@ export {
   refCacheKey,
   tagsCacheKey,
 } from "./keys.ts";
-export { FsCacheBackend, type FsCacheBackendOptions } from "./fs_backend.ts";
+export {
+  EVICTION_RECOUNT_MS,
+  FsCacheBackend,
+  type FsCacheBackendOptions,
+} from "./fs_backend.ts";
 export {
   DEFAULT_MEMORY_CACHE_MAX_BYTES,
   MemoryCacheBackend,

@@ -206,6 +206,22 @@ export async function snapshotTree(
   return out;
 }
 
+/**
+ * {@linkcode snapshotTree} without `.oci-cache.json` and modes: what an
+ * extraction must reproduce from a source tree (directories are always
+ * created 0755, as by the Go module).
+ */
+export async function contentTree(
+  dir: string,
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(await snapshotTree(dir))) {
+    if (k === ".oci-cache.json") continue;
+    out[k] = v.startsWith("dir") ? "dir" : v.replace(/^file \d+ /, "");
+  }
+  return out;
+}
+
 /** Siblings of `dir` left behind by a swap (`<name>.tmp-*`, `<name>.old-*`). */
 export async function straySiblings(dir: string): Promise<string[]> {
   const name = basename(dir);

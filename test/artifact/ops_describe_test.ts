@@ -9,7 +9,7 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
-  Client,
+  type Client,
   InvalidArtifactError,
   NotFoundError,
   toolchainFromAnnotations,

@@ -67,7 +67,9 @@ Deno.test({
     let beforeLayerGet: (() => Promise<void>) | undefined;
     let afterLayerGet: ((res: Response) => Promise<Response>) | undefined;
     let layerDigest = "";
+    let requests = 0;
     const hooked: typeof fetch = async (input, init) => {
+      requests++;
       const url = input instanceof Request ? input.url : String(input);
       const isLayer = (init?.method ?? "GET") === "GET" &&
         layerDigest !== "" && url.includes(`/blobs/${layerDigest}`);
@@ -279,6 +281,32 @@ Deno.test({
         ok(e.message !== "");
         await assertIntact("abort");
       });
+
+      await t.step(
+        "an aborted signal stops the pull before any request",
+        async () => {
+          const ac = new AbortController();
+          ac.abort(new Error("cancelled by the user"));
+          for (
+            const ref of [
+              reg.ref(REPO, "big32"),
+              reg.ref(REPO, bigPushed.digest),
+            ]
+          ) {
+            requests = 0;
+            const e = await errorOf(
+              client.pullPlugin(ref, dest, { signal: ac.signal }),
+            );
+            ok(
+              e.message.includes("cancelled by the user") ||
+                /abort/i.test(e.message),
+              e.message,
+            );
+            strictEqual(requests, 0, `${ref}: ${requests} requests`);
+            await assertIntact(`aborted ${ref}`);
+          }
+        },
+      );
 
       await t.step("after all that, a good pull still swaps in", async () => {
         const p = await client.pullPlugin(reg.ref(REPO, "big32"), dest);

@@ -293,8 +293,8 @@ Deno.test({
             const text = await Deno.readTextFile(`${dir}/${CACHE_FILE_NAME}`);
             // Go's MarshalIndent: keys in order, two spaces, no trailing newline,
             // configJSON nested and, as Go compacts a RawMessage with HTML
-          // escaping, `<&>` written as \u003c\u0026\u003e; annotation keys
-          // sorted.
+            // escaping, `<&>` written as \u003c\u0026\u003e; annotation keys
+            // sorted.
             const m = text.match(/"pulledAt": "([^"]+)"/);
             ok(m, text);
             const expected = [
@@ -395,6 +395,57 @@ Deno.test({
       );
 
       await t.step(
+        "concurrent pulls into one directory stay consistent",
+        async () => {
+          for (const v of ["c1", "c2"]) {
+            await rawPush(reg, `${PLUG}/concurrent`, [v], {
+              config: `{"commands":["${v}"]}`,
+              configMediaType: MT.pluginConfig,
+              layers: [{
+                mediaType: MT.pluginContent,
+                bytes: await tarGz({
+                  [`commands/${v}.md`]: v,
+                  "big.txt": v.repeat(200_000),
+                }),
+              }],
+            });
+          }
+          await withTempDir(async (tmp) => {
+            const dir = `${tmp}/concurrent`;
+            for (let round = 0; round < 3; round++) {
+              const tags = ["c1", "c2", "c1", "c2", "c1", "c2"];
+              const results = await Promise.all(
+                tags.map((v) =>
+                  client.pullPlugin(reg.ref(`${PLUG}/concurrent`, v), dir)
+                ),
+              );
+              // Each result describes what its own reference pulled.
+              results.forEach((r, i) =>
+                deepStrictEqual(r.plugin.commands, [tags[i]])
+              );
+              // The directory holds one complete version, matching its entry.
+              const entry = await readCacheEntry(dir);
+              const v =
+                (entry.configJSON as { commands: string[] }).commands[0];
+              const names = Object.keys(await snapshotTree(dir)).sort();
+              deepStrictEqual(names, [
+                CACHE_FILE_NAME,
+                "big.txt",
+                "commands",
+                `commands/${v}.md`,
+              ]);
+              strictEqual(
+                await Deno.readTextFile(`${dir}/big.txt`),
+                v.repeat(200_000),
+              );
+              deepStrictEqual(await straySiblings(dir), []);
+              await Deno.remove(dir, { recursive: true });
+            }
+          });
+        },
+      );
+
+      await t.step(
         "skipped symlinks are reported through onWarning",
         async () => {
           await withTempDir(async (tmp) => {
@@ -480,6 +531,31 @@ Deno.test({
           );
           // Nothing was created for failed pulls.
           deepStrictEqual([...Deno.readDirSync(tmp)], []);
+        });
+      });
+
+      await t.step("file modes survive a push and a pull", async () => {
+        await withTempDir(async (tmp) => {
+          await writeTree(`${tmp}/src`, {
+            "hooks/run.sh": "#!/bin/sh\necho hi\n",
+            "private.txt": "secret",
+            "commands/hello.md": "hello",
+          });
+          await Deno.chmod(`${tmp}/src/hooks/run.sh`, 0o755);
+          await Deno.chmod(`${tmp}/src/private.txt`, 0o600);
+          await Deno.chmod(`${tmp}/src/commands/hello.md`, 0o644);
+          const ref = reg.ref(`${PLUG}/modes`, "v1");
+          await client.pushPlugin(`${tmp}/src`, ref, { name: "modes" });
+          await client.pullPlugin(ref, `${tmp}/dest`);
+          const tree = await snapshotTree(`${tmp}/dest`);
+          const src = await snapshotTree(`${tmp}/src`);
+          for (
+            const f of ["hooks/run.sh", "private.txt", "commands/hello.md"]
+          ) {
+            strictEqual(tree[f], src[f], f);
+          }
+          ok(tree["hooks/run.sh"].startsWith("file 755 "));
+          ok(tree["private.txt"].startsWith("file 600 "));
         });
       });
 

@@ -14,6 +14,7 @@ import {
   readPersonalityFromDir,
   readPluginFromDir,
 } from "../../src/mod.ts";
+import { countingFetch } from "../harness/counting_fetch.ts";
 import { missing } from "../harness/require.ts";
 import { type RegistryHandle, startRegistry } from "../harness/registry.ts";
 import { sha256 } from "../harness/seed.ts";
@@ -362,6 +363,41 @@ Deno.test({
               { name: "r" },
             );
             strictEqual(c.digest, a.digest);
+          });
+        },
+      );
+
+      await t.step(
+        "an abort while packing stops the push before any request",
+        async () => {
+          await withTempDir(async (tmp) => {
+            const big = new Uint8Array(24 * 1024 * 1024);
+            for (let i = 0; i < big.length; i += 65536) {
+              crypto.getRandomValues(big.subarray(i, i + 65536));
+            }
+            await writeTree(tmp, { "big.bin": big });
+            const counter = countingFetch();
+            const c = clientFor(reg, { fetch: counter.fetch });
+            const ac = new AbortController();
+            const reason = new Error("stop packing");
+            setTimeout(() => ac.abort(reason), 100);
+            const started = Date.now();
+            const e = await errorOf(
+              c.pushPlugin(tmp, reg.ref(repo("aborted"), "v1"), { name: "a" }, {
+                signal: ac.signal,
+              }),
+            );
+            strictEqual(e, reason);
+            strictEqual(counter.count(), 0);
+            ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+            const e2 = await errorOf(
+              c.pushPlugin(src, reg.ref(repo("aborted"), "v1"), { name: "a" }, {
+                signal: ac.signal,
+              }),
+            );
+            strictEqual(e2, reason);
+            strictEqual(counter.count(), 0);
+            await c.close();
           });
         },
       );

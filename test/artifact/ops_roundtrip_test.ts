@@ -7,7 +7,6 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
-  CACHE_FILE_NAME,
   type Client,
   readPersonalityFromDir,
   readPluginFromDir,
@@ -24,12 +23,11 @@ import { copy, inspectConfigRaw, inspectRaw } from "../harness/skopeo.ts";
 import {
   ANN,
   clientFor,
+  contentTree,
   errorOf,
   fixture,
   MT,
-  snapshotTree,
   text,
-  withTempDir,
 } from "./fixtures_ops.ts";
 
 const BASE = fixture("plugins/base");
@@ -37,17 +35,6 @@ const SRE = fixture("personalities/sre");
 const LEGACY = fixture("personalities/legacy-sre");
 const SRE_CONFIG =
   `{"toolchain":{"repository":"gsoci.azurecr.io/giantswarm/klaus-toolchains/go","tag":"0.1.14"}}`;
-
-/** The tree without the cache file, contents only. */
-async function content(dir: string): Promise<Record<string, string>> {
-  const tree = await snapshotTree(dir);
-  delete tree[CACHE_FILE_NAME];
-  return Object.fromEntries(
-    Object.entries(tree).map((
-      [k, v],
-    ) => [k, v.startsWith("dir") ? "dir" : v.replace(/^file \d+ /, "")]),
-  );
-}
 
 async function gnuTarGz(dir: string, out: string): Promise<Uint8Array> {
   const r = await new Deno.Command("tar", {
@@ -156,10 +143,13 @@ async function roundTrip(mode: RegistryMode, t: Deno.TestContext) {
 
     await t.step("pull gives the source tree", async () => {
       const pb = await client.pullPlugin(baseRef, `${tmp}/base`);
-      deepStrictEqual(await content(`${tmp}/base`), await content(BASE));
+      deepStrictEqual(
+        await contentTree(`${tmp}/base`),
+        await contentTree(BASE),
+      );
       deepStrictEqual(pb.plugin, { ...basePlugin, version: "v0.1.0" });
       const ps = await client.pullPersonality(sreRef, `${tmp}/sre`);
-      deepStrictEqual(await content(`${tmp}/sre`), await content(SRE));
+      deepStrictEqual(await contentTree(`${tmp}/sre`), await contentTree(SRE));
       strictEqual(ps.soul, await Deno.readTextFile(`${SRE}/SOUL.md`));
       strictEqual(ps.personality.toolchain?.tag, "0.1.14");
     });
@@ -172,7 +162,10 @@ async function roundTrip(mode: RegistryMode, t: Deno.TestContext) {
       strictEqual(d.plugin.name, "base");
       deepStrictEqual(d.plugin.commands, ["hello"]);
       await client.pullPlugin(copied, `${tmp}/base-copy`);
-      deepStrictEqual(await content(`${tmp}/base-copy`), await content(BASE));
+      deepStrictEqual(
+        await contentTree(`${tmp}/base-copy`),
+        await contentTree(BASE),
+      );
     });
 
     await t.step("we read a GNU tar layer (./-prefixed entries)", async () => {
@@ -187,7 +180,7 @@ async function roundTrip(mode: RegistryMode, t: Deno.TestContext) {
       const p = await client.pullPlugin(`${plugins}/gnu:v1.0.0`, `${tmp}/gnu`);
       strictEqual(p.plugin.name, "gnu");
       deepStrictEqual(p.plugin.commands, ["hello"]);
-      deepStrictEqual(await content(`${tmp}/gnu`), await content(BASE));
+      deepStrictEqual(await contentTree(`${tmp}/gnu`), await contentTree(BASE));
     });
 
     await t.step(
@@ -221,7 +214,10 @@ async function roundTrip(mode: RegistryMode, t: Deno.TestContext) {
         strictEqual(p.personality.name, "");
         strictEqual(p.personality.version, "v0.1.0");
         strictEqual(p.soul, await Deno.readTextFile(`${LEGACY}/SOUL.md`));
-        deepStrictEqual(await content(`${tmp}/legacy`), await content(LEGACY));
+        deepStrictEqual(
+          await contentTree(`${tmp}/legacy`),
+          await contentTree(LEGACY),
+        );
         // Legacy plugin shape too: metadata in the config, no annotations.
         await seedArtifact(reg, "giantswarm/klaus-plugins/legacy", ["v0.0.1"], {
           configMediaType: MT.pluginConfig,

@@ -183,8 +183,7 @@ export class FakeStore implements OciStore {
   }
 
   async #enter(op: Op, signal?: AbortSignal): Promise<void> {
-    if (op === "resolve") this.calls.resolve++;
-    else this.calls[op]++;
+    this.calls[op]++;
     if (this.delayMs > 0) {
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(resolve, this.delayMs);

@@ -110,6 +110,9 @@ async function runStart(port: number, env: Record<string, string>): Promise<stri
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+    // Its own process group: `deno task` may run the server through the
+    // npm `deno` shim, a chain of processes that must all stop.
+    detached: true,
   }).spawn();
   const out = (async () => {
     const chunks: string[] = [];
@@ -143,8 +146,7 @@ async function runStart(port: number, env: Record<string, string>): Promise<stri
     equal(page.status, 200);
     ok((await page.text()).includes('href="/personalities/example-writer"'));
   } finally {
-    // `deno task` forwards the signal to the server it started.
-    child.kill("SIGTERM");
+    Deno.kill(-child.pid, "SIGTERM");
     await child.status;
   }
   const stdout = await out;
