@@ -51,6 +51,7 @@ export default defineConfig({
     cloudflareTest(({ inject }) => {
       const registryHost = inject("registryHost");
       const controlHost = new URL(inject("controlUrl")).host;
+      const basicHost = inject("basicRegistryHost");
       const log: Outbound[] = [];
       return {
         main: "./worker/index.ts",
@@ -69,6 +70,8 @@ export default defineConfig({
             TEST_REGISTRY_HOST: registryHost,
             TEST_CONTROL_URL: inject("controlUrl"),
             TEST_PUSHED: JSON.stringify(inject("pushed")),
+            TEST_BASIC_REGISTRY_HOST: basicHost,
+            TEST_BASIC_REGISTRY_AUTH: inject("basicRegistryAuth"),
           },
           kvNamespaces: ["KLAUS_CACHE"],
           outboundService: async (request: Request) => {
@@ -77,7 +80,7 @@ export default defineConfig({
               if (url.pathname === "/reset") log.length = 0;
               return Response.json(log);
             }
-            const allowed = url.host === registryHost || url.host === controlHost;
+            const allowed = [registryHost, basicHost, controlHost].includes(url.host);
             log.push({ method: request.method, url: request.url, host: url.host, allowed });
             if (!allowed) {
               return new Response("blocked by the test's outbound guard", { status: 599 });

@@ -114,3 +114,9 @@ export {
   type TarEntryInfo,
   type TarEntryType,
 } from "./archive/mod.ts";
+
+/**
+ * The cache backend interface under the name DESIGN §4 and the Go module
+ * use (`CacheStore`); the same type as {@linkcode CacheBackend}.
+ */
+export type { CacheBackend as CacheStore } from "./cache/backend.ts";

@@ -8,7 +8,8 @@
  * deno run -A test/worker/seed_registry.ts 127.0.0.1:5000
  * ```
  *
- * prints `{"kind/name:tag": "sha256:…"}` on stdout.
+ * prints `{"kind/name:tag": "sha256:…"}` on stdout. `SEED_REGISTRY_AUTH`
+ * (base64 Docker config) gives credentials.
  *
  * @module
  */
@@ -32,11 +33,15 @@ export const EXAMPLES_DIR = fileURLToPath(new URL("../../examples", import.meta.
 /** The test fixtures. */
 export const FIXTURES_DIR = fileURLToPath(new URL("./fixtures", import.meta.url));
 
-/** Pushes examples and fixtures; returns what was pushed. */
-export async function seedRegistry(host: string): Promise<PushedExamples> {
+/**
+ * Pushes examples and fixtures; returns what was pushed. `auth` is a base64
+ * Docker config for registries that require credentials.
+ */
+export async function seedRegistry(host: string, auth?: string): Promise<PushedExamples> {
   const bases = registryBases(host);
-  const client = new Client({ plainHttp: true, env: {} });
-  const store = new RegistryStore({ plainHttp: true, env: {} });
+  const creds = { registryAuthEnv: "SEED_AUTH", env: { SEED_AUTH: auth } };
+  const client = new Client({ plainHttp: true, ...creds });
+  const store = new RegistryStore({ plainHttp: true, ...creds });
   try {
     return {
       ...await pushExamples(client, store, EXAMPLES_DIR, bases),
@@ -53,5 +58,5 @@ if (import.meta.main) {
     console.error("usage: seed_registry.ts <host:port>");
     Deno.exit(2);
   }
-  console.log(JSON.stringify(await seedRegistry(host)));
+  console.log(JSON.stringify(await seedRegistry(host, Deno.env.get("SEED_REGISTRY_AUTH"))));
 }

@@ -8,7 +8,8 @@
  * @module
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -24,6 +25,10 @@ declare module "vitest" {
     controlUrl: string;
     /** `kind/name:tag` → manifest digest of everything seeded. */
     pushed: Record<string, string>;
+    /** `127.0.0.1:PORT` of a second registry that requires Basic auth. */
+    basicRegistryHost: string;
+    /** Its base64 Docker config with the valid credentials. */
+    basicRegistryAuth: string;
   }
 }
 
@@ -44,7 +49,11 @@ function freePort(): Promise<number> {
 class Registry {
   #child: ChildProcess | undefined;
   #log = "";
-  constructor(readonly dir: string, readonly port: number) {}
+  constructor(
+    readonly dir: string,
+    readonly port: number,
+    readonly htpasswd?: string,
+  ) {}
 
   get host(): string {
     return `127.0.0.1:${this.port}`;
@@ -64,6 +73,9 @@ class Registry {
           maintenance: { uploadpurging: { enabled: false } },
         },
         http: { addr: this.host, secret: "klaus-oci-workerd-test" },
+        ...(this.htpasswd
+          ? { auth: { htpasswd: { realm: "klaus-workerd", path: this.htpasswd } } }
+          : {}),
       }),
     );
     const child = spawn("docker-registry", ["serve", config], {
@@ -80,7 +92,7 @@ class Registry {
       try {
         const res = await fetch(`http://${this.host}/v2/`);
         await res.body?.cancel();
-        if (res.status === 200) return;
+        if (res.status === 200 || res.status === 401) return;
       } catch {
         // not listening yet
       }
@@ -101,12 +113,25 @@ class Registry {
   }
 }
 
-function seed(host: string): Promise<Record<string, string>> {
+function run(cmd: string, args: string[], env?: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function seed(host: string, auth?: string): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
     execFile(
       DENO,
       ["run", "-A", join(ROOT, "test/worker/seed_registry.ts"), host],
-      { cwd: ROOT, maxBuffer: 1 << 20 },
+      {
+        cwd: ROOT,
+        maxBuffer: 1 << 20,
+        env: { ...process.env, ...(auth ? { SEED_REGISTRY_AUTH: auth } : {}) },
+      },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`seeding failed: ${err.message}\n${stderr}`));
         else resolve(JSON.parse(stdout.trim().split("\n").pop()!));
@@ -161,24 +186,36 @@ function control(registry: Registry): Promise<Server> {
 /** Vitest global setup. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(join(tmpdir(), "klaus-workerd-"));
-  const registry = new Registry(dir, await freePort());
+  const registry = new Registry(join(dir, "open"), await freePort());
+  const htpasswd = join(dir, "htpasswd");
+  const basic = new Registry(join(dir, "basic"), await freePort(), htpasswd);
   let server: Server | undefined;
+  const stop = async () => {
+    await new Promise((r) => server ? server.close(r) : r(undefined));
+    await registry.down();
+    await basic.down();
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
-    await registry.up();
-    const pushed = await seed(registry.host);
+    await mkdir(registry.dir);
+    await mkdir(basic.dir);
+    const password = `pw-${randomUUID()}`;
+    await writeFile(htpasswd, await run("htpasswd", ["-Bbn", "klaus", password]));
+    const auth = btoa(JSON.stringify({
+      auths: { [basic.host]: { auth: btoa(`klaus:${password}`) } },
+    }));
+    await Promise.all([registry.up(), basic.up()]);
+    const [pushed] = await Promise.all([seed(registry.host), seed(basic.host, auth)]);
     server = await control(registry);
     const { port } = server.address() as AddressInfo;
     project.provide("registryHost", registry.host);
     project.provide("controlUrl", `http://127.0.0.1:${port}`);
     project.provide("pushed", pushed);
+    project.provide("basicRegistryHost", basic.host);
+    project.provide("basicRegistryAuth", auth);
   } catch (e) {
-    await registry.down();
-    await rm(dir, { recursive: true, force: true });
+    await stop();
     throw e;
   }
-  return async () => {
-    await new Promise((r) => server?.close(r));
-    await registry.down();
-    await rm(dir, { recursive: true, force: true });
-  };
+  return stop;
 }
