@@ -5,12 +5,15 @@
  *   deno run -A bench/op.ts pull   <ref> <destDir>
  *   deno run -A bench/op.ts push   <pluginDir> <ref>
  *   deno run -A bench/op.ts upload <ociLayoutDir> <ref>
+ *   deno run -A bench/op.ts pack   <pluginDir> -
  *   deno run -A --cpu-prof --cpu-prof-dir=prof bench/op.ts pull <ref> <dest>
  *
  * `pull` and `push` are the library's `pullPlugin` / `pushPlugin`;
  * `upload` sends the blobs and manifest of an OCI layout (tag `t`) with the
  * library's `RegistryStore`, i.e. the transfer part of a push without
- * packing, which is what `skopeo copy oci:… docker://…` does.
+ * packing, which is what `skopeo copy oci:… docker://…` does; `pack` is
+ * the other part of a push: tar + gzip + SHA-256 of the directory into the
+ * spool file, nothing sent.
  *
  * Prints one JSON line: `{ op, ms, peakRssBytes, peakRssSource }`, where
  * `ms` is the time of the operation alone (no runtime start, no module
@@ -28,7 +31,8 @@ import {
   readPluginFromDir,
   RegistryStore,
 } from "../src/mod.ts";
-import { fileStream } from "../src/artifact/spool.ts";
+import { packDirectory } from "../src/archive/mod.ts";
+import { fileStream, spool } from "../src/artifact/spool.ts";
 
 /** What one operation reports. */
 export interface OpResult {
@@ -99,6 +103,11 @@ async function run(op: string, a: string, b: string): Promise<void> {
       case "upload":
         await upload(a, b);
         return;
+      case "pack": {
+        const spooled = await spool((await packDirectory(a)).stream());
+        await spooled.cleanup();
+        return;
+      }
       default:
         throw new Error(`unknown operation ${op}`);
     }
@@ -110,7 +119,7 @@ async function run(op: string, a: string, b: string): Promise<void> {
 if (import.meta.main) {
   const [op, a, b] = Deno.args;
   if (!op || !a || !b) {
-    console.error("usage: op.ts pull|push|upload <a> <b>");
+    console.error("usage: op.ts pull|push|upload|pack <a> <b>");
     Deno.exit(2);
   }
   const haveProc = vmHwm() !== undefined;

@@ -27,7 +27,7 @@ export interface OursRun extends OpResult {
  * ```
  */
 export async function runOurs(
-  op: "pull" | "push" | "upload",
+  op: "pull" | "push" | "upload" | "pack",
   a: string,
   b: string,
   extraFlags: string[] = [],

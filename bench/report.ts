@@ -94,7 +94,9 @@ export function verdicts(r: Report): string[] {
         `part alone (RegistryStore upload of the same layout) ${
           up.toFixed(2)
         }×: ` +
-        `${met(up <= TARGETS.push)}`,
+        `${met(up <= TARGETS.push)}; packing alone ${
+          (medOurs(t.pack) / median(t.pack.skopeo)).toFixed(2)
+        }× \`tar | gzip -6 | sha256sum\``,
     );
   }
   const big = r.transfers.find((t) => t.sizeMiB === TARGETS.peakRssSizeMiB);
@@ -211,6 +213,16 @@ export function renderReport(r: Report): string {
       ratio(medWall(t.upload), psk),
       `${(t.layerBytes / MiB / (medOurs(t.upload) / 1000)).toFixed(0)} MiB/s`,
     ]);
+    const gz = median(t.pack.skopeo);
+    rows.push([
+      `pack ${t.sizeMiB} MiB (tar + gzip + SHA-256; "skopeo" column: \`tar | gzip -6 | sha256sum\`)`,
+      ms(medOurs(t.pack)),
+      ms(medWall(t.pack)),
+      ms(gz),
+      ratio(medOurs(t.pack), gz),
+      ratio(medWall(t.pack), gz),
+      `${(t.sizeMiB / (medOurs(t.pack) / 1000)).toFixed(0)} MiB/s`,
+    ]);
   }
   lines.push(
     table([
@@ -233,7 +245,9 @@ export function renderReport(r: Report): string {
         `[${t.pull.skopeo.map((x) => x.toFixed(0)).join(", ")}], push ` +
         `[${t.push.ours.map((o) => o.ms.toFixed(0)).join(", ")}] / ` +
         `[${t.push.skopeo.map((x) => x.toFixed(0)).join(", ")}], upload ` +
-        `[${t.upload.ours.map((o) => o.ms.toFixed(0)).join(", ")}]`
+        `[${t.upload.ours.map((o) => o.ms.toFixed(0)).join(", ")}], pack ` +
+        `[${t.pack.ours.map((o) => o.ms.toFixed(0)).join(", ")}] / tar|gzip ` +
+        `[${t.pack.skopeo.map((x) => x.toFixed(0)).join(", ")}]`
       ).join("; ") + ".",
     "",
   );
@@ -250,7 +264,13 @@ export function renderReport(r: Report): string {
       r.transfers.map((t) => {
         const cell = (o: OpRuns) =>
           `${mib(median(o.ours.map((x) => x.peakRssBytes)))} / ${mib(peak(o))}`;
-        return [`${t.sizeMiB} MiB`, cell(t.pull), cell(t.push), cell(t.upload)];
+        return [
+          `${t.sizeMiB} MiB`,
+          cell(t.pull),
+          cell(t.push),
+          cell(t.upload),
+          cell(t.pack),
+        ];
       }),
     ),
     "",

@@ -9,7 +9,9 @@
  * - push: `pushPlugin` of the directory (walk, tar, gzip, hash, upload)
  *   vs `skopeo copy oci:<layout>:t docker://…` (upload of the already
  *   compressed blobs); and, to separate packing from transfer, the
- *   library's `RegistryStore` uploading that same layout (`upload`).
+ *   library's `RegistryStore` uploading that same layout (`upload`) and
+ *   the packing alone (`pack`: tar + gzip + SHA-256 into the spool file)
+ *   beside `tar -cf - . | gzip -6 | sha256sum`.
  *
  * Every push goes to a fresh repository, so nothing is skipped. Each of our
  * runs is a process of its own: its peak RSS is measured there.
@@ -19,7 +21,7 @@
 import { join } from "node:path";
 import type { RegistryHandle } from "../test/harness/registry.ts";
 import type { BenchPlugin } from "./data.ts";
-import { type OursRun, runOurs, runSkopeoCopy } from "./procs.ts";
+import { type OursRun, runOurs, runSkopeoCopy, timeCommand } from "./procs.ts";
 
 /** The runs of one operation at one size. */
 export interface OpRuns {
@@ -41,6 +43,8 @@ export interface SizeResult {
   push: OpRuns;
   /** Upload-only runs of the prepared layout (skopeo list is push's). */
   upload: OpRuns;
+  /** Packing only; `skopeo` holds `tar | gzip -6 | sha256sum` times. */
+  pack: OpRuns;
 }
 
 async function rmrf(path: string): Promise<void> {
@@ -90,6 +94,7 @@ export async function measureTransfer(
     pull: { ours: [], skopeo: [] },
     push: { ours: [], skopeo: [] },
     upload: { ours: [], skopeo: [] },
+    pack: { ours: [], skopeo: [] },
   };
   let seq = 0;
   const start = warmup ? -1 : 0;
@@ -130,6 +135,22 @@ export async function measureTransfer(
         const ms = await runSkopeoCopy(`oci:${layout}:t`, `docker://${ref}`);
         if (keep) result.push.skopeo.push(ms);
         log(`  ${sizeMiB} MiB push skopeo ${label}: ${ms.toFixed(0)} ms`);
+      },
+    ]);
+    await rotated(round + 1, [
+      async () => {
+        const r = await runOurs("pack", plugin.dir, "-");
+        if (keep) result.pack.ours.push(r);
+        log(`  ${sizeMiB} MiB pack ours   ${label}: ${r.ms.toFixed(0)} ms`);
+      },
+      async () => {
+        const { ms } = await timeCommand("sh", [
+          "-c",
+          'tar -C "$0" -cf - . | gzip -6 | sha256sum',
+          plugin.dir,
+        ]);
+        if (keep) result.pack.skopeo.push(ms);
+        log(`  ${sizeMiB} MiB pack tar|gzip ${label}: ${ms.toFixed(0)} ms`);
       },
     ]);
   }

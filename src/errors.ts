@@ -182,7 +182,9 @@ export class InvalidArtifactError extends KlausOciError {}
  * ```
  */
 export function wrapError(prefix: string, err: unknown): KlausOciError {
-  const message = `${prefix}: ${err instanceof Error ? err.message : String(err)}`;
+  const message = `${prefix}: ${
+    err instanceof Error ? err.message : String(err)
+  }`;
   if (err instanceof RegistryError) {
     return new RegistryError(message, { cause: err, status: err.status });
   }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { verifiedBlobStream } from "../oci/verified_blob.ts";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -244,31 +245,7 @@ export class LayoutStore implements OciStore {
       }
       throw e;
     }
-    const onProgress = options?.onProgress;
-    const event = (transferred: number, done: boolean): ProgressEvent => ({
-      direction: "pull",
-      digest: descriptor.digest,
-      mediaType: descriptor.mediaType,
-      transferred,
-      total: descriptor.size,
-      done,
-    });
-    const verified = file.pipeThrough(
-      verifyingStream(
-        descriptor.digest,
-        descriptor.size,
-        onProgress && ((n) => onProgress(event(n, false))),
-      ),
-    );
-    if (!onProgress) return verified;
-    // Runs after the verifier's flush, so "done" means "verified".
-    return verified.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        flush() {
-          onProgress(event(descriptor.size, true));
-        },
-      }),
-    );
+    return verifiedBlobStream(file, descriptor, options?.onProgress);
   }
 
   /** Whether the layout holds the blob. */

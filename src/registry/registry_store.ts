@@ -10,6 +10,7 @@ import {
   RegistryError,
   TooLargeError,
 } from "../errors.ts";
+import { verifiedBlobStream } from "../oci/verified_blob.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import {
   digestAlgorithm,
@@ -298,30 +299,7 @@ export class RegistryStore implements OciStore {
       );
     }
     const body = response.body ?? new Blob([]).stream();
-    const onProgress = options.onProgress;
-    const event = (transferred: number, done: boolean): ProgressEvent => ({
-      direction: "pull",
-      digest: descriptor.digest,
-      mediaType: descriptor.mediaType,
-      transferred,
-      total: descriptor.size,
-      done,
-    });
-    const verified = body.pipeThrough(
-      verifyingStream(
-        descriptor.digest,
-        descriptor.size,
-        onProgress && ((n) => onProgress(event(n, false))),
-      ),
-    );
-    if (!onProgress) return verified;
-    return verified.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        flush() {
-          onProgress(event(descriptor.size, true));
-        },
-      }),
-    );
+    return verifiedBlobStream(body, descriptor, options.onProgress);
   }
 
   async blobExists(
