@@ -215,7 +215,7 @@ export function renderReport(r: Report): string {
     ]);
     const gz = median(t.pack.skopeo);
     rows.push([
-      `pack ${t.sizeMiB} MiB (tar + gzip + SHA-256; "skopeo" column: \`tar | gzip -6 | sha256sum\`)`,
+      `pack ${t.sizeMiB} MiB (tar + gzip + SHA-256; "skopeo" column: \`tar \\| gzip -6 \\| sha256sum\`)`,
       ms(medOurs(t.pack)),
       ms(medWall(t.pack)),
       ms(gz),
@@ -260,6 +260,7 @@ export function renderReport(r: Report): string {
         "pull (median / max)",
         "push (median / max)",
         "upload (median / max)",
+        "pack (median / max)",
       ],
       r.transfers.map((t) => {
         const cell = (o: OpRuns) =>

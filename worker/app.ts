@@ -20,7 +20,7 @@ import { notFound, onError } from "./middleware/errors.ts";
 import { artifactRoutes } from "./routes/artifacts.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
-import { uiRoutes, type UiOptions } from "./routes/ui.ts";
+import { type UiOptions, uiRoutes } from "./routes/ui.ts";
 import { type ClientSource, Services } from "./services.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -90,7 +90,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       secrets: options.secrets ?? [],
     }),
   );
-  app.use(secureHeaders({ contentSecurityPolicy: CSP, crossOriginResourcePolicy: "cross-origin" }));
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: CSP,
+      crossOriginResourcePolicy: "cross-origin",
+    }),
+  );
   app.onError(onError);
   app.notFound(notFound);
 

@@ -83,11 +83,21 @@ export function configFromEnv(get: EnvReader): EdgeConfig {
         "klaus-personalities",
         DEFAULT_PERSONALITY_REGISTRY,
       ),
-      toolchain: pick("TOOLCHAIN_REGISTRY", "klaus-toolchains", DEFAULT_TOOLCHAIN_REGISTRY),
+      toolchain: pick(
+        "TOOLCHAIN_REGISTRY",
+        "klaus-toolchains",
+        DEFAULT_TOOLCHAIN_REGISTRY,
+      ),
     },
     plainHttp: parseBool(get("PLAIN_HTTP")),
-    freshTtlMs: seconds(get("CACHE_FRESH_TTL_SECONDS"), DEFAULT_CACHE_FRESH_TTL_MS),
-    staleTtlMs: seconds(get("CACHE_STALE_TTL_SECONDS"), DEFAULT_CACHE_STALE_TTL_MS),
+    freshTtlMs: seconds(
+      get("CACHE_FRESH_TTL_SECONDS"),
+      DEFAULT_CACHE_FRESH_TTL_MS,
+    ),
+    staleTtlMs: seconds(
+      get("CACHE_STALE_TTL_SECONDS"),
+      DEFAULT_CACHE_STALE_TTL_MS,
+    ),
   };
 }
 
@@ -102,6 +112,11 @@ export function configFromEnv(get: EnvReader): EdgeConfig {
  * ```
  */
 export function hasRegistryConfig(get: EnvReader): boolean {
-  return ["KLAUS_REGISTRY", "PLUGIN_REGISTRY", "PERSONALITY_REGISTRY", "TOOLCHAIN_REGISTRY"]
+  return [
+    "KLAUS_REGISTRY",
+    "PLUGIN_REGISTRY",
+    "PERSONALITY_REGISTRY",
+    "TOOLCHAIN_REGISTRY",
+  ]
     .some((n) => base(get(n)) !== undefined);
 }

@@ -27,7 +27,12 @@ import { Client } from "../src/client.ts";
 import { LayoutStore } from "../src/layout/layout_store.ts";
 import { TrackedScheduler } from "../src/cache/scheduler.ts";
 import { createApp } from "./app.ts";
-import { configFromEnv, type EnvReader, hasRegistryConfig, parseBool } from "./config.ts";
+import {
+  configFromEnv,
+  type EnvReader,
+  hasRegistryConfig,
+  parseBool,
+} from "./config.ts";
 import { secretsOfDockerConfig } from "./errors.ts";
 import { seedExampleStore, storeBases } from "./examples_store.ts";
 import type { RegistryBases } from "./kinds.ts";
@@ -80,19 +85,27 @@ function defaultCacheDir(get: EnvReader): string {
  * console.log(await (await fetch(`${server.url}/healthz`)).json());
  * ```
  */
-export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  options: ServerOptions = {},
+): Promise<RunningServer> {
   const get: EnvReader = options.env ?? ((n) => Deno.env.get(n));
   const config = configFromEnv(get);
   let registries = config.registries;
   const log = options.log ?? true;
   if (!hasRegistryConfig(get)) {
     const storeDir = resolve(
-      options.storeDir ?? (get("KLAUS_EXAMPLES_STORE") || join(ROOT, ".examples-store")),
+      options.storeDir ??
+        (get("KLAUS_EXAMPLES_STORE") || join(ROOT, ".examples-store")),
     );
     const examplesDir = options.examplesDir ?? join(ROOT, "examples");
     const pusher = new Client({ env: {} });
     try {
-      const pushed = await seedExampleStore(pusher, new LayoutStore(), examplesDir, storeDir);
+      const pushed = await seedExampleStore(
+        pusher,
+        new LayoutStore(),
+        examplesDir,
+        storeDir,
+      );
       if (log) {
         console.log(
           pushed
@@ -105,9 +118,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     registries = storeBases(storeDir);
   }
-  const authVar = get("REGISTRY_AUTH") ? "REGISTRY_AUTH" : "KLAUS_OCI_REGISTRY_AUTH";
+  const authVar = get("REGISTRY_AUTH")
+    ? "REGISTRY_AUTH"
+    : "KLAUS_OCI_REGISTRY_AUTH";
   const env: Record<string, string | undefined> = {};
-  for (const n of [authVar, "HOME", "DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR"]) {
+  for (
+    const n of [
+      authVar,
+      "HOME",
+      "DOCKER_CONFIG",
+      "REGISTRY_AUTH_FILE",
+      "XDG_RUNTIME_DIR",
+    ]
+  ) {
     env[n] = get(n);
   }
   const scheduler = new TrackedScheduler();
@@ -142,7 +165,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onListen: (addr) => listening.resolve(addr as Deno.NetAddr),
   }, app.fetch);
   const addr = await listening.promise;
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  const host = addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
   const url = `http://${host}:${addr.port}`;
   if (log) console.log(`klaus-oci edge API listening on ${url}`);
   let closed = false;

@@ -82,7 +82,10 @@ const MAX_MESSAGE = 600;
  * // GET https://***@h/v2/: Bearer ***
  * ```
  */
-export function redact(message: string, secrets: readonly string[] = []): string {
+export function redact(
+  message: string,
+  secrets: readonly string[] = [],
+): string {
   let m = message;
   for (const s of secrets) {
     // Short strings would blank out ordinary words.
@@ -112,7 +115,8 @@ function causes(err: unknown): unknown[] {
 function isTimeout(err: unknown): boolean {
   return causes(err).some((e) =>
     e instanceof Error &&
-    (e.name === "TimeoutError" || /\btimed? ?out\b|\btimeout\b/i.test(e.message))
+    (e.name === "TimeoutError" ||
+      /\btimed? ?out\b|\btimeout\b/i.test(e.message))
   );
 }
 
@@ -136,7 +140,11 @@ export function toApiError(
   if (err instanceof ApiError) return err;
   if (!(err instanceof KlausOciError)) {
     if (isTimeout(err)) {
-      return new ApiError(504, "registry_timeout", "registry request timed out");
+      return new ApiError(
+        504,
+        "registry_timeout",
+        "registry request timed out",
+      );
     }
     return new ApiError(500, "internal_error", "internal error");
   }
@@ -144,21 +152,31 @@ export function toApiError(
   if (err instanceof InvalidReferenceError) {
     return new ApiError(400, "invalid_reference", message);
   }
-  if (err instanceof NotFoundError) return new ApiError(404, "not_found", message);
+  if (err instanceof NotFoundError) {
+    return new ApiError(404, "not_found", message);
+  }
   if (isTimeout(err)) return new ApiError(504, "registry_timeout", message);
   if (err instanceof UnauthorizedError) {
     return new ApiError(502, "registry_unauthorized", message);
   }
-  if (err instanceof DeniedError) return new ApiError(502, "registry_denied", message);
+  if (err instanceof DeniedError) {
+    return new ApiError(502, "registry_denied", message);
+  }
   if (err instanceof DigestMismatchError) {
     return new ApiError(502, "digest_mismatch", message);
   }
-  if (err instanceof TooLargeError) return new ApiError(502, "too_large", message);
-  if (err instanceof UnsafeUrlError) return new ApiError(502, "unsafe_url", message);
+  if (err instanceof TooLargeError) {
+    return new ApiError(502, "too_large", message);
+  }
+  if (err instanceof UnsafeUrlError) {
+    return new ApiError(502, "unsafe_url", message);
+  }
   if (err instanceof InvalidArtifactError) {
     return new ApiError(502, "invalid_artifact", message);
   }
-  if (err instanceof RegistryError) return new ApiError(502, "registry_error", message);
+  if (err instanceof RegistryError) {
+    return new ApiError(502, "registry_error", message);
+  }
   return new ApiError(502, "registry_error", message);
 }
 
@@ -174,7 +192,9 @@ export function toApiError(
  * console.log(secretsOfDockerConfig(cfg).includes("pw12")); // true
  * ```
  */
-export function secretsOfDockerConfig(base64Config: string | undefined): string[] {
+export function secretsOfDockerConfig(
+  base64Config: string | undefined,
+): string[] {
   if (!base64Config) return [];
   const out = [base64Config];
   try {
@@ -182,7 +202,9 @@ export function secretsOfDockerConfig(base64Config: string | undefined): string[
       auths?: Record<string, Record<string, unknown>>;
     };
     for (const entry of Object.values(doc.auths ?? {})) {
-      for (const key of ["auth", "identitytoken", "registrytoken", "password"]) {
+      for (
+        const key of ["auth", "identitytoken", "registrytoken", "password"]
+      ) {
         const v = entry?.[key];
         if (typeof v !== "string" || v === "") continue;
         out.push(v);

@@ -11,10 +11,13 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readPersonalityFromDir } from "../src/artifact/read_personality.ts";
 import { readPluginFromDir } from "../src/artifact/read_plugin.ts";
-import type { Plugin, Personality } from "../src/artifact/types.ts";
+import type { Personality, Plugin } from "../src/artifact/types.ts";
 import type { Descriptor } from "../src/oci/descriptor.ts";
 import { digestOf } from "../src/oci/digest.ts";
-import { MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST } from "../src/oci/media_types.ts";
+import {
+  MEDIA_TYPE_OCI_INDEX,
+  MEDIA_TYPE_OCI_MANIFEST,
+} from "../src/oci/media_types.ts";
 import type { OciStore } from "../src/oci/store.ts";
 import { parseReference } from "../src/ref/reference.ts";
 import type { RegistryBases } from "./kinds.ts";
@@ -40,7 +43,11 @@ export interface ToolchainSpec {
 /** The part of the library client the seeding uses. */
 export interface PushClient {
   /** Pushes a plugin directory. */
-  pushPlugin(dir: string, ref: string, plugin: Plugin): Promise<{ digest: string }>;
+  pushPlugin(
+    dir: string,
+    ref: string,
+    plugin: Plugin,
+  ): Promise<{ digest: string }>;
   /** Pushes a personality directory. */
   pushPersonality(
     dir: string,
@@ -99,8 +106,17 @@ export async function writeToolchainIndex(
       layers: [layerDesc],
     }));
     const d = descriptor(MEDIA_TYPE_OCI_MANIFEST, manifest);
-    await store.pushManifest({ ...repo, digest: d.digest }, manifest, MEDIA_TYPE_OCI_MANIFEST);
-    manifests.push({ ...d, platform: { os: p.os, architecture: p.architecture } } as Descriptor);
+    await store.pushManifest(
+      { ...repo, digest: d.digest },
+      manifest,
+      MEDIA_TYPE_OCI_MANIFEST,
+    );
+    manifests.push(
+      {
+        ...d,
+        platform: { os: p.os, architecture: p.architecture },
+      } as Descriptor,
+    );
   }
   const index = enc.encode(JSON.stringify({
     schemaVersion: 2,
@@ -110,13 +126,17 @@ export async function writeToolchainIndex(
   }));
   let digest = "";
   for (const tag of tags) {
-    digest = (await store.pushManifest({ ...repo, tag }, index, MEDIA_TYPE_OCI_INDEX)).digest;
+    digest =
+      (await store.pushManifest({ ...repo, tag }, index, MEDIA_TYPE_OCI_INDEX))
+        .digest;
   }
   return digest;
 }
 
 /** Reads `examples.json`. */
-export async function readExamplesManifest(examplesDir: string): Promise<ExamplesManifest> {
+export async function readExamplesManifest(
+  examplesDir: string,
+): Promise<ExamplesManifest> {
   return JSON.parse(await readFile(join(examplesDir, "examples.json"), "utf8"));
 }
 
@@ -140,7 +160,11 @@ export async function pushExamples(
     const dir = join(examplesDir, "plugins", name);
     const plugin = await readPluginFromDir(dir);
     for (const tag of tags) {
-      const r = await client.pushPlugin(dir, `${bases.plugin}/${name}:${tag}`, plugin);
+      const r = await client.pushPlugin(
+        dir,
+        `${bases.plugin}/${name}:${tag}`,
+        plugin,
+      );
       pushed[`plugin/${name}:${tag}`] = r.digest;
     }
   }
@@ -158,9 +182,17 @@ export async function pushExamples(
   }
   for (const [name, tags] of Object.entries(m.toolchains)) {
     const spec = JSON.parse(
-      await readFile(join(examplesDir, "toolchains", name, "toolchain.json"), "utf8"),
+      await readFile(
+        join(examplesDir, "toolchains", name, "toolchain.json"),
+        "utf8",
+      ),
     ) as ToolchainSpec;
-    const digest = await writeToolchainIndex(store, `${bases.toolchain}/${name}`, tags, spec);
+    const digest = await writeToolchainIndex(
+      store,
+      `${bases.toolchain}/${name}`,
+      tags,
+      spec,
+    );
     for (const tag of tags) pushed[`toolchain/${name}:${tag}`] = digest;
   }
   return pushed;
@@ -227,7 +259,9 @@ export async function seedExampleStore(
   const seen = await readFile(marker, "utf8").catch(() => "");
   if (seen.trim() === fingerprint) return false;
   // Start over so tags removed from examples.json disappear too.
-  for (const sub of ["klaus-plugins", "klaus-personalities", "klaus-toolchains"]) {
+  for (
+    const sub of ["klaus-plugins", "klaus-personalities", "klaus-toolchains"]
+  ) {
     await rm(join(storeDir, sub), { recursive: true, force: true });
   }
   await mkdir(storeDir, { recursive: true });

@@ -12,7 +12,10 @@
  * @module
  */
 import type { ExecutionContext, Hono } from "hono";
-import { KvCacheBackend, type KvNamespaceLike } from "../src/cache/kv_backend.ts";
+import {
+  KvCacheBackend,
+  type KvNamespaceLike,
+} from "../src/cache/kv_backend.ts";
 import { createApp } from "./app.ts";
 import { configFromEnv } from "./config.ts";
 import { secretsOfDockerConfig } from "./errors.ts";
@@ -63,7 +66,9 @@ export function buildWorkerApp(env: Env): Hono<AppEnv> {
     // environment; nothing else of the isolate is read.
     registryAuthEnv: AUTH_VAR,
     env: { [AUTH_VAR]: env.REGISTRY_AUTH },
-    fetch: trustedFetch((input, init) => fetch(input, init), { hosts: hostsOfBases(bases) }),
+    fetch: trustedFetch((input, init) => fetch(input, init), {
+      hosts: hostsOfBases(bases),
+    }),
     cache: {
       store: env.KLAUS_CACHE ? new KvCacheBackend(env.KLAUS_CACHE) : undefined,
       freshTtlMs: config.freshTtlMs,
@@ -88,7 +93,11 @@ function appFor(env: Env): Hono<AppEnv> {
 }
 
 export default {
-  fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+  fetch(
+    request: Request,
+    env: Env,
+    ctx: ExecutionContext,
+  ): Response | Promise<Response> {
     return appFor(env).fetch(request, env, ctx);
   },
 };

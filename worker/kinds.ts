@@ -54,7 +54,8 @@ export const PLUGINS: Kind = {
   list: (c, base) => c.listPlugins({ registry: base }),
   versions: (c, repo) => c.listPluginVersions(repo),
   resolve: (c, ref) => c.resolvePluginRef(ref),
-  describe: async (c, ref) => (await c.describePlugin(ref)) as unknown as DescribedAny,
+  describe: async (c, ref) =>
+    (await c.describePlugin(ref)) as unknown as DescribedAny,
   meta: (d) => d.plugin as ArtifactMeta,
 };
 
@@ -66,7 +67,8 @@ export const PERSONALITIES: Kind = {
   list: (c, base) => c.listPersonalities({ registry: base }),
   versions: (c, repo) => c.listPersonalityVersions(repo),
   resolve: (c, ref) => c.resolvePersonalityRef(ref),
-  describe: async (c, ref) => (await c.describePersonality(ref)) as unknown as DescribedAny,
+  describe: async (c, ref) =>
+    (await c.describePersonality(ref)) as unknown as DescribedAny,
   meta: (d) => d.personality as ArtifactMeta,
 };
 
@@ -78,7 +80,8 @@ export const TOOLCHAINS: Kind = {
   list: (c, base) => c.listToolchains({ registry: base }),
   versions: (c, repo) => c.listToolchainVersions(repo),
   resolve: (c, ref) => c.resolveToolchainRef(ref),
-  describe: async (c, ref) => (await c.describeToolchain(ref)) as unknown as DescribedAny,
+  describe: async (c, ref) =>
+    (await c.describeToolchain(ref)) as unknown as DescribedAny,
   meta: (d) => d.toolchain as ArtifactMeta,
 };
 

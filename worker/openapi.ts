@@ -19,7 +19,10 @@ const strings = { type: "array", items: { type: "string" } };
 
 const META: Json = {
   name: { type: "string" },
-  version: { type: "string", description: "The tag the artifact was described at." },
+  version: {
+    type: "string",
+    description: "The tag the artifact was described at.",
+  },
   description: { type: "string" },
   author: ref("Author"),
   homepage: { type: "string" },
@@ -127,7 +130,8 @@ const CACHE_HEADERS: Json = {
     schema: { type: "string", enum: ["fresh", "stale", "miss"] },
   },
   "Age": {
-    description: "Age in seconds of the cached entry (fresh and stale answers).",
+    description:
+      "Age in seconds of the cached entry (fresh and stale answers).",
     schema: { type: "integer" },
   },
 };
@@ -149,11 +153,16 @@ function jsonGet(
       headers: CACHE_HEADERS,
       content: { "application/json": { schema } },
     },
-    "304": { description: "Not modified (If-None-Match matched the ETag).", headers: CACHE_HEADERS },
+    "304": {
+      description: "Not modified (If-None-Match matched the ETag).",
+      headers: CACHE_HEADERS,
+    },
     "502": errorResponse("The registry failed or refused."),
     "504": errorResponse("The registry timed out."),
   };
-  if (params.length > 0) responses["400"] = errorResponse("Invalid name or version.");
+  if (params.length > 0) {
+    responses["400"] = errorResponse("Invalid name or version.");
+  }
   responses["404"] = errorResponse("No such artifact or version.");
   return {
     get: {
@@ -184,7 +193,8 @@ const VERSION_PARAM = {
   name: "version",
   in: "query",
   required: false,
-  description: "A tag or a manifest digest; the highest semver tag when absent.",
+  description:
+    "A tag or a manifest digest; the highest semver tag when absent.",
   schema: { type: "string", pattern: VERSION_PATTERN },
 };
 
@@ -193,8 +203,14 @@ const html = (summary: string, parameters: Json[] = []): Json => ({
     summary,
     parameters,
     responses: {
-      "200": { description: "HTML page", content: { "text/html": { schema: { type: "string" } } } },
-      "400": { description: "Invalid name or version", content: { "text/html": {} } },
+      "200": {
+        description: "HTML page",
+        content: { "text/html": { schema: { type: "string" } } },
+      },
+      "400": {
+        description: "Invalid name or version",
+        content: { "text/html": {} },
+      },
       "404": { description: "Not found", content: { "text/html": {} } },
       "502": { description: "Registry failure", content: { "text/html": {} } },
       "504": { description: "Registry timeout", content: { "text/html": {} } },
@@ -238,7 +254,10 @@ export function openApiDocument(): Json {
         operationId: "openapi",
         summary: "This document",
         responses: {
-          "200": { description: "OK", content: { "application/json": { schema: { type: "object" } } } },
+          "200": {
+            description: "OK",
+            content: { "application/json": { schema: { type: "object" } } },
+          },
         },
       },
     },
@@ -247,26 +266,40 @@ export function openApiDocument(): Json {
   for (const k of KINDS) {
     const T = k.name[0].toUpperCase() + k.name.slice(1);
     const base = `/v1/${k.path}`;
-    paths[base] = jsonGet(`list${T}s`, `Lists every ${k.name} under the configured base`, {
-      type: "object",
-      required: ["items"],
-      properties: { items: { type: "array", items: ref("ListEntry") } },
-    }, []);
+    paths[base] = jsonGet(
+      `list${T}s`,
+      `Lists every ${k.name} under the configured base`,
+      {
+        type: "object",
+        required: ["items"],
+        properties: { items: { type: "array", items: ref("ListEntry") } },
+      },
+      [],
+    );
     paths[`${base}/{name}`] = jsonGet(
       `describe${T}`,
       `Describes a ${k.name}`,
       ref(`Described${T}`),
       [NAME_PARAM, VERSION_PARAM],
     );
-    paths[`${base}/{name}/versions`] = jsonGet(`list${T}Versions`, `Tags of a ${k.name}`, {
-      type: "object",
-      required: ["versions"],
-      properties: { versions: strings },
-    }, [NAME_PARAM]);
+    paths[`${base}/{name}/versions`] = jsonGet(
+      `list${T}Versions`,
+      `Tags of a ${k.name}`,
+      {
+        type: "object",
+        required: ["versions"],
+        properties: { versions: strings },
+      },
+      [NAME_PARAM],
+    );
     paths[`${base}/{name}/resolve`] = jsonGet(
       `resolve${T}Ref`,
       `Resolves a ${k.name} to a pinned reference`,
-      { type: "object", required: ["ref"], properties: { ref: { type: "string" } } },
+      {
+        type: "object",
+        required: ["ref"],
+        properties: { ref: { type: "string" } },
+      },
       [NAME_PARAM, VERSION_PARAM],
     );
     if (k.name === "personality") {
@@ -277,7 +310,10 @@ export function openApiDocument(): Json {
         [NAME_PARAM, VERSION_PARAM],
       );
     }
-    paths[`/${k.path}/{name}`] = html(`Detail page of a ${k.name}`, [NAME_PARAM, VERSION_PARAM]);
+    paths[`/${k.path}/{name}`] = html(`Detail page of a ${k.name}`, [
+      NAME_PARAM,
+      VERSION_PARAM,
+    ]);
   }
   return {
     openapi: "3.1.0",

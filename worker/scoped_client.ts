@@ -17,7 +17,11 @@ import {
   describeToolchain,
 } from "../src/artifact/describe.ts";
 import { resolvePersonalityDeps } from "../src/artifact/deps.ts";
-import { PERSONALITY_KIND, PLUGIN_KIND, TOOLCHAIN_KIND } from "../src/artifact/kind.ts";
+import {
+  PERSONALITY_KIND,
+  PLUGIN_KIND,
+  TOOLCHAIN_KIND,
+} from "../src/artifact/kind.ts";
 import { listArtifacts, listVersions } from "../src/artifact/list.ts";
 import { resolveArtifactRef } from "../src/artifact/resolve_ref.ts";
 import type { Personality } from "../src/artifact/types.ts";
@@ -71,7 +75,10 @@ export class ScopedStore implements OciStore {
     return this.#inner.resolve(ref, this.#o(options));
   }
   /** {@inheritDoc OciStore.fetchManifest} */
-  fetchManifest(ref: Reference, options?: CallOptions): Promise<FetchedManifest> {
+  fetchManifest(
+    ref: Reference,
+    options?: CallOptions,
+  ): Promise<FetchedManifest> {
     return this.#inner.fetchManifest(ref, this.#o(options));
   }
   /** {@inheritDoc OciStore.fetchBlob} */
@@ -83,7 +90,11 @@ export class ScopedStore implements OciStore {
     return this.#inner.fetchBlob(repo, descriptor, this.#o(options));
   }
   /** {@inheritDoc OciStore.blobExists} */
-  blobExists(repo: RepositoryRef, descriptor: Descriptor, options?: CallOptions): Promise<boolean> {
+  blobExists(
+    repo: RepositoryRef,
+    descriptor: Descriptor,
+    options?: CallOptions,
+  ): Promise<boolean> {
     return this.#inner.blobExists(repo, descriptor, this.#o(options));
   }
   /** {@inheritDoc OciStore.pushBlob} */
@@ -206,12 +217,16 @@ export function artifactClient(ctx: ArtifactContext): KlausClient {
     listPluginVersions: (r) => listVersions(ctx, PLUGIN_KIND, r),
     listPersonalityVersions: (r) => listVersions(ctx, PERSONALITY_KIND, r),
     listToolchainVersions: (r) => listVersions(ctx, TOOLCHAIN_KIND, r),
-    resolvePluginRef: (r) => resolveArtifactRef(ctx.store, r, ctx.registries.plugin),
-    resolvePersonalityRef: (r) => resolveArtifactRef(ctx.store, r, ctx.registries.personality),
-    resolveToolchainRef: (r) => resolveArtifactRef(ctx.store, r, ctx.registries.toolchain),
+    resolvePluginRef: (r) =>
+      resolveArtifactRef(ctx.store, r, ctx.registries.plugin),
+    resolvePersonalityRef: (r) =>
+      resolveArtifactRef(ctx.store, r, ctx.registries.personality),
+    resolveToolchainRef: (r) =>
+      resolveArtifactRef(ctx.store, r, ctx.registries.toolchain),
     describePlugin: (r) => describePlugin(ctx, r),
     describePersonality: (r) => describePersonality(ctx, r),
     describeToolchain: (r) => describeToolchain(ctx, r),
-    resolvePersonalityDeps: (p) => resolvePersonalityDeps(ctx, p as Personality),
+    resolvePersonalityDeps: (p) =>
+      resolvePersonalityDeps(ctx, p as Personality),
   };
 }

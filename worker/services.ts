@@ -65,7 +65,10 @@ function ref(d: DependencyReference): string {
  * console.log(dependencyAllowed({ repository: "evil.example/x" }, "r.example/plugins")); // false
  * ```
  */
-export function dependencyAllowed(d: DependencyReference, base: string): boolean {
+export function dependencyAllowed(
+  d: DependencyReference,
+  base: string,
+): boolean {
   const repo = d.repository ?? "";
   if (!repo.includes("/")) return repo !== "";
   if (!repo.startsWith(`${base}/`)) return false;
@@ -105,7 +108,9 @@ export class Services {
   ): Promise<Answer<T>> {
     return this.#flights.do(key, async () => {
       const scope = new RequestScope(scheduler);
-      const client = typeof this.#client === "function" ? this.#client(scope) : this.#client;
+      const client = typeof this.#client === "function"
+        ? this.#client(scope)
+        : this.#client;
       const { value, digest } = await fn(client);
       return {
         value,
@@ -120,7 +125,10 @@ export class Services {
   }
 
   /** Every artifact of a kind. */
-  list(kind: Kind, scheduler: BackgroundScheduler): Promise<Answer<ListEntry[]>> {
+  list(
+    kind: Kind,
+    scheduler: BackgroundScheduler,
+  ): Promise<Answer<ListEntry[]>> {
     const base = this.registries[kind.name];
     return this.#run(`list ${kind.path}`, scheduler, async (c) => ({
       value: await kind.list(c, base),
@@ -181,8 +189,13 @@ export class Services {
       const p = described.personality as PersonalityMeta;
       const refused: string[] = [];
       let toolchain = p.toolchain;
-      if (toolchain?.repository && !dependencyAllowed(toolchain, this.registries.toolchain)) {
-        refused.push(`toolchain ${ref(toolchain)}: ${outside(this.registries.toolchain)}`);
+      if (
+        toolchain?.repository &&
+        !dependencyAllowed(toolchain, this.registries.toolchain)
+      ) {
+        refused.push(
+          `toolchain ${ref(toolchain)}: ${outside(this.registries.toolchain)}`,
+        );
         toolchain = undefined;
       }
       const plugins = (p.plugins ?? []).filter((d) => {
@@ -190,9 +203,15 @@ export class Services {
         refused.push(`plugin ${ref(d)}: ${outside(this.registries.plugin)}`);
         return false;
       });
-      const resolved = await c.resolvePersonalityDeps({ ...p, toolchain, plugins });
+      const resolved = await c.resolvePersonalityDeps({
+        ...p,
+        toolchain,
+        plugins,
+      });
       const value: ResolvedDependencies = {
-        ...(resolved.toolchain ? { toolchain: resolved.toolchain as DescribedToolchain } : {}),
+        ...(resolved.toolchain
+          ? { toolchain: resolved.toolchain as DescribedToolchain }
+          : {}),
         plugins: resolved.plugins ?? [],
         warnings: [...refused, ...(resolved.warnings ?? [])],
       };

@@ -41,7 +41,8 @@ function hostOf(url: string, base?: string): string | undefined {
 
 function realmHost(header: string | null, base: string): string | undefined {
   if (!header || !/^\s*bearer\b/i.test(header)) return undefined;
-  const m = /realm\s*=\s*"([^"]*)"/i.exec(header) ?? /realm\s*=\s*([^,\s]+)/i.exec(header);
+  const m = /realm\s*=\s*"([^"]*)"/i.exec(header) ??
+    /realm\s*=\s*([^,\s]+)/i.exec(header);
   return m ? hostOf(m[1], base) : undefined;
 }
 
@@ -84,7 +85,9 @@ export function trustedFetch(
   const learned = new Set<string>();
   const learn = (host: string | undefined) => {
     if (!host || configured.has(host) || learned.has(host)) return;
-    if (learned.size >= MAX_LEARNED) learned.delete(learned.values().next().value!);
+    if (learned.size >= MAX_LEARNED) {
+      learned.delete(learned.values().next().value!);
+    }
     learned.add(host);
   };
   const guarded = async (
@@ -93,11 +96,14 @@ export function trustedFetch(
   ): Promise<Response> => {
     const url = input instanceof Request ? input.url : String(input);
     const host = hostOf(url);
-    const trusted = host !== undefined && (configured.has(host) || learned.has(host));
+    const trusted = host !== undefined &&
+      (configured.has(host) || learned.has(host));
     if (!trusted) {
       options.onRefused?.(url);
       throw new UnsafeUrlError(
-        `refusing to contact ${host ?? "a non-HTTP URL"}: not a configured registry`,
+        `refusing to contact ${
+          host ?? "a non-HTTP URL"
+        }: not a configured registry`,
       );
     }
     const res = await inner(input, init);

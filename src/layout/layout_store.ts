@@ -21,7 +21,6 @@ import {
   digestAlgorithm,
   digestOf,
   verifyBytes,
-  verifyingStream,
 } from "../oci/digest.ts";
 import {
   MAX_MANIFEST_BYTES,

@@ -17,7 +17,6 @@ import {
   digestOf,
   isValidDigest,
   verifyBytes,
-  verifyingStream,
 } from "../oci/digest.ts";
 import {
   MANIFEST_MEDIA_TYPES,
@@ -31,7 +30,6 @@ import type {
   FetchedManifest,
   ListTagsOptions,
   OciStore,
-  ProgressEvent,
   RepositoryRef,
   Resolved,
   ResolveOptions,

@@ -14,12 +14,14 @@ describe("HTTP contract in workerd", () => {
     await resetOutboundLog();
   });
 
-  for (const c of contractCases({
-    request: (path, init) => SELF.fetch(`https://klaus.example${path}`, init),
-    bases: t.bases,
-    pushed: t.pushed,
-    secrets: t.secrets,
-  })) {
+  for (
+    const c of contractCases({
+      request: (path, init) => SELF.fetch(`https://klaus.example${path}`, init),
+      bases: t.bases,
+      pushed: t.pushed,
+      secrets: t.secrets,
+    })
+  ) {
     it(c.name, c.fn);
   }
 
@@ -44,7 +46,11 @@ describe("outbound guard", () => {
     ];
     for (const p of paths) {
       const res = await SELF.fetch(`https://klaus.example${p}`, {
-        headers: { Host: "evil.example", "X-Forwarded-Host": "evil.example", Forwarded: "host=evil.example" },
+        headers: {
+          Host: "evil.example",
+          "X-Forwarded-Host": "evil.example",
+          Forwarded: "host=evil.example",
+        },
       });
       await res.body?.cancel();
     }
@@ -57,8 +63,13 @@ describe("outbound guard", () => {
     const { trustedFetch } = await import("../../worker/trusted_fetch.ts");
     await resetOutboundLog();
     const refused: string[] = [];
-    const f = trustedFetch(fetch, { hosts: [t.registryHost], onRefused: (u) => refused.push(u) });
-    await expect(f("http://evil.example/v2/")).rejects.toThrow(/refusing to contact evil\.example/);
+    const f = trustedFetch(fetch, {
+      hosts: [t.registryHost],
+      onRefused: (u) => refused.push(u),
+    });
+    await expect(f("http://evil.example/v2/")).rejects.toThrow(
+      /refusing to contact evil\.example/,
+    );
     const ok = await f(`http://${t.registryHost}/v2/`);
     expect(ok.status).toBe(200);
     await ok.body?.cancel();

@@ -5,7 +5,12 @@
  * most one KV write per key per second. The suite's config sets a 1 s fresh
  * and a 6 s stale window.
  */
-import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  env,
+  SELF,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildWorkerApp, type Env } from "../../worker/index.ts";
 import {
@@ -21,9 +26,14 @@ const t = testEnv(env);
 const FRESH_MS = 1000;
 const STALE_MS = 6000;
 
-const get = (path: string, init?: RequestInit) => SELF.fetch(`https://klaus.example${path}`, init);
+const get = (path: string, init?: RequestInit) =>
+  SELF.fetch(`https://klaus.example${path}`, init);
 
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(
+  what: string,
+  ms: number,
+  fn: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + ms;
   while (true) {
     const v = await fn();
@@ -34,7 +44,9 @@ async function until<T>(what: string, ms: number, fn: () => Promise<T | undefine
 }
 
 function maxAge(res: Response): number {
-  return Number(/max-age=(\d+)/.exec(res.headers.get("cache-control") ?? "")?.[1]);
+  return Number(
+    /max-age=(\d+)/.exec(res.headers.get("cache-control") ?? "")?.[1],
+  );
 }
 
 describe("edge cache in workerd", () => {
@@ -69,14 +81,20 @@ describe("edge cache in workerd", () => {
     expect(stale.headers.get("x-klaus-cache")).toBe("stale");
     expect(maxAge(stale)).toBe(0);
     expect(Number(stale.headers.get("age"))).toBeGreaterThanOrEqual(1);
-    expect(stale.headers.get("cache-control")).toContain(`stale-while-revalidate=${STALE_MS / 1000}`);
+    expect(stale.headers.get("cache-control")).toContain(
+      `stale-while-revalidate=${STALE_MS / 1000}`,
+    );
     expect(await stale.text()).toBe(body);
     // The answer did not wait for the registry; the revalidation follows.
     const probe = await until("revalidation request", 5000, async () => {
       const log = await outboundLog();
       return log.length > upstream ? log.slice(upstream) : undefined;
     });
-    expect(probe.every((e) => e.url.includes("/klaus-toolchains/example-go/manifests/"))).toBe(true);
+    expect(
+      probe.every((e) =>
+        e.url.includes("/klaus-toolchains/example-go/manifests/")
+      ),
+    ).toBe(true);
     const again = await until("fresh again", 5000, async () => {
       const r = await get(path);
       await r.body?.cancel();
@@ -101,19 +119,27 @@ describe("edge cache in workerd", () => {
       expect(stale.headers.get("etag")).toBe(etag);
       expect(await stale.text()).toBe(body);
       // Once the background revalidation has failed, answers say so.
-      const warned = await until("stale-if-error warning", STALE_MS - 2000, async () => {
-        const r = await get(path);
-        await r.body?.cancel();
-        return r.headers.get("warning") ? r : undefined;
-      });
+      const warned = await until(
+        "stale-if-error warning",
+        STALE_MS - 2000,
+        async () => {
+          const r = await get(path);
+          await r.body?.cancel();
+          return r.headers.get("warning") ? r : undefined;
+        },
+      );
       expect(warned.status).toBe(200);
       expect(warned.headers.get("x-klaus-cache")).toBe("stale");
       expect(warned.headers.get("warning")).toMatch(/^111 /);
       // Past the stale window the entry is no longer served.
-      await sleep(Math.max(0, primedAt + FRESH_MS + STALE_MS + 300 - Date.now()));
+      await sleep(
+        Math.max(0, primedAt + FRESH_MS + STALE_MS + 300 - Date.now()),
+      );
       const gone = await get(path);
       expect([502, 504]).toContain(gone.status);
-      const err = await gone.json() as { error: { code: string; message: string } };
+      const err = await gone.json() as {
+        error: { code: string; message: string };
+      };
       expect(err.error.code).toMatch(/^registry_/);
       expect(gone.headers.get("cache-control")).toBe("no-store");
       for (const s of t.secrets) expect(err.error.message).not.toContain(s);
@@ -133,7 +159,9 @@ describe("edge cache in workerd", () => {
   it("coalesces identical concurrent requests into one registry request", async () => {
     const path = "/v1/plugins/markup-test?version=not-semver";
     await resetOutboundLog();
-    const answers = await Promise.all(Array.from({ length: 12 }, () => get(path)));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => get(path)),
+    );
     const digests = new Set<string>();
     for (const r of answers) {
       expect(r.status).toBe(200);
@@ -173,7 +201,11 @@ describe("edge cache in workerd", () => {
     while (Date.now() - started < 3000) {
       await retag(t, "klaus-plugins/churn", "v0.0.1", `v0.1.${requests}`);
       const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(`https://klaus.example${path}`), env, ctx);
+      const res = await app.fetch(
+        new Request(`https://klaus.example${path}`),
+        env,
+        ctx,
+      );
       expect(res.status).toBe(200);
       last = ((await res.json()) as { versions: string[] }).versions;
       await waitOnExecutionContext(ctx);
@@ -186,7 +218,8 @@ describe("edge cache in workerd", () => {
     const tagWrites = [...writes].filter(([k]) => k.includes("/tags/"));
     expect(tagWrites.length).toBeGreaterThan(0);
     // Rewritten as the tags changed, but never twice within a second.
-    expect(Math.max(...tagWrites.map(([, v]) => v.length))).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...tagWrites.map(([, v]) => v.length)))
+      .toBeGreaterThanOrEqual(2);
     for (const [key, times] of writes) {
       for (let i = 1; i < times.length; i++) {
         expect(times[i] - times[i - 1], `${key} written twice within a second`)

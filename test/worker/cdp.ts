@@ -20,11 +20,18 @@ export class Browser implements AsyncDisposable {
   #profile: string;
   #next = 1;
   #pending = new Map<number, Pending>();
-  #listeners = new Set<(method: string, params: unknown, session?: string) => void>();
+  #listeners = new Set<
+    (method: string, params: unknown, session?: string) => void
+  >();
   #session = "";
   #stderr: Promise<void>;
 
-  private constructor(child: Deno.ChildProcess, ws: WebSocket, profile: string, stderr: Promise<void>) {
+  private constructor(
+    child: Deno.ChildProcess,
+    ws: WebSocket,
+    profile: string,
+    stderr: Promise<void>,
+  ) {
     this.#child = child;
     this.#ws = ws;
     this.#profile = profile;
@@ -34,10 +41,13 @@ export class Browser implements AsyncDisposable {
       if (msg.id !== undefined) {
         const p = this.#pending.get(msg.id);
         this.#pending.delete(msg.id);
-        if (msg.error) p?.reject(new Error(`${msg.error.message} (${msg.error.code})`));
-        else p?.resolve(msg.result);
+        if (msg.error) {
+          p?.reject(new Error(`${msg.error.message} (${msg.error.code})`));
+        } else p?.resolve(msg.result);
       } else {
-        for (const l of this.#listeners) l(msg.method, msg.params, msg.sessionId);
+        for (const l of this.#listeners) {
+          l(msg.method, msg.params, msg.sessionId);
+        }
       }
     };
   }
@@ -72,9 +82,14 @@ export class Browser implements AsyncDisposable {
         const m = /DevTools listening on (ws:\/\/\S+)/.exec(log);
         if (m) endpoint.resolve(m[1]);
       }
-      endpoint.reject(new Error(`chromium exited without a DevTools endpoint:\n${log}`));
+      endpoint.reject(
+        new Error(`chromium exited without a DevTools endpoint:\n${log}`),
+      );
     })();
-    const timer = setTimeout(() => endpoint.reject(new Error(`chromium did not start:\n${log}`)), 30_000);
+    const timer = setTimeout(
+      () => endpoint.reject(new Error(`chromium did not start:\n${log}`)),
+      30_000,
+    );
     let url: string;
     try {
       url = await endpoint.promise;
@@ -95,10 +110,15 @@ export class Browser implements AsyncDisposable {
       ws.onerror = () => reject(new Error("DevTools WebSocket failed"));
     });
     const browser = new Browser(child, ws, profile, stderr);
-    const { targetId } = await browser.send("Target.createTarget", { url: "about:blank" }) as {
+    const { targetId } = await browser.send("Target.createTarget", {
+      url: "about:blank",
+    }) as {
       targetId: string;
     };
-    const { sessionId } = await browser.send("Target.attachToTarget", { targetId, flatten: true }) as {
+    const { sessionId } = await browser.send("Target.attachToTarget", {
+      targetId,
+      flatten: true,
+    }) as {
       sessionId: string;
     };
     browser.#session = sessionId;
@@ -108,11 +128,22 @@ export class Browser implements AsyncDisposable {
   }
 
   /** Sends a browser-level command. */
-  send(method: string, params: unknown = {}, sessionId?: string): Promise<unknown> {
+  send(
+    method: string,
+    params: unknown = {},
+    sessionId?: string,
+  ): Promise<unknown> {
     const id = this.#next++;
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     this.#pending.set(id, { resolve, reject });
-    this.#ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+    this.#ws.send(
+      JSON.stringify({
+        id,
+        method,
+        params,
+        ...(sessionId ? { sessionId } : {}),
+      }),
+    );
     return promise;
   }
 
@@ -141,7 +172,9 @@ export class Browser implements AsyncDisposable {
   /** Navigates and waits for the load event. */
   async goto(url: string): Promise<void> {
     const loaded = this.#event("Page.loadEventFired", 20_000);
-    const r = await this.page("Page.navigate", { url }) as { errorText?: string };
+    const r = await this.page("Page.navigate", { url }) as {
+      errorText?: string;
+    };
     if (r.errorText) throw new Error(`navigating to ${url}: ${r.errorText}`);
     await loaded;
   }
@@ -160,7 +193,9 @@ export class Browser implements AsyncDisposable {
       returnByValue: true,
       awaitPromise: true,
     }) as { result: { value: T }; exceptionDetails?: { text: string } };
-    if (r.exceptionDetails) throw new Error(`evaluating ${expression}: ${r.exceptionDetails.text}`);
+    if (r.exceptionDetails) {
+      throw new Error(`evaluating ${expression}: ${r.exceptionDetails.text}`);
+    }
     return r.result.value;
   }
 
@@ -169,7 +204,10 @@ export class Browser implements AsyncDisposable {
     try {
       await this.send("Browser.close").catch(() => {});
     } finally {
-      if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
+      if (
+        this.#ws.readyState === WebSocket.OPEN ||
+        this.#ws.readyState === WebSocket.CONNECTING
+      ) {
         const closed = new Promise((r) => this.#ws.onclose = r);
         this.#ws.close();
         await closed;

@@ -15,12 +15,15 @@ import { registryBases, seedRegistry } from "./seed_registry.ts";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DENO = Deno.execPath();
 
-function envReader(vars: Record<string, string>): (n: string) => string | undefined {
+function envReader(
+  vars: Record<string, string>,
+): (n: string) => string | undefined {
   return (n) => vars[n];
 }
 
 Deno.test({
-  name: "Deno entry: the HTTP contract against a real registry, filesystem cache",
+  name:
+    "Deno entry: the HTTP contract against a real registry, filesystem cache",
   ignore: missing("docker-registry"),
   async fn(t) {
     await using reg = await startRegistry({ mode: "open" });
@@ -47,40 +50,55 @@ Deno.test({
         await t.step(c.name, c.fn);
       }
 
-      await t.step("a second answer comes from the filesystem cache", async () => {
-        const path = `${server.url}/v1/toolchains/example-go?version=1.0.0`;
-        const first = await fetch(path);
-        equal(first.status, 200);
-        await first.body?.cancel();
-        const second = await fetch(path);
-        equal(second.headers.get("x-klaus-cache"), "fresh");
-        match(second.headers.get("cache-control") ?? "", /max-age=(30|29|28)\b/);
-        await second.body?.cancel();
-        const files = [...Deno.readDirSync(cacheDir)].map((e) => e.name);
-        ok(files.length > 0, "cache directory written");
-      });
+      await t.step(
+        "a second answer comes from the filesystem cache",
+        async () => {
+          const path = `${server.url}/v1/toolchains/example-go?version=1.0.0`;
+          const first = await fetch(path);
+          equal(first.status, 200);
+          await first.body?.cancel();
+          const second = await fetch(path);
+          equal(second.headers.get("x-klaus-cache"), "fresh");
+          match(
+            second.headers.get("cache-control") ?? "",
+            /max-age=(30|29|28)\b/,
+          );
+          await second.body?.cancel();
+          const files = [...Deno.readDirSync(cacheDir)].map((e) => e.name);
+          ok(files.length > 0, "cache directory written");
+        },
+      );
 
-      await t.step("a stopped registry gives stale answers, then 502 for unknown names", async () => {
-        await reg.down();
-        try {
-          const cached = await fetch(`${server.url}/v1/plugins/example-git`);
-          equal(cached.status, 200);
-          await cached.body?.cancel();
-          const cold = await fetch(`${server.url}/v1/plugins/not-cached-anywhere/versions`);
-          ok([502, 504].includes(cold.status), `status ${cold.status}`);
-          const body = await cold.json();
-          match(body.error.code, /^registry_/);
-        } finally {
-          await reg.up();
-        }
-      });
+      await t.step(
+        "a stopped registry gives stale answers, then 502 for unknown names",
+        async () => {
+          await reg.down();
+          try {
+            const cached = await fetch(`${server.url}/v1/plugins/example-git`);
+            equal(cached.status, 200);
+            await cached.body?.cancel();
+            const cold = await fetch(
+              `${server.url}/v1/plugins/not-cached-anywhere/versions`,
+            );
+            ok([502, 504].includes(cold.status), `status ${cold.status}`);
+            const body = await cold.json();
+            match(body.error.code, /^registry_/);
+          } finally {
+            await reg.up();
+          }
+        },
+      );
     } finally {
       await Deno.remove(cacheDir, { recursive: true });
     }
   },
 });
 
-async function waitHealthy(url: string, child: Deno.ChildProcess, ms: number): Promise<void> {
+async function waitHealthy(
+  url: string,
+  child: Deno.ChildProcess,
+  ms: number,
+): Promise<void> {
   const deadline = Date.now() + ms;
   let exited = false;
   child.status.then(() => exited = true);
@@ -101,12 +119,20 @@ async function waitHealthy(url: string, child: Deno.ChildProcess, ms: number): P
   throw new Error(`no /healthz on ${url} within ${ms} ms`);
 }
 
-async function runStart(port: number, env: Record<string, string>): Promise<string> {
+async function runStart(
+  port: number,
+  env: Record<string, string>,
+): Promise<string> {
   const child = new Deno.Command(DENO, {
     args: ["task", "start"],
     cwd: ROOT,
     clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: env.HOME, PORT: String(port), ...env },
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: env.HOME,
+      PORT: String(port),
+      ...env,
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -117,7 +143,9 @@ async function runStart(port: number, env: Record<string, string>): Promise<stri
   const out = (async () => {
     const chunks: string[] = [];
     const dec = new TextDecoder();
-    for await (const c of child.stdout) chunks.push(dec.decode(c, { stream: true }));
+    for await (const c of child.stdout) {
+      chunks.push(dec.decode(c, { stream: true }));
+    }
     return chunks.join("");
   })();
   const err = new Response(child.stderr).text();
@@ -132,13 +160,21 @@ async function runStart(port: number, env: Record<string, string>): Promise<stri
       ["example-git", "v0.2.0"],
       ["example-kubernetes", "v0.2.0"],
     ]);
-    ok(plugins.items.every((i) => i.repository.startsWith(`ocidir://${env.KLAUS_EXAMPLES_STORE}/`)));
-    const deps = await (await fetch(`${url}/v1/personalities/example-sre/deps`)).json();
+    ok(
+      plugins.items.every((i) =>
+        i.repository.startsWith(`ocidir://${env.KLAUS_EXAMPLES_STORE}/`)
+      ),
+    );
+    const deps = await (await fetch(`${url}/v1/personalities/example-sre/deps`))
+      .json();
     equal(deps.toolchain.toolchain.name, "example-go");
-    deepStrictEqual(deps.plugins.map((p: { plugin: { name: string } }) => p.plugin.name), [
-      "example-kubernetes",
-      "example-git",
-    ]);
+    deepStrictEqual(
+      deps.plugins.map((p: { plugin: { name: string } }) => p.plugin.name),
+      [
+        "example-kubernetes",
+        "example-git",
+      ],
+    );
     deepStrictEqual(deps.warnings, []);
     const tc = await (await fetch(`${url}/v1/toolchains/example-go`)).json();
     equal(tc.toolchain.description, "Go toolchain for Klaus (example)");
@@ -171,7 +207,9 @@ Deno.test({
       match(second, /examples already in /);
       // The store is a set of OCI layouts skopeo could read.
       const layout = JSON.parse(
-        await Deno.readTextFile(`${tmp}/store/klaus-plugins/example-git/oci-layout`),
+        await Deno.readTextFile(
+          `${tmp}/store/klaus-plugins/example-git/oci-layout`,
+        ),
       );
       equal(layout.imageLayoutVersion, "1.0.0");
     } finally {

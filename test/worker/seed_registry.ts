@@ -16,7 +16,10 @@
 import { fileURLToPath } from "node:url";
 import { Client } from "../../src/client.ts";
 import { RegistryStore } from "../../src/registry/registry_store.ts";
-import { type PushedExamples, pushExamples } from "../../worker/examples_store.ts";
+import {
+  type PushedExamples,
+  pushExamples,
+} from "../../worker/examples_store.ts";
 import type { RegistryBases } from "../../worker/kinds.ts";
 
 /** The bases the suite configures for a registry at `host`. */
@@ -29,15 +32,22 @@ export function registryBases(host: string): RegistryBases {
 }
 
 /** `examples/` of the project. */
-export const EXAMPLES_DIR = fileURLToPath(new URL("../../examples", import.meta.url));
+export const EXAMPLES_DIR = fileURLToPath(
+  new URL("../../examples", import.meta.url),
+);
 /** The test fixtures. */
-export const FIXTURES_DIR = fileURLToPath(new URL("./fixtures", import.meta.url));
+export const FIXTURES_DIR = fileURLToPath(
+  new URL("./fixtures", import.meta.url),
+);
 
 /**
  * Pushes examples and fixtures; returns what was pushed. `auth` is a base64
  * Docker config for registries that require credentials.
  */
-export async function seedRegistry(host: string, auth?: string): Promise<PushedExamples> {
+export async function seedRegistry(
+  host: string,
+  auth?: string,
+): Promise<PushedExamples> {
   const bases = registryBases(host);
   const creds = { registryAuthEnv: "SEED_AUTH", env: { SEED_AUTH: auth } };
   const client = new Client({ plainHttp: true, ...creds });
@@ -58,5 +68,9 @@ if (import.meta.main) {
     console.error("usage: seed_registry.ts <host:port>");
     Deno.exit(2);
   }
-  console.log(JSON.stringify(await seedRegistry(host, Deno.env.get("SEED_REGISTRY_AUTH"))));
+  console.log(
+    JSON.stringify(
+      await seedRegistry(host, Deno.env.get("SEED_REGISTRY_AUTH")),
+    ),
+  );
 }

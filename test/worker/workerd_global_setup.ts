@@ -66,7 +66,11 @@ class Registry {
       config,
       JSON.stringify({
         version: 0.1,
-        log: { level: "warn", accesslog: { disabled: true }, formatter: "text" },
+        log: {
+          level: "warn",
+          accesslog: { disabled: true },
+          formatter: "text",
+        },
         storage: {
           filesystem: { rootdirectory: join(this.dir, "storage") },
           delete: { enabled: true },
@@ -74,7 +78,9 @@ class Registry {
         },
         http: { addr: this.host, secret: "klaus-oci-workerd-test" },
         ...(this.htpasswd
-          ? { auth: { htpasswd: { realm: "klaus-workerd", path: this.htpasswd } } }
+          ? {
+            auth: { htpasswd: { realm: "klaus-workerd", path: this.htpasswd } },
+          }
           : {}),
       }),
     );
@@ -113,9 +119,17 @@ class Registry {
   }
 }
 
-function run(cmd: string, args: string[], env?: Record<string, string>): Promise<string> {
+function run(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+    execFile(cmd, args, {
+      cwd: ROOT,
+      maxBuffer: 1 << 20,
+      env: { ...process.env, ...env },
+    }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} failed: ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
@@ -141,7 +155,12 @@ function seed(host: string, auth?: string): Promise<Record<string, string>> {
 }
 
 /** Tags `repo:from`'s manifest as `repo:to` too (a tag list that changes). */
-async function retag(host: string, repo: string, from: string, to: string): Promise<void> {
+async function retag(
+  host: string,
+  repo: string,
+  from: string,
+  to: string,
+): Promise<void> {
   const accept = "application/vnd.oci.image.manifest.v1+json";
   const got = await fetch(`http://${host}/v2/${repo}/manifests/${from}`, {
     headers: { Accept: accept },
@@ -178,13 +197,20 @@ function control(registry: Registry): Promise<Server> {
       )
       : undefined;
     if (!work) return done(404, { error: "unknown" });
-    work.then(() => done(200, { ok: true }), (e) => done(500, { error: String(e) }));
+    work.then(
+      () => done(200, { ok: true }),
+      (e) => done(500, { error: String(e) }),
+    );
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve(server))
+  );
 }
 
 /** Vitest global setup. */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default async function setup(
+  project: TestProject,
+): Promise<() => Promise<void>> {
   const dir = await mkdtemp(join(tmpdir(), "klaus-workerd-"));
   const registry = new Registry(join(dir, "open"), await freePort());
   const htpasswd = join(dir, "htpasswd");
@@ -200,12 +226,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await mkdir(registry.dir);
     await mkdir(basic.dir);
     const password = `pw-${randomUUID()}`;
-    await writeFile(htpasswd, await run("htpasswd", ["-Bbn", "klaus", password]));
+    await writeFile(
+      htpasswd,
+      await run("htpasswd", ["-Bbn", "klaus", password]),
+    );
     const auth = btoa(JSON.stringify({
       auths: { [basic.host]: { auth: btoa(`klaus:${password}`) } },
     }));
     await Promise.all([registry.up(), basic.up()]);
-    const [pushed] = await Promise.all([seed(registry.host), seed(basic.host, auth)]);
+    const [pushed] = await Promise.all([
+      seed(registry.host),
+      seed(basic.host, auth),
+    ]);
     server = await control(registry);
     const { port } = server.address() as AddressInfo;
     project.provide("registryHost", registry.host);

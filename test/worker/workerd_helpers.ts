@@ -55,16 +55,28 @@ export function testEnv(env: unknown): TestEnv {
 }
 
 /** Stops (`down`) or starts (`up`) the registry. */
-export async function registry(t: TestEnv, action: "down" | "up"): Promise<void> {
-  const res = await fetch(`${t.controlUrl}/registry/${action}`, { method: "POST" });
+export async function registry(
+  t: TestEnv,
+  action: "down" | "up",
+): Promise<void> {
+  const res = await fetch(`${t.controlUrl}/registry/${action}`, {
+    method: "POST",
+  });
   if (!res.ok) throw new Error(`registry ${action}: ${await res.text()}`);
   await res.body?.cancel();
 }
 
 /** Adds tag `to` to `repo:from` in the registry. */
-export async function retag(t: TestEnv, repo: string, from: string, to: string): Promise<void> {
+export async function retag(
+  t: TestEnv,
+  repo: string,
+  from: string,
+  to: string,
+): Promise<void> {
   const q = new URLSearchParams({ repo, from, to });
-  const res = await fetch(`${t.controlUrl}/registry/retag?${q}`, { method: "POST" });
+  const res = await fetch(`${t.controlUrl}/registry/retag?${q}`, {
+    method: "POST",
+  });
   if (!res.ok) throw new Error(`retag: ${await res.text()}`);
   await res.body?.cancel();
 }

@@ -59,7 +59,10 @@ export function cacheControl(state: AnswerState, w: FreshnessWindows): string {
   const stale = Math.floor(w.staleTtlMs / 1000);
   let maxAge: number;
   if (state.status === "fresh") {
-    maxAge = Math.max(0, Math.floor((w.freshTtlMs - (state.ageMs ?? 0)) / 1000));
+    maxAge = Math.max(
+      0,
+      Math.floor((w.freshTtlMs - (state.ageMs ?? 0)) / 1000),
+    );
   } else if (state.status === "miss") {
     maxAge = fresh;
   } else {
@@ -105,7 +108,10 @@ export function cachingHeaders(
  * console.log(ifNoneMatchHits('W/"a", "b"', '"b"')); // true
  * ```
  */
-export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+export function ifNoneMatchHits(
+  header: string | undefined,
+  etag: string,
+): boolean {
   if (!header) return false;
   const want = etag.replace(/^W\//, "");
   return header.split(",").some((t) => {

@@ -45,7 +45,9 @@ export class RequestScope {
     if (status === worst && detail?.ageMs !== undefined) {
       this.#ageMs = Math.max(this.#ageMs ?? 0, detail.ageMs);
     }
-    if (status === "stale" && detail?.error !== undefined) this.#staleError = true;
+    if (status === "stale" && detail?.error !== undefined) {
+      this.#staleError = true;
+    }
   };
 
   /**

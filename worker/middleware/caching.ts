@@ -5,7 +5,11 @@
  * @module
  */
 import type { Context } from "hono";
-import { cachingHeaders, etagFor, ifNoneMatchHits } from "../cache/http_cache.ts";
+import {
+  cachingHeaders,
+  etagFor,
+  ifNoneMatchHits,
+} from "../cache/http_cache.ts";
 import type { AnswerState } from "../cache/http_cache.ts";
 import type { AppEnv } from "../types.ts";
 

@@ -24,7 +24,9 @@ export interface KlausContextOptions {
   secrets: readonly string[];
 }
 
-function executionScheduler(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }):
+function executionScheduler(
+  c: { executionCtx: { waitUntil(p: Promise<unknown>): void } },
+):
   | BackgroundScheduler
   | undefined {
   try {

@@ -35,5 +35,9 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => errorResponse(c, err);
 export const notFound: NotFoundHandler<AppEnv> = (c) =>
   errorResponse(
     c,
-    new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`),
+    new ApiError(
+      404,
+      "not_found",
+      `no route for ${c.req.method} ${c.req.path}`,
+    ),
   );

@@ -44,7 +44,11 @@ export function artifactRoutes(kind: Kind): Hono<AppEnv> {
   });
 
   app.get("/:name/versions", async (c) => {
-    const a = await c.get("services").versions(kind, c.get("name"), c.get("scheduler"));
+    const a = await c.get("services").versions(
+      kind,
+      c.get("name"),
+      c.get("scheduler"),
+    );
     return respondJson(c, { versions: a.value }, a.state);
   });
 

@@ -15,7 +15,12 @@ import { type Kind, KINDS } from "../kinds.ts";
 import { respond } from "../middleware/caching.ts";
 import type { Answer } from "../services.ts";
 import type { AppEnv } from "../types.ts";
-import { catalogPage, type CatalogSection, detailPage, errorPage } from "../ui/pages.ts";
+import {
+  catalogPage,
+  type CatalogSection,
+  detailPage,
+  errorPage,
+} from "../ui/pages.ts";
 import type { Html } from "../ui/layout.ts";
 import { checkName, checkVersion } from "../validate.ts";
 
@@ -31,7 +36,9 @@ class States {
   #status: CacheStatus | undefined;
   #age = 0;
   add(s: AnswerState): void {
-    this.#status = this.#status ? worstCacheStatus(this.#status, s.status) : s.status;
+    this.#status = this.#status
+      ? worstCacheStatus(this.#status, s.status)
+      : s.status;
     this.#age = Math.max(this.#age, s.ageMs ?? 0);
   }
   get state(): AnswerState {
@@ -52,7 +59,9 @@ async function mapLimited<T, R>(
       out[i] = await fn(items[i], i);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
   return out;
 }
 
@@ -70,7 +79,11 @@ async function settle<T>(
   }
 }
 
-async function sendHtml(c: Context<AppEnv>, doc: Html, state: AnswerState): Promise<Response> {
+async function sendHtml(
+  c: Context<AppEnv>,
+  doc: Html,
+  state: AnswerState,
+): Promise<Response> {
   return respond(c, {
     body: String(await doc),
     contentType: "text/html; charset=UTF-8",
@@ -80,7 +93,9 @@ async function sendHtml(c: Context<AppEnv>, doc: Html, state: AnswerState): Prom
 
 async function sendError(c: Context<AppEnv>, err: unknown): Promise<Response> {
   const e = toApiError(err, c.get("secrets"));
-  return c.html(String(await errorPage(e)), e.status, { "Cache-Control": "no-store" });
+  return c.html(String(await errorPage(e)), e.status, {
+    "Cache-Control": "no-store",
+  });
 }
 
 /**
@@ -102,20 +117,35 @@ export function uiRoutes(options: UiOptions = {}): Hono<AppEnv> {
     const scheduler = c.get("scheduler");
     const secrets = c.get("secrets");
     const states = new States();
-    const sections: CatalogSection[] = await Promise.all(KINDS.map(async (kind) => {
-      const listed = await settle(services.list(kind, scheduler), states, secrets);
-      if (listed instanceof ApiError) return { kind, items: listed };
-      const items = await mapLimited(listed, concurrency, async (entry, i) => {
-        if (i >= limit) return { entry };
-        const d = await settle(
-          services.describe(kind, entry.name, entry.version || undefined, scheduler),
+    const sections: CatalogSection[] = await Promise.all(
+      KINDS.map(async (kind) => {
+        const listed = await settle(
+          services.list(kind, scheduler),
           states,
           secrets,
         );
-        return { entry, described: d instanceof ApiError ? undefined : d };
-      });
-      return { kind, items };
-    }));
+        if (listed instanceof ApiError) return { kind, items: listed };
+        const items = await mapLimited(
+          listed,
+          concurrency,
+          async (entry, i) => {
+            if (i >= limit) return { entry };
+            const d = await settle(
+              services.describe(
+                kind,
+                entry.name,
+                entry.version || undefined,
+                scheduler,
+              ),
+              states,
+              secrets,
+            );
+            return { entry, described: d instanceof ApiError ? undefined : d };
+          },
+        );
+        return { kind, items };
+      }),
+    );
     return sendHtml(c, catalogPage(sections), states.state);
   });
 
@@ -138,7 +168,11 @@ async function detail(c: Context<AppEnv>, kind: Kind): Promise<Response> {
     const [versions, deps] = await Promise.all([
       settle(services.versions(kind, name, scheduler), states, secrets),
       kind.name === "personality"
-        ? settle<ResolvedDependencies>(services.deps(name, version, scheduler), states, secrets)
+        ? settle<ResolvedDependencies>(
+          services.deps(name, version, scheduler),
+          states,
+          secrets,
+        )
         : Promise.resolve(undefined),
     ]);
     return await sendHtml(

@@ -51,25 +51,29 @@ footer{border-top:1px solid var(--line);margin-top:2rem;padding-bottom:2rem;font
  * ```
  */
 export function page(title: string, body: Html): Html {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Klaus catalog</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
-<a href="/">Klaus catalog</a>
-<nav aria-label="Kinds"><a href="/#plugins">Plugins</a><a href="/#personalities">Personalities</a><a href="/#toolchains">Toolchains</a></nav>
-</header>
-<main>
-${body}
-</main>
-<footer class="muted">Read-only view of the configured OCI registries · <a href="/openapi.json">API (OpenAPI)</a></footer>
-</body>
-</html>`;
+  return html`
+    <!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>${title} · Klaus catalog</title>
+        <style>${STYLE}</style>
+      </head>
+      <body>
+        <header>
+          <a href="/">Klaus catalog</a>
+          <nav
+            aria-label="Kinds"><a href="/#plugins">Plugins</a><a href="/#personalities">Personalities</a><a href="/#toolchains">Toolchains</a></nav>
+        </header>
+        <main>
+    ${body}
+        </main>
+        <footer
+          class="muted">Read-only view of the configured OCI registries · <a href="/openapi.json">API (OpenAPI)</a></footer>
+      </body>
+    </html>
+  `;
 }
 
 /**
@@ -86,7 +90,9 @@ export function safeUrl(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
     const u = new URL(url);
-    return u.protocol === "https:" || u.protocol === "http:" ? u.href : undefined;
+    return u.protocol === "https:" || u.protocol === "http:"
+      ? u.href
+      : undefined;
   } catch {
     return undefined;
   }
@@ -103,7 +109,9 @@ export function safeUrl(url: string | undefined): string | undefined {
  */
 export function link(url: string | undefined, text = url): Html {
   const safe = safeUrl(url);
-  if (safe) return html`<a href="${safe}" rel="nofollow noopener noreferrer">${text}</a>`;
+  if (safe) {
+    return html`<a href="${safe}" rel="nofollow noopener noreferrer">${text}</a>`;
+  }
   return html`${text}`;
 }
 

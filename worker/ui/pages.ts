@@ -68,7 +68,12 @@ function components(p: PluginMeta): Html {
     ["LSP servers", p.lspServers],
   ];
   return html`<dl>${
-    rows.map(([label, items]) => html`<dt>${label}</dt><dd>${badges(items)}</dd>`)
+    rows.map(([label, items]) =>
+      html`
+        <dt>${label}</dt>
+        <dd>${badges(items)}</dd>
+      `
+    )
   }<dt>Hooks</dt><dd>${p.hasHooks ? "yes" : "no"}</dd></dl>`;
 }
 
@@ -78,24 +83,36 @@ function summary(kind: Kind, d: DescribedAny | undefined): Html {
   const parts: Html[] = [];
   if (kind.name === "plugin") {
     const p = m as PluginMeta;
-    const counts: [string, number][] = [
-      ["skills", p.skills?.length ?? 0],
-      ["commands", p.commands?.length ?? 0],
-      ["agents", p.agents?.length ?? 0],
-      ["MCP", p.mcpServers?.length ?? 0],
-      ["LSP", p.lspServers?.length ?? 0],
+    const counts: [string, string, number][] = [
+      ["skill", "skills", p.skills?.length ?? 0],
+      ["command", "commands", p.commands?.length ?? 0],
+      ["agent", "agents", p.agents?.length ?? 0],
+      ["MCP server", "MCP servers", p.mcpServers?.length ?? 0],
+      ["LSP server", "LSP servers", p.lspServers?.length ?? 0],
     ];
-    for (const [label, n] of counts) {
-      if (n > 0) parts.push(html`<span class="badge">${n} ${label}</span>`);
+    for (const [one, many, n] of counts) {
+      if (n > 0) {
+        parts.push(
+          html`<span class="badge">${n} ${n === 1 ? one : many}</span>`,
+        );
+      }
     }
     if (p.hasHooks) parts.push(html`<span class="badge">hooks</span>`);
   } else if (kind.name === "personality") {
     const p = m as PersonalityMeta;
     if (p.toolchain?.repository) {
-      parts.push(html`<span class="badge">toolchain ${shortOf(p.toolchain.repository)}</span>`);
+      parts.push(
+        html`<span class="badge">toolchain ${
+          shortOf(p.toolchain.repository)
+        }</span>`,
+      );
     }
     const n = p.plugins?.length ?? 0;
-    if (n > 0) parts.push(html`<span class="badge">${n} plugin${n === 1 ? "" : "s"}</span>`);
+    if (n > 0) {
+      parts.push(
+        html`<span class="badge">${n} plugin${n === 1 ? "" : "s"}</span>`,
+      );
+    }
   }
   return html`${
     m.description ? html`<p class="description">${m.description}</p>` : ""
@@ -119,10 +136,11 @@ function shortOf(repository: string): string {
 export function catalogPage(sections: CatalogSection[]): Html {
   return page(
     "Catalog",
-    html`<h1>Klaus catalog</h1>
-<p class="muted">Plugins, personalities and toolchains published to the configured OCI registries.</p>
-${
-      sections.map((s) =>
+    html`
+      <h1>Klaus catalog</h1>
+      <p
+        class="muted">Plugins, personalities and toolchains published to the configured OCI registries.</p>
+      ${sections.map((s) =>
         html`<section id="${s.kind.path}" aria-labelledby="h-${s.kind.path}">
 <h2 id="h-${s.kind.path}">${s.kind.title}</h2>
 ${
@@ -132,34 +150,90 @@ ${
               : html`<ul class="cards">${
                 s.items.map((it) =>
                   html`<li class="card" data-kind="${s.kind.name}" data-name="${it.entry.name}">
-<h3><a href="${detailHref(s.kind, it.entry.name)}">${it.entry.name}</a> <span class="badge">${it.entry.version}</span></h3>
-${summary(s.kind, it.described)}
+<h3><a href="${
+                    detailHref(s.kind, it.entry.name)
+                  }">${it.entry.name}</a> <span class="badge">${it.entry.version}</span></h3>
+${
+                    summary(s.kind, it.described)
+                  }
 </li>`
                 )
               }</ul>`
             : html`<p class="warning">Listing failed: ${s.items.message}</p>`
         }
 </section>`
-      )
-    }`,
+      )}
+    `,
   );
 }
 
 function metaRows(d: DescribedAny, m: ArtifactMeta): Html {
   const author = m.author
     ? html`${m.author.name ?? ""}${
-      m.author.email ? html` &lt;${m.author.email}&gt;` : ""
-    }${m.author.url ? html` · ${link(m.author.url)}` : ""}`
+      m.author.email
+        ? html`
+          &lt;${m.author.email}&gt;
+        `
+        : ""
+    }${
+      m.author.url
+        ? html`
+          · ${link(m.author.url)}
+        `
+        : ""
+    }`
     : "";
   return html`<dl>
 <dt>Reference</dt><dd><code>${d.ref}</code></dd>
 <dt>Digest</dt><dd><code data-digest>${d.digest}</code></dd>
-${m.version ? html`<dt>Version</dt><dd>${m.version}</dd>` : ""}
-${m.author ? html`<dt>Author</dt><dd>${author}</dd>` : ""}
-${m.license ? html`<dt>License</dt><dd>${m.license}</dd>` : ""}
-${m.homepage ? html`<dt>Homepage</dt><dd>${link(m.homepage)}</dd>` : ""}
-${m.repository ? html`<dt>Source</dt><dd>${link(m.repository)}</dd>` : ""}
-${m.keywords?.length ? html`<dt>Keywords</dt><dd>${badges(m.keywords)}</dd>` : ""}
+${
+    m.version
+      ? html`
+        <dt>Version</dt>
+        <dd>${m.version}</dd>
+      `
+      : ""
+  }
+${
+    m.author
+      ? html`
+        <dt>Author</dt>
+        <dd>${author}</dd>
+      `
+      : ""
+  }
+${
+    m.license
+      ? html`
+        <dt>License</dt>
+        <dd>${m.license}</dd>
+      `
+      : ""
+  }
+${
+    m.homepage
+      ? html`
+        <dt>Homepage</dt>
+        <dd>${link(m.homepage)}</dd>
+      `
+      : ""
+  }
+${
+    m.repository
+      ? html`
+        <dt>Source</dt>
+        <dd>${link(m.repository)}</dd>
+      `
+      : ""
+  }
+${
+    m.keywords?.length
+      ? html`
+        <dt>Keywords</dt>
+        <dd>${badges(m.keywords)}</dd>
+      `
+      : ""
+  }
 </dl>`;
 }
 
@@ -178,37 +252,61 @@ function dependencyHref(
   return detailHref(kind, rest, d.digest || d.tag || undefined);
 }
 
-function dependencyItem(kind: Kind, d: DependencyReference, base: string): Html {
+function dependencyItem(
+  kind: Kind,
+  d: DependencyReference,
+  base: string,
+): Html {
   const text = d.digest
     ? `${d.repository}@${d.digest}`
     : d.tag
     ? `${d.repository}:${d.tag}`
     : d.repository;
   const href = dependencyHref(kind, d, base);
-  return href ? html`<a href="${href}"><code>${text}</code></a>` : html`<code>${text}</code>`;
+  return href
+    ? html`<a href="${href}"><code>${text}</code></a>`
+    : html`<code>${text}</code>`;
 }
 
-function resolvedSection(deps: ResolvedDependencies | ApiError | undefined): Html {
+function resolvedSection(
+  deps: ResolvedDependencies | ApiError | undefined,
+): Html {
   if (!deps) return "" as unknown as Html;
   if (!("plugins" in deps)) {
     return html`<p class="warning">Resolving dependencies failed: ${deps.message}</p>`;
   }
   const plugin = (p: DescribedPlugin) =>
-    html`<li><a href="${detailHref(PLUGINS, shortOf(refRepo(p.ref)), p.tag || p.digest)}">${
-      p.plugin.name || shortOf(refRepo(p.ref))
-    }</a> <span class="badge">${p.tag || "digest"}</span> <code>${p.digest}</code>${
-      p.plugin.description ? html` — ${p.plugin.description}` : ""
+    html`<li><a href="${
+      detailHref(PLUGINS, shortOf(refRepo(p.ref)), p.tag || p.digest)
+    }">${p.plugin.name || shortOf(refRepo(p.ref))}</a> <span class="badge">${
+      p.tag || "digest"
+    }</span> ${shortDigest(p.digest)}${
+      p.plugin.description
+        ? html`
+          — ${p.plugin.description}
+        `
+        : ""
     }</li>`;
   return html`<section id="resolved"><h2>Resolved dependencies</h2>
 <h3>Toolchain</h3>
 ${
     deps.toolchain
       ? html`<p><a href="${
-        detailHref(TOOLCHAINS, shortOf(refRepo(deps.toolchain.ref)), deps.toolchain.tag || deps.toolchain.digest)
-      }">${deps.toolchain.toolchain.name || shortOf(refRepo(deps.toolchain.ref))}</a> <span class="badge">${
-        deps.toolchain.tag || "digest"
-      }</span> <code>${deps.toolchain.digest}</code>${
-        deps.toolchain.toolchain.description ? html` — ${deps.toolchain.toolchain.description}` : ""
+        detailHref(
+          TOOLCHAINS,
+          shortOf(refRepo(deps.toolchain.ref)),
+          deps.toolchain.tag || deps.toolchain.digest,
+        )
+      }">${
+        deps.toolchain.toolchain.name || shortOf(refRepo(deps.toolchain.ref))
+      }</a> <span class="badge">${deps.toolchain.tag || "digest"}</span> ${
+        shortDigest(deps.toolchain.digest)
+      }${
+        deps.toolchain.toolchain.description
+          ? html`
+            — ${deps.toolchain.toolchain.description}
+          `
+          : ""
       }</p>`
       : html`<p class="muted">None resolved.</p>`
   }
@@ -220,10 +318,22 @@ ${
   }
 ${
     deps.warnings.length > 0
-      ? html`<h3>Warnings</h3><ul class="plain warning">${deps.warnings.map((w) => html`<li>${w}</li>`)}</ul>`
+      ? html`
+        <h3>Warnings</h3>
+        <ul class="plain warning">${deps.warnings.map((w) =>
+          html`<li>${w}</li>`
+        )}</ul>
+      `
       : ""
   }
 </section>`;
+}
+
+/** A digest shortened for lists, whole in the tooltip. */
+function shortDigest(digest: string): Html {
+  const colon = digest.indexOf(":");
+  const short = colon >= 0 ? digest.slice(0, colon + 13) : digest;
+  return html`<code title="${digest}">${short}</code>`;
 }
 
 /** `repo` of `repo:tag` / `repo@digest`. */
@@ -252,32 +362,48 @@ export function detailPage(data: DetailData): Html {
     ? data.versions.length > 0
       ? html`<p>${
         data.versions.map((v) =>
-          html`<a class="badge${v === current ? " current" : ""}" href="${detailHref(kind, name, v)}"${
-            v === current ? html` aria-current="page"` : ""
-          }>${v}</a> `
+          html`
+            <a class="badge${v === current
+              ? " current"
+              : ""}" href="${detailHref(kind, name, v)}" ${v === current
+              ? html`
+                aria-current="page"
+              `
+              : ""}>${v}</a>
+          `
         )
       }</p>`
       : html`<p class="muted">No tags.</p>`
     : html`<p class="warning">Listing versions failed: ${data.versions.message}</p>`;
   let body: Html = "" as unknown as Html;
   if (kind.name === "plugin") {
-    body = html`<section id="components"><h2>Components</h2>${components(m as PluginMeta)}</section>`;
+    body = html`<section id="components"><h2>Components</h2>${
+      components(m as PluginMeta)
+    }</section>`;
   } else if (kind.name === "personality") {
     const p = m as PersonalityMeta;
-    body = html`<section id="declared"><h2>Declared dependencies</h2>
-<dl><dt>Toolchain</dt><dd>${
-      p.toolchain?.repository
-        ? dependencyItem(TOOLCHAINS, p.toolchain, data.registries.toolchain)
-        : html`<span class="muted">–</span>`
-    }</dd>
-<dt>Plugins</dt><dd>${
-      p.plugins?.length
-        ? html`<ul class="plain">${
-          p.plugins.map((d) => html`<li>${dependencyItem(PLUGINS, d, data.registries.plugin)}</li>`)
-        }</ul>`
-        : html`<span class="muted">–</span>`
-    }</dd></dl></section>
-${resolvedSection(data.deps)}`;
+    body = html`
+      <section id="declared">
+        <h2>Declared dependencies</h2>
+        <dl>
+          <dt>Toolchain</dt>
+          <dd>${p.toolchain?.repository
+            ? dependencyItem(TOOLCHAINS, p.toolchain, data.registries.toolchain)
+            : html`<span class="muted">–</span>`}</dd>
+          <dt>Plugins</dt>
+          <dd>${p.plugins?.length
+            ? html`<ul class="plain">${
+              p.plugins.map((d) =>
+                html`<li>${
+                  dependencyItem(PLUGINS, d, data.registries.plugin)
+                }</li>`
+              )
+            }</ul>`
+            : html`<span class="muted">–</span>`}</dd>
+        </dl>
+      </section>
+      ${resolvedSection(data.deps)}
+    `;
   }
   const api = `/v1/${kind.path}/${encodeURIComponent(name)}${
     data.version ? `?version=${encodeURIComponent(data.version)}` : ""
@@ -285,7 +411,9 @@ ${resolvedSection(data.deps)}`;
   return page(
     `${m.name || name} (${kind.name})`,
     html`<p class="muted"><a href="/#${kind.path}">${kind.title}</a></p>
-<h1>${m.name || name} <span class="badge">${described.tag || "digest"}</span></h1>
+<h1>${m.name || name} <span class="badge">${
+      described.tag || "digest"
+    }</span></h1>
 ${m.description ? html`<p class="description">${m.description}</p>` : ""}
 ${metaRows(described, m)}
 ${body}
@@ -307,7 +435,11 @@ ${body}
 export function errorPage(e: ApiError): Html {
   return page(
     `Error ${e.status}`,
-    html`<h1>Error ${e.status}</h1><p class="warning">${e.message}</p><p><a href="/">Back to the catalog</a></p>`,
+    html`
+      <h1>Error ${e.status}</h1>
+      <p class="warning">${e.message}</p>
+      <p><a href="/">Back to the catalog</a></p>
+    `,
   );
 }
 

@@ -1,0 +1,103 @@
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import {
+  DeniedError,
+  DigestMismatchError,
+  InvalidArtifactError,
+  InvalidReferenceError,
+  KlausOciError,
+  NotFoundError,
+  RegistryError,
+  TooLargeError,
+  UnauthorizedError,
+  UnsafeUrlError,
+  wrapError,
+} from "../../src/errors.ts";
+import {
+  ApiError,
+  redact,
+  secretsOfDockerConfig,
+  toApiError,
+} from "../../worker/errors.ts";
+
+Deno.test("toApiError maps library errors to statuses and codes", () => {
+  const timeout = new RegistryError("GET x: request timed out", {
+    cause: new DOMException("signal timed out", "TimeoutError"),
+  });
+  const table: [unknown, number, string][] = [
+    [new InvalidReferenceError("bad"), 400, "invalid_reference"],
+    [new NotFoundError("x: not found"), 404, "not_found"],
+    [
+      wrapError("resolving plugin ref", new NotFoundError("gone")),
+      404,
+      "not_found",
+    ],
+    [new UnauthorizedError("401"), 502, "registry_unauthorized"],
+    [new DeniedError("403"), 502, "registry_denied"],
+    [new DigestMismatchError("dm"), 502, "digest_mismatch"],
+    [new TooLargeError("big"), 502, "too_large"],
+    [new UnsafeUrlError("redirect"), 502, "unsafe_url"],
+    [new InvalidArtifactError("bad config"), 502, "invalid_artifact"],
+    [new RegistryError("503", { status: 503 }), 502, "registry_error"],
+    [new KlausOciError("other"), 502, "registry_error"],
+    [timeout, 504, "registry_timeout"],
+    [wrapError("listing tags", timeout), 504, "registry_timeout"],
+    [
+      new DOMException("The operation timed out.", "TimeoutError"),
+      504,
+      "registry_timeout",
+    ],
+    [new Error("bug"), 500, "internal_error"],
+    ["a string", 500, "internal_error"],
+    [new ApiError(400, "invalid_name", "x"), 400, "invalid_name"],
+  ];
+  for (const [err, status, code] of table) {
+    const e = toApiError(err);
+    equal(e.status, status, String(err));
+    equal(e.code, code, String(err));
+    deepStrictEqual(Object.keys(e.body().error), ["code", "message"]);
+  }
+  equal(toApiError(new Error("secret detail")).message, "internal error");
+});
+
+Deno.test("redact removes credentials and caps the length", () => {
+  const secrets = secretsOfDockerConfig(
+    btoa(JSON.stringify({
+      auths: {
+        "r.test": { auth: btoa("user:hunter2-pw") },
+        "t.test": { identitytoken: "refresh-abc123" },
+      },
+    })),
+  );
+  ok(secrets.includes("hunter2-pw") && secrets.includes("refresh-abc123"));
+  const table: [string, string][] = [
+    ["GET https://user:pw@r.test/v2/: 401", "GET https://***@r.test/v2/: 401"],
+    [
+      "sent Authorization: Bearer eyJhbGci.x-y_z",
+      "sent Authorization: Bearer ***",
+    ],
+    ["Basic dXNlcjpwdw== refused", "Basic *** refused"],
+    [
+      "GET /token?service=r&access_token=abc&x=1",
+      "GET /token?service=r&access_token=***&x=1",
+    ],
+    ["password hunter2-pw leaked", "password *** leaked"],
+    ["token refresh-abc123", "token ***"],
+  ];
+  for (const [input, want] of table) equal(redact(input, secrets), want);
+  const long = redact("x".repeat(5000));
+  ok(long.length <= 601, `length ${long.length}`);
+  deepStrictEqual(secretsOfDockerConfig(undefined), []);
+  deepStrictEqual(secretsOfDockerConfig("not base64 json"), [
+    "not base64 json",
+  ]);
+});
+
+Deno.test("library errors reach the client redacted", () => {
+  const e = toApiError(
+    new UnauthorizedError(
+      'GET "https://klaus:s3cret@r.test/v2/": unauthorized',
+    ),
+    ["s3cret"],
+  );
+  ok(!e.message.includes("s3cret"), e.message);
+});
