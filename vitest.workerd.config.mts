@@ -42,7 +42,9 @@ async function forward(request: Request): Promise<Response> {
     });
     return new Response(res.body, { status: res.status, headers: res.headers });
   } catch (e) {
-    return new Response(`unreachable: ${e instanceof Error ? e.message : e}`, { status: 503 });
+    return new Response(`unreachable: ${e instanceof Error ? e.message : e}`, {
+      status: 503,
+    });
   }
 }
 
@@ -65,7 +67,9 @@ export default defineConfig({
             CACHE_FRESH_TTL_SECONDS: "1",
             CACHE_STALE_TTL_SECONDS: "6",
             REGISTRY_AUTH: btoa(JSON.stringify({
-              auths: { [registryHost]: { auth: btoa("klaus:s3cret-unused-password") } },
+              auths: {
+                [registryHost]: { auth: btoa("klaus:s3cret-unused-password") },
+              },
             })),
             TEST_REGISTRY_HOST: registryHost,
             TEST_CONTROL_URL: inject("controlUrl"),
@@ -80,10 +84,19 @@ export default defineConfig({
               if (url.pathname === "/reset") log.length = 0;
               return Response.json(log);
             }
-            const allowed = [registryHost, basicHost, controlHost].includes(url.host);
-            log.push({ method: request.method, url: request.url, host: url.host, allowed });
+            const allowed = [registryHost, basicHost, controlHost].includes(
+              url.host,
+            );
+            log.push({
+              method: request.method,
+              url: request.url,
+              host: url.host,
+              allowed,
+            });
             if (!allowed) {
-              return new Response("blocked by the test's outbound guard", { status: 599 });
+              return new Response("blocked by the test's outbound guard", {
+                status: 599,
+              });
             }
             return await forward(request);
           },
@@ -92,7 +105,7 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ["test/worker/**/*.workerd.test.ts"],
+    include: ["test/worker/**/*.workerd.spec.ts"],
     globalSetup: ["./test/worker/workerd_global_setup.ts"],
     // The files share one registry that some tests stop and start.
     fileParallelism: false,

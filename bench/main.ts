@@ -2,7 +2,7 @@
  * `deno task bench`: the library against skopeo on one local registry and
  * the same data, in one run, written to `bench/RESULTS.md`.
  *
- *   deno task bench            # 64 + 256 MiB, 3 alternating runs each
+ *   deno task bench            # 64 + 256 MiB, 5 alternating runs each (after a warm-up)
  *   deno task bench --quick    # 64 MiB, 1 run, no warm-up, no workerd; prints only
  *   deno task bench --runs 5 --sizes 64,256 --out /tmp/r.md --no-workerd
  *
@@ -54,7 +54,7 @@ function parse(argv: string[]): BenchArgs {
     Deno.exit(0);
   }
   const quick = values.quick;
-  const runs = Number(values.runs ?? (quick ? 1 : 3));
+  const runs = Number(values.runs ?? (quick ? 1 : 5));
   const sizes = (values.sizes ?? (quick ? "64" : "64,256")).split(",").map(
     Number,
   );

@@ -136,6 +136,7 @@ export async function startServer(
   const scheduler = new TrackedScheduler();
   const stack = new EdgeStack({
     registries,
+    layout: new LayoutStore(),
     plainHttp: config.plainHttp,
     registryAuthEnv: authVar,
     env,

@@ -112,11 +112,15 @@ function causes(err: unknown): unknown[] {
   return out;
 }
 
+// The transport says "no response within N ms" / "no data for N ms";
+// aborts by `AbortSignal.timeout` are DOMExceptions named TimeoutError.
+const TIMEOUT_RE =
+  /\btimed? ?out\b|\btimeout\b|no response within \d+ ms|no data for \d+ ms/i;
+
 function isTimeout(err: unknown): boolean {
   return causes(err).some((e) =>
     e instanceof Error &&
-    (e.name === "TimeoutError" ||
-      /\btimed? ?out\b|\btimeout\b/i.test(e.message))
+    (e.name === "TimeoutError" || TIMEOUT_RE.test(e.message))
   );
 }
 

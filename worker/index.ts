@@ -83,12 +83,17 @@ export function buildWorkerApp(env: Env): Hono<AppEnv> {
   });
 }
 
-// One app per isolate: the token cache, the in-flight map and the cache
-// memo live as long as the isolate does.
-let built: { env: Env; app: Hono<AppEnv> } | undefined;
+// One app per isolate: the token cache, the in-flight maps and the cache
+// memo live as long as the isolate does. Keyed by the configuration's
+// strings, not the env object, so an env rebuilt per request (as some
+// runtimes do) still finds the same app.
+let built: { key: string; app: Hono<AppEnv> } | undefined;
 
 function appFor(env: Env): Hono<AppEnv> {
-  if (built?.env !== env) built = { env, app: buildWorkerApp(env) };
+  const key = JSON.stringify(
+    Object.entries(env).filter(([, v]) => typeof v === "string").sort(),
+  );
+  if (built?.key !== key) built = { key, app: buildWorkerApp(env) };
   return built.app;
 }
 

@@ -25,7 +25,7 @@ import {
 import { listArtifacts, listVersions } from "../src/artifact/list.ts";
 import { resolveArtifactRef } from "../src/artifact/resolve_ref.ts";
 import type { Personality } from "../src/artifact/types.ts";
-import { LayoutStore } from "../src/layout/layout_store.ts";
+import { InvalidReferenceError } from "../src/errors.ts";
 import type { Descriptor } from "../src/oci/descriptor.ts";
 import { RoutingStore } from "../src/oci/routing_store.ts";
 import type {
@@ -141,7 +141,39 @@ export interface EdgeStackOptions {
   cache?: CacheOptions;
   /** Most concurrent repository operations (default 6, the Workers connection cap). */
   concurrency?: number;
+  /**
+   * Timeout of one registry response (headers, and each stall of a body);
+   * default 10 s — an edge answer should not wait for a minute.
+   */
+  timeoutMs?: number;
+  /** Total budget of one registry request including retries (default 20 s). */
+  requestBudgetMs?: number;
+  /**
+   * The store for `ocidir://` bases (a `LayoutStore` under Deno). Default:
+   * none — a Worker has no disk, and leaving it out keeps the bundle small.
+   */
+  layout?: OciStore;
 }
+
+function noLayouts(): Promise<never> {
+  return Promise.reject(
+    new InvalidReferenceError(
+      "ocidir:// layouts are not available in this runtime",
+    ),
+  );
+}
+
+/** An {@linkcode OciStore} refusing every `ocidir://` address. */
+const NO_LAYOUTS: OciStore = {
+  resolve: noLayouts,
+  fetchManifest: noLayouts,
+  fetchBlob: noLayouts,
+  blobExists: noLayouts,
+  pushBlob: noLayouts,
+  pushManifest: noLayouts,
+  listTags: noLayouts,
+  listRepositories: noLayouts,
+};
 
 /**
  * The shared stack and its per-answer clients.
@@ -171,13 +203,15 @@ export class EdgeStack {
       // Credential helpers spawn processes: never from a server.
       credentialHelpers: false,
       fetch: options.fetch,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      retry: { maxElapsedMs: options.requestBudgetMs ?? 20_000 },
     });
     let remote: OciStore = registry;
     if (options.cache) {
       this.cache = new CachingStore(registry, options.cache);
       remote = this.cache;
     }
-    this.store = new RoutingStore(remote, new LayoutStore());
+    this.store = new RoutingStore(remote, options.layout ?? NO_LAYOUTS);
     this.#registries = options.registries;
     this.#concurrency = options.concurrency ?? 6;
   }

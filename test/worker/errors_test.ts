@@ -101,3 +101,40 @@ Deno.test("library errors reach the client redacted", () => {
   );
   ok(!e.message.includes("s3cret"), e.message);
 });
+
+Deno.test("a registry that does not answer is a 504", async () => {
+  const { EdgeStack } = await import("../../worker/scoped_client.ts");
+  const { createApp } = await import("../../worker/app.ts");
+  // A fault a real registry does not produce on demand: accept, never answer.
+  const hang = Promise.withResolvers<void>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async () => {
+      await hang.promise;
+      return new Response("late");
+    },
+  );
+  const host = `127.0.0.1:${server.addr.port}`;
+  const registries = {
+    plugin: `${host}/p`,
+    personality: `${host}/s`,
+    toolchain: `${host}/t`,
+  };
+  const stack = new EdgeStack({
+    registries,
+    plainHttp: true,
+    timeoutMs: 200,
+    requestBudgetMs: 300,
+  });
+  try {
+    const app = createApp({ registries, client: (s) => stack.clientFor(s) });
+    const res = await app.request("/v1/plugins/slow/versions");
+    const body = await res.json();
+    equal(res.status, 504, JSON.stringify(body));
+    equal(body.error.code, "registry_timeout");
+  } finally {
+    hang.resolve();
+    await stack.close();
+    await server.shutdown();
+  }
+});

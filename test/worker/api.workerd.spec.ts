@@ -43,6 +43,8 @@ describe("outbound guard", () => {
       "/v1/plugins/x?version=http%3A%2F%2Fevil.example%2F",
       "/personalities/outsider",
       "/",
+      // Never cached, so the registry is asked whatever ran before.
+      `/v1/plugins/never-pushed-${crypto.randomUUID()}?registry=evil.example`,
     ];
     for (const p of paths) {
       const res = await SELF.fetch(`https://klaus.example${p}`, {

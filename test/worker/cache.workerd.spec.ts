@@ -55,7 +55,9 @@ describe("edge cache in workerd", () => {
   });
 
   it("goes miss → fresh → stale → fresh, revalidating in the background", async () => {
-    const path = "/v1/toolchains/example-go?version=1.0.0";
+    // A tag of its own, so nothing that ran before has cached it.
+    await retag(t, "klaus-plugins/churn", "v0.0.1", "v0.0.1-swr");
+    const path = "/v1/plugins/churn?version=v0.0.1-swr";
     await resetOutboundLog();
     const miss = await get(path);
     expect(miss.status).toBe(200);
@@ -63,7 +65,7 @@ describe("edge cache in workerd", () => {
     expect(maxAge(miss)).toBe(FRESH_MS / 1000);
     expect(miss.headers.get("age")).toBeNull();
     const etag = miss.headers.get("etag");
-    expect(etag).toBe(`"${t.pushed["toolchain/example-go:1.0.0"]}"`);
+    expect(etag).toBe(`"${t.pushed["plugin/churn:v0.0.1"]}"`);
     const body = await miss.text();
     const upstream = (await outboundLog()).length;
     expect(upstream).toBeGreaterThan(0);
@@ -91,9 +93,7 @@ describe("edge cache in workerd", () => {
       return log.length > upstream ? log.slice(upstream) : undefined;
     });
     expect(
-      probe.every((e) =>
-        e.url.includes("/klaus-toolchains/example-go/manifests/")
-      ),
+      probe.every((e) => e.url.includes("/klaus-plugins/churn/manifests/")),
     ).toBe(true);
     const again = await until("fresh again", 5000, async () => {
       const r = await get(path);
@@ -104,9 +104,11 @@ describe("edge cache in workerd", () => {
   });
 
   it("serves stale entries while the registry is stopped, then fails past the stale window", async () => {
-    const path = "/v1/plugins/example-docs?version=v1.0.0";
+    await retag(t, "klaus-plugins/churn", "v0.0.1", "v0.0.1-sie");
+    const path = "/v1/plugins/churn?version=v0.0.1-sie";
     const primed = await get(path);
     expect(primed.status).toBe(200);
+    expect(primed.headers.get("x-klaus-cache")).toBe("miss");
     const etag = primed.headers.get("etag");
     const body = await primed.text();
     const primedAt = Date.now();
@@ -157,7 +159,8 @@ describe("edge cache in workerd", () => {
   });
 
   it("coalesces identical concurrent requests into one registry request", async () => {
-    const path = "/v1/plugins/markup-test?version=not-semver";
+    await retag(t, "klaus-plugins/churn", "v0.0.1", "v0.0.1-co");
+    const path = "/v1/plugins/churn?version=v0.0.1-co";
     await resetOutboundLog();
     const answers = await Promise.all(
       Array.from({ length: 12 }, () => get(path)),
@@ -167,9 +170,9 @@ describe("edge cache in workerd", () => {
       expect(r.status).toBe(200);
       digests.add(((await r.json()) as { digest: string }).digest);
     }
-    expect([...digests]).toEqual([t.pushed["plugin/markup-test:not-semver"]]);
+    expect([...digests]).toEqual([t.pushed["plugin/churn:v0.0.1"]]);
     const manifestRequests = (await outboundLog()).filter((e) =>
-      e.url.includes("/klaus-plugins/markup-test/manifests/not-semver")
+      e.url.includes("/klaus-plugins/churn/manifests/v0.0.1-co")
     );
     expect(manifestRequests.length).toBe(1);
   });
