@@ -1,14 +1,19 @@
 /**
  * The `Client` facade: wires the registry client, the OCI layout store and
  * the optional stale-while-revalidate cache into one {@linkcode OciStore},
- * and exposes the Klaus operations with the Go module's names.
+ * and exposes the Klaus operations with the Go module's names. Views made
+ * by {@linkcode Client.withCallOptions} share that wiring and hand extra
+ * per-call options (a request's cache-status callback) to the cache.
  *
  * @module
  */
 import { CachingStore } from "./cache/caching_store.ts";
 import type { CacheOptions } from "./cache/options.ts";
+import type { CacheCallOptions } from "./cache/status.ts";
 import { LayoutStore } from "./layout/layout_store.ts";
 import { RegistryStore } from "./registry/registry_store.ts";
+import type { RetryOptions } from "./registry/retry.ts";
+import { CallOptionsStore } from "./oci/call_options_store.ts";
 import { RoutingStore } from "./oci/routing_store.ts";
 import type { OciStore, ProgressEvent } from "./oci/store.ts";
 import { parseReference } from "./ref/reference.ts";
@@ -105,6 +110,78 @@ export interface ClientOptions {
   registries?: { plugin?: string; personality?: string; toolchain?: string };
   /** `User-Agent` sent to registries. */
   userAgent?: string;
+  /**
+   * Timeout of one registry response: its headers, and each stall of its
+   * body (milliseconds, default 60 000).
+   */
+  timeoutMs?: number;
+  /**
+   * Retries of transient registry failures; `maxElapsedMs` is the total
+   * budget of one request including its retries.
+   */
+  retry?: RetryOptions;
+  /**
+   * Whether credential helpers (`docker-credential-*`) may be run (default
+   * true). A server answering untrusted requests should say false.
+   */
+  credentialHelpers?: boolean;
+  /**
+   * The store `ocidir://` addresses go to (default a {@linkcode LayoutStore}
+   * on the local file system). A runtime without a disk can pass one that
+   * refuses.
+   */
+  layout?: OciStore;
+}
+
+/** What every view of one client shares. */
+interface ClientStack {
+  /** The operations' context; its store is the unwrapped routing store. */
+  ctx: ArtifactContext;
+  cache?: CachingStore;
+}
+
+// Marks the constructor argument of a view: a prebuilt stack instead of
+// options. Module-private, so users cannot make one.
+const VIEW = Symbol("Client view");
+
+interface ViewInit {
+  [VIEW]: { stack: ClientStack; extra: CacheCallOptions };
+}
+
+function buildStack(options: ClientOptions): ClientStack {
+  const registry = new RegistryStore({
+    plainHttp: options.plainHttp,
+    registryAuthEnv: options.registryAuthEnv,
+    env: options.env,
+    credentialHelpers: options.credentialHelpers,
+    fetch: options.fetch,
+    userAgent: options.userAgent,
+    timeoutMs: options.timeoutMs,
+    retry: options.retry,
+  });
+  // Layouts are local files: caching them would only hide fresh pushes.
+  let remote: OciStore = registry;
+  let cache: CachingStore | undefined;
+  if (options.cache) {
+    cache = new CachingStore(registry, options.cache);
+    remote = cache;
+  }
+  const concurrency =
+    options.concurrency !== undefined && options.concurrency > 0
+      ? Math.floor(options.concurrency)
+      : DEFAULT_CONCURRENCY;
+  const ctx: ArtifactContext = {
+    store: new RoutingStore(remote, options.layout ?? new LayoutStore()),
+    concurrency,
+    registries: {
+      plugin: options.registries?.plugin ?? DEFAULT_PLUGIN_REGISTRY,
+      personality: options.registries?.personality ??
+        DEFAULT_PERSONALITY_REGISTRY,
+      toolchain: options.registries?.toolchain ?? DEFAULT_TOOLCHAIN_REGISTRY,
+    },
+    onProgress: options.onProgress,
+  };
+  return { ctx, cache };
 }
 
 /**
@@ -121,39 +198,53 @@ export interface ClientOptions {
  * ```
  */
 export class Client {
+  #stack: ClientStack;
+  #extra?: CacheCallOptions;
   #ctx: ArtifactContext;
-  #cache?: CachingStore;
 
   /** Creates a client; nothing is contacted until the first call. */
   constructor(options: ClientOptions = {}) {
-    const registry = new RegistryStore({
-      plainHttp: options.plainHttp,
-      registryAuthEnv: options.registryAuthEnv,
-      env: options.env,
-      fetch: options.fetch,
-      userAgent: options.userAgent,
-    });
-    // Layouts are local files: caching them would only hide fresh pushes.
-    let remote: OciStore = registry;
-    if (options.cache) {
-      this.#cache = new CachingStore(registry, options.cache);
-      remote = this.#cache;
+    const view = (options as Partial<ViewInit>)[VIEW];
+    if (view) {
+      this.#stack = view.stack;
+      this.#extra = view.extra;
+      this.#ctx = {
+        ...view.stack.ctx,
+        store: new CallOptionsStore(view.stack.ctx.store, view.extra),
+      };
+    } else {
+      this.#stack = buildStack(options);
+      this.#ctx = this.#stack.ctx;
     }
-    const concurrency =
-      options.concurrency !== undefined && options.concurrency > 0
-        ? Math.floor(options.concurrency)
-        : DEFAULT_CONCURRENCY;
-    this.#ctx = {
-      store: new RoutingStore(remote, new LayoutStore()),
-      concurrency,
-      registries: {
-        plugin: options.registries?.plugin ?? DEFAULT_PLUGIN_REGISTRY,
-        personality: options.registries?.personality ??
-          DEFAULT_PERSONALITY_REGISTRY,
-        toolchain: options.registries?.toolchain ?? DEFAULT_TOOLCHAIN_REGISTRY,
-      },
-      onProgress: options.onProgress,
+  }
+
+  /**
+   * A view of this client whose operations pass `extra` with every store
+   * call: `onCacheStatus` then hears how each cached part of an answer
+   * was produced, and `scheduler` takes the background revalidations the
+   * calls start. The view shares everything else — registry client and
+   * its tokens, cache, in-flight requests, layout store — so making one
+   * per request is cheap. Options of a view made from a view add to (and
+   * override) the parent's. `close()` on a view closes the shared cache.
+   *
+   * @example Report the cache status of one answer
+   * ```ts ignore
+   * import { Client, type CacheStatus, worstCacheStatus } from "@klaus/oci";
+   * const client = new Client({ cache: {} });
+   * let status: CacheStatus = "fresh";
+   * const view = client.withCallOptions({
+   *   onCacheStatus: (s) => status = worstCacheStatus(status, s),
+   * });
+   * await view.describePlugin("base");
+   * console.log("X-Klaus-Cache:", status);
+   * await client.close();
+   * ```
+   */
+  withCallOptions(extra: CacheCallOptions): Client {
+    const init: ViewInit = {
+      [VIEW]: { stack: this.#stack, extra: { ...this.#extra, ...extra } },
     };
+    return new Client(init as ClientOptions);
   }
 
   /**
@@ -299,6 +390,6 @@ export class Client {
 
   /** Waits for background cache refreshes and stops new ones. */
   async close(): Promise<void> {
-    await this.#cache?.close();
+    await this.#stack.cache?.close();
   }
 }

@@ -71,6 +71,7 @@ export type {
   TransferOptions,
 } from "./oci/store.ts";
 export { RoutingStore } from "./oci/routing_store.ts";
+export { CallOptionsStore } from "./oci/call_options_store.ts";
 
 // Stores: registry client, image layouts, cache.
 export {
@@ -89,6 +90,7 @@ export type {
   RefreshTokenCredential,
 } from "./registry/docker_config.ts";
 export { type RetryOptions } from "./registry/retry.ts";
+export { TimeoutError } from "./registry/timeout_error.ts";
 export { TokenCache, type TokenCacheOptions } from "./registry/token_cache.ts";
 export * from "./layout/mod.ts";
 export * from "./cache/mod.ts";

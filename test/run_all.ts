@@ -14,6 +14,7 @@ async function run(cmd: string, args: string[]): Promise<number> {
     env: {
       WRANGLER_SEND_METRICS: "false",
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      DENO_BIN: Deno.execPath(),
     },
   }).spawn();
   return (await child.status).code;

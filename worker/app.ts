@@ -21,7 +21,8 @@ import { artifactRoutes } from "./routes/artifacts.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { type UiOptions, uiRoutes } from "./routes/ui.ts";
-import { type ClientSource, Services } from "./services.ts";
+import type { Client } from "../src/client.ts";
+import { Services } from "./services.ts";
 import type { AppEnv } from "./types.ts";
 
 /** Options of {@linkcode createApp}. */
@@ -29,11 +30,11 @@ export interface AppOptions {
   /** Registry base per kind; the app contacts nothing else. */
   registries: RegistryBases;
   /**
-   * The library client, or a factory making one per answer from a
-   * {@linkcode RequestScope} (to collect cache statuses and route
-   * background work to the request's scheduler).
+   * The library client. Each answer runs on a `withCallOptions` view of
+   * it, which collects the answer's cache statuses and routes background
+   * work to the request's scheduler.
    */
-  client: ClientSource;
+  client: Client;
   /**
    * Freshness the `Cache-Control` header advertises; should match the
    * client's cache (default: the library defaults, 30 s / 24 h).
@@ -107,5 +108,4 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 }
 
 export type { RegistryBases } from "./kinds.ts";
-export type { ClientSource } from "./services.ts";
 export { RequestScope } from "./cache/scope.ts";

@@ -33,10 +33,10 @@ import {
   hasRegistryConfig,
   parseBool,
 } from "./config.ts";
+import { edgeClient } from "./edge_client.ts";
 import { secretsOfDockerConfig } from "./errors.ts";
 import { seedExampleStore, storeBases } from "./examples_store.ts";
 import type { RegistryBases } from "./kinds.ts";
-import { EdgeStack } from "./scoped_client.ts";
 import { hostsOfBases, trustedFetch } from "./trusted_fetch.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -134,7 +134,7 @@ export async function startServer(
     env[n] = get(n);
   }
   const scheduler = new TrackedScheduler();
-  const stack = new EdgeStack({
+  const client = edgeClient({
     registries,
     layout: new LayoutStore(),
     plainHttp: config.plainHttp,
@@ -152,7 +152,7 @@ export async function startServer(
   });
   const app = createApp({
     registries,
-    client: (scope) => stack.clientFor(scope),
+    client,
     freshness: { freshTtlMs: config.freshTtlMs, staleTtlMs: config.staleTtlMs },
     scheduler,
     secrets: secretsOfDockerConfig(get(authVar)),
@@ -177,7 +177,7 @@ export async function startServer(
     closed = true;
     await server.shutdown();
     await scheduler.drain();
-    await stack.close();
+    await client.close();
   };
   return { url, registries, app, close, [Symbol.asyncDispose]: close };
 }

@@ -17,6 +17,7 @@ import {
   UnauthorizedError,
   UnsafeUrlError,
 } from "../src/errors.ts";
+import { TimeoutError } from "../src/registry/timeout_error.ts";
 
 /** Statuses the API answers errors with. */
 export type ApiErrorStatus = 400 | 404 | 500 | 502 | 504;
@@ -112,15 +113,13 @@ function causes(err: unknown): unknown[] {
   return out;
 }
 
-// The transport says "no response within N ms" / "no data for N ms";
-// aborts by `AbortSignal.timeout` are DOMExceptions named TimeoutError.
-const TIMEOUT_RE =
-  /\btimed? ?out\b|\btimeout\b|no response within \d+ ms|no data for \d+ ms/i;
-
+// The registry transport throws TimeoutError; deadlines set with
+// `AbortSignal.timeout` (and the cache's revalidation deadline) abort with
+// a DOMException of the same name.
 function isTimeout(err: unknown): boolean {
   return causes(err).some((e) =>
-    e instanceof Error &&
-    (e.name === "TimeoutError" || TIMEOUT_RE.test(e.message))
+    e instanceof TimeoutError ||
+    e instanceof Error && e.name === "TimeoutError"
   );
 }
 

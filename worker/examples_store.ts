@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readPersonalityFromDir } from "../src/artifact/read_personality.ts";
 import { readPluginFromDir } from "../src/artifact/read_plugin.ts";
-import type { Personality, Plugin } from "../src/artifact/types.ts";
+import type { Client } from "../src/client.ts";
 import type { Descriptor } from "../src/oci/descriptor.ts";
 import { digestOf } from "../src/oci/digest.ts";
 import {
@@ -41,20 +41,7 @@ export interface ToolchainSpec {
 }
 
 /** The part of the library client the seeding uses. */
-export interface PushClient {
-  /** Pushes a plugin directory. */
-  pushPlugin(
-    dir: string,
-    ref: string,
-    plugin: Plugin,
-  ): Promise<{ digest: string }>;
-  /** Pushes a personality directory. */
-  pushPersonality(
-    dir: string,
-    ref: string,
-    personality: Personality,
-  ): Promise<{ digest: string }>;
-}
+export type PushClient = Pick<Client, "pushPlugin" | "pushPersonality">;
 
 /** What was pushed: `kind/name:tag` → manifest digest. */
 export type PushedExamples = Record<string, string>;

@@ -1,5 +1,5 @@
 /**
- * The Cloudflare Workers entry: the app over the library stack with the
+ * The Cloudflare Workers entry: the app over the library client with the
  * registry response cache in Workers KV (binding `KLAUS_CACHE`), background
  * revalidation through `ctx.waitUntil`, and every outbound request guarded
  * to the configured registries.
@@ -19,7 +19,7 @@ import {
 import { createApp } from "./app.ts";
 import { configFromEnv } from "./config.ts";
 import { secretsOfDockerConfig } from "./errors.ts";
-import { EdgeStack } from "./scoped_client.ts";
+import { edgeClient } from "./edge_client.ts";
 import { hostsOfBases, trustedFetch } from "./trusted_fetch.ts";
 import type { AppEnv } from "./types.ts";
 
@@ -59,7 +59,7 @@ export function buildWorkerApp(env: Env): Hono<AppEnv> {
     return typeof v === "string" ? v : undefined;
   });
   const bases = Object.values(config.registries);
-  const stack = new EdgeStack({
+  const client = edgeClient({
     registries: config.registries,
     plainHttp: config.plainHttp,
     // Credentials come only from the secret, handed over as an explicit
@@ -77,7 +77,7 @@ export function buildWorkerApp(env: Env): Hono<AppEnv> {
   });
   return createApp({
     registries: config.registries,
-    client: (scope) => stack.clientFor(scope),
+    client,
     freshness: { freshTtlMs: config.freshTtlMs, staleTtlMs: config.staleTtlMs },
     secrets: secretsOfDockerConfig(env.REGISTRY_AUTH),
   });

@@ -6,10 +6,12 @@
  */
 import type {
   ArtifactInfo,
-  ArtifactMeta,
-  KlausClient,
   ListEntry,
-} from "./client_types.ts";
+  Personality,
+  Plugin,
+  Toolchain,
+} from "../src/artifact/types.ts";
+import type { Client } from "../src/client.ts";
 
 /** Singular kind name, as the library and registry bases use it. */
 export type KindName = "plugin" | "personality" | "toolchain";
@@ -19,6 +21,9 @@ export type KindPath = "plugins" | "personalities" | "toolchains";
 
 /** Registry base per kind (`host/prefix` or `ocidir://<root>`). */
 export type RegistryBases = Record<KindName, string>;
+
+/** The kind-specific object of a described artifact. */
+export type ArtifactMeta = Plugin | Personality | Toolchain;
 
 /** A described artifact of any kind, with its metadata under `meta`. */
 export interface DescribedAny extends ArtifactInfo {
@@ -35,13 +40,13 @@ export interface Kind {
   /** Heading on the catalog page. */
   title: string;
   /** Lists every repository under `base`. */
-  list(client: KlausClient, base: string): Promise<ListEntry[]>;
+  list(client: Client, base: string): Promise<ListEntry[]>;
   /** Tags of a repository. */
-  versions(client: KlausClient, repository: string): Promise<string[]>;
+  versions(client: Client, repository: string): Promise<string[]>;
   /** Resolves a reference to `repo:tag` / `repo@digest`. */
-  resolve(client: KlausClient, ref: string): Promise<string>;
+  resolve(client: Client, ref: string): Promise<string>;
   /** Describes a reference. */
-  describe(client: KlausClient, ref: string): Promise<DescribedAny>;
+  describe(client: Client, ref: string): Promise<DescribedAny>;
   /** The kind-specific object of a described artifact. */
   meta(described: DescribedAny): ArtifactMeta;
 }

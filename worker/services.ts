@@ -6,29 +6,25 @@
  *
  * @module
  */
+import {
+  type ListEntry,
+  type Personality,
+  type PluginReference,
+  referenceString,
+  type ResolvedDependencies,
+  type ToolchainReference,
+} from "../src/artifact/types.ts";
 import type { BackgroundScheduler } from "../src/cache/scheduler.ts";
 import { Singleflight } from "../src/cache/singleflight.ts";
+import type { Client } from "../src/client.ts";
 import { isValidRepository } from "../src/ref/grammar.ts";
 import { RequestScope } from "./cache/scope.ts";
 import type { AnswerState } from "./cache/http_cache.ts";
-import type {
-  DependencyReference,
-  DescribedToolchain,
-  KlausClient,
-  ListEntry,
-  PersonalityMeta,
-  ResolvedDependencies,
-} from "./client_types.ts";
 import type { DescribedAny, Kind, RegistryBases } from "./kinds.ts";
 import { PERSONALITIES, refFor } from "./kinds.ts";
 
-/**
- * The client to use for one answer. A factory receives the answer's
- * {@linkcode RequestScope} so it can hand the library the scope's
- * `report` callback and scheduler; a plain client reports nothing (every
- * answer is then a `miss`).
- */
-export type ClientSource = KlausClient | ((scope: RequestScope) => KlausClient);
+/** A dependency of a personality. */
+type DependencyReference = PluginReference | ToolchainReference;
 
 /** An answer and how it was produced. */
 export interface Answer<T> {
@@ -44,14 +40,11 @@ export interface Answer<T> {
 export interface ServicesOptions {
   /** Registry bases per kind. */
   registries: RegistryBases;
-  /** The client, or a per-answer factory. */
-  client: ClientSource;
-}
-
-function ref(d: DependencyReference): string {
-  if (d.digest) return `${d.repository}@${d.digest}`;
-  if (d.tag) return `${d.repository}:${d.tag}`;
-  return d.repository;
+  /**
+   * The library client; each answer runs on a `withCallOptions` view of
+   * it that reports to the answer's {@linkcode RequestScope}.
+   */
+  client: Client;
 }
 
 /**
@@ -88,7 +81,7 @@ export function dependencyAllowed(
 export class Services {
   /** Registry bases. */
   readonly registries: RegistryBases;
-  #client: ClientSource;
+  #client: Client;
   #flights = new Singleflight();
 
   /** Creates the services. */
@@ -99,18 +92,19 @@ export class Services {
 
   /**
    * Runs `fn` once for every concurrent caller asking the same `key`, with
-   * a client whose cache reports go to a fresh scope.
+   * a client whose cache reports and background work go to a fresh scope.
    */
   #run<T>(
     key: string,
     scheduler: BackgroundScheduler,
-    fn: (client: KlausClient) => Promise<{ value: T; digest?: string }>,
+    fn: (client: Client) => Promise<{ value: T; digest?: string }>,
   ): Promise<Answer<T>> {
     return this.#flights.do(key, async () => {
       const scope = new RequestScope(scheduler);
-      const client = typeof this.#client === "function"
-        ? this.#client(scope)
-        : this.#client;
+      const client = this.#client.withCallOptions({
+        onCacheStatus: scope.report,
+        scheduler: scope.scheduler,
+      });
       const { value, digest } = await fn(client);
       return {
         value,
@@ -186,7 +180,7 @@ export class Services {
     const r = refFor(this.registries.personality, name, version);
     return this.#run(`deps ${r}`, scheduler, async (c) => {
       const described = await PERSONALITIES.describe(c, r);
-      const p = described.personality as PersonalityMeta;
+      const p = described.personality as Personality;
       const refused: string[] = [];
       let toolchain = p.toolchain;
       if (
@@ -194,13 +188,17 @@ export class Services {
         !dependencyAllowed(toolchain, this.registries.toolchain)
       ) {
         refused.push(
-          `toolchain ${ref(toolchain)}: ${outside(this.registries.toolchain)}`,
+          `toolchain ${referenceString(toolchain)}: ${
+            outside(this.registries.toolchain)
+          }`,
         );
         toolchain = undefined;
       }
       const plugins = (p.plugins ?? []).filter((d) => {
         if (dependencyAllowed(d, this.registries.plugin)) return true;
-        refused.push(`plugin ${ref(d)}: ${outside(this.registries.plugin)}`);
+        refused.push(
+          `plugin ${referenceString(d)}: ${outside(this.registries.plugin)}`,
+        );
         return false;
       });
       const resolved = await c.resolvePersonalityDeps({
@@ -209,11 +207,9 @@ export class Services {
         plugins,
       });
       const value: ResolvedDependencies = {
-        ...(resolved.toolchain
-          ? { toolchain: resolved.toolchain as DescribedToolchain }
-          : {}),
-        plugins: resolved.plugins ?? [],
-        warnings: [...refused, ...(resolved.warnings ?? [])],
+        ...(resolved.toolchain ? { toolchain: resolved.toolchain } : {}),
+        plugins: resolved.plugins,
+        warnings: [...refused, ...resolved.warnings],
       };
       return { value };
     });

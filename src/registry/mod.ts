@@ -17,6 +17,7 @@ export * from "./link.ts";
 export * from "./registry_store.ts";
 export * from "./retry.ts";
 export * from "./scope.ts";
+export * from "./timeout_error.ts";
 export * from "./token_cache.ts";
 export * from "./transport.ts";
 export * from "./url_safety.ts";

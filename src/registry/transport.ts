@@ -19,6 +19,7 @@ import {
   type RetryPolicy,
   sleep,
 } from "./retry.ts";
+import { TimeoutError } from "./timeout_error.ts";
 import { DEFAULT_USER_AGENT } from "./user_agent.ts";
 import { displayUrl } from "./url_safety.ts";
 
@@ -98,7 +99,9 @@ export function isReplayable(body: RequestBody | undefined): boolean {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-class TimeoutError extends Error {}
+// The abort reason of a timed-out attempt; `send` turns it into a
+// TimeoutError once no retry is left.
+class AttemptTimeout extends Error {}
 
 /**
  * Sends HTTP requests with the registry client's rules (see module docs).
@@ -134,7 +137,8 @@ export class Transport {
    * Sends `request`, retrying transient failures, and returns the final
    * response whatever its status (a transient status is returned once the
    * retries are spent). Throws {@linkcode RegistryError} (no status) when
-   * the server cannot be reached, {@linkcode UnsafeUrlError} for a refused
+   * the server cannot be reached — a {@linkcode TimeoutError} when it did
+   * not answer in time —, {@linkcode UnsafeUrlError} for a refused
    * redirect, and the signal's reason when aborted.
    */
   async send(request: HttpRequest): Promise<HttpResponse> {
@@ -260,7 +264,7 @@ export class Transport {
     const onAbort = () => controller.abort(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     const release = () => signal?.removeEventListener("abort", onAbort);
-    const timeout = new TimeoutError("timeout");
+    const timeout = new AttemptTimeout("timeout");
     const timer = setTimeout(() => controller.abort(timeout), this.#timeoutMs);
     let response: Response;
     try {
@@ -341,8 +345,9 @@ function guardBody(
         // fault and gets the request in its message.
         controller.error(
           timedOut()
-            ? new RegistryError(
+            ? new TimeoutError(
               `${what}: reading response body: no data for ${timeoutMs} ms`,
+              { timeoutMs },
             )
             : signal?.aborted
             ? signal.reason
@@ -376,11 +381,13 @@ function networkError(
   cause: unknown,
   timeoutMs: number,
 ): RegistryError {
-  const reason = cause instanceof TimeoutError
-    ? `no response within ${timeoutMs} ms`
-    : cause instanceof Error
-    ? cause.message
-    : String(cause);
+  if (cause instanceof AttemptTimeout) {
+    return new TimeoutError(
+      `${method} "${display}": no response within ${timeoutMs} ms`,
+      { timeoutMs },
+    );
+  }
+  const reason = cause instanceof Error ? cause.message : String(cause);
   return new RegistryError(`${method} "${display}": ${reason}`, { cause });
 }
 

@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { RegistryError, UnsafeUrlError } from "../../src/errors.ts";
+import { TimeoutError } from "../../src/registry/timeout_error.ts";
 import { Transport } from "../../src/registry/transport.ts";
 import { DEFAULT_USER_AGENT } from "../../src/registry/user_agent.ts";
 import { hang, startServer } from "../harness/faulty_registry.ts";
@@ -167,6 +168,7 @@ Deno.test("transport: network errors are retried, then reported as RegistryError
     t.send({ method: "GET", url: new URL(`${origin}/v2/`) }),
     (e: unknown) => {
       ok(e instanceof RegistryError);
+      ok(!(e instanceof TimeoutError), "a refused connection is no timeout");
       strictEqual(e.status, undefined);
       ok(e.message.startsWith(`GET "${origin}/v2/": `), e.message);
       return true;
@@ -186,7 +188,8 @@ Deno.test("transport: a hanging server times out (and the timeout is retried)", 
     await rejects(
       t.send({ method: "GET", url: new URL(`${s.origin}/v2/`) }),
       (e: unknown) =>
-        e instanceof RegistryError &&
+        e instanceof TimeoutError && e instanceof RegistryError &&
+        e.name === "TimeoutError" && e.timeoutMs === 100 &&
         /no response within 100 ms/.test(e.message),
     );
     strictEqual(s.requests.length, 2);
@@ -218,7 +221,8 @@ Deno.test("transport: a body that stalls errors after the timeout", async () => 
     await rejects(
       response.arrayBuffer(),
       (e: unknown) =>
-        e instanceof RegistryError && /no data for 150 ms/.test(e.message) &&
+        e instanceof TimeoutError && e.timeoutMs === 150 &&
+        /no data for 150 ms/.test(e.message) &&
         e.message.startsWith(`GET "${s.origin}/v2/x/blobs/y"`),
     );
   } finally {

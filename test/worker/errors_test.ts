@@ -12,6 +12,7 @@ import {
   UnsafeUrlError,
   wrapError,
 } from "../../src/errors.ts";
+import { TimeoutError } from "../../src/registry/timeout_error.ts";
 import {
   ApiError,
   redact,
@@ -41,6 +42,21 @@ Deno.test("toApiError maps library errors to statuses and codes", () => {
     [new KlausOciError("other"), 502, "registry_error"],
     [timeout, 504, "registry_timeout"],
     [wrapError("listing tags", timeout), 504, "registry_timeout"],
+    [
+      new TimeoutError('GET "x": no response within 10 ms', { timeoutMs: 10 }),
+      504,
+      "registry_timeout",
+    ],
+    [
+      wrapError(
+        "describing plugin",
+        new TimeoutError('GET "x": no data for 10 ms', { timeoutMs: 10 }),
+      ),
+      504,
+      "registry_timeout",
+    ],
+    // Wording alone does not make a timeout: the class (or name) does.
+    [new RegistryError("GET x: timed out upstream"), 502, "registry_error"],
     [
       new DOMException("The operation timed out.", "TimeoutError"),
       504,
@@ -103,7 +119,7 @@ Deno.test("library errors reach the client redacted", () => {
 });
 
 Deno.test("a registry that does not answer is a 504", async () => {
-  const { EdgeStack } = await import("../../worker/scoped_client.ts");
+  const { edgeClient } = await import("../../worker/edge_client.ts");
   const { createApp } = await import("../../worker/app.ts");
   // A fault a real registry does not produce on demand: accept, never answer.
   const hang = Promise.withResolvers<void>();
@@ -120,21 +136,21 @@ Deno.test("a registry that does not answer is a 504", async () => {
     personality: `${host}/s`,
     toolchain: `${host}/t`,
   };
-  const stack = new EdgeStack({
+  const client = edgeClient({
     registries,
     plainHttp: true,
     timeoutMs: 200,
     requestBudgetMs: 300,
   });
   try {
-    const app = createApp({ registries, client: (s) => stack.clientFor(s) });
+    const app = createApp({ registries, client });
     const res = await app.request("/v1/plugins/slow/versions");
     const body = await res.json();
     equal(res.status, 504, JSON.stringify(body));
     equal(body.error.code, "registry_timeout");
   } finally {
     hang.resolve();
-    await stack.close();
+    await client.close();
     await server.shutdown();
   }
 });

@@ -33,7 +33,9 @@ declare module "vitest" {
 }
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const DENO = join(ROOT, "node_modules", ".bin", "deno");
+// The Deno that runs the suite (`deno task test` passes its own path), else
+// the one on PATH: Deno is not an npm dependency of the project.
+const DENO = process.env.DENO_BIN ?? "deno";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

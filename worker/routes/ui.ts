@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import type { CacheStatus } from "../../src/cache/status.ts";
 import { worstCacheStatus } from "../../src/cache/status.ts";
 import type { AnswerState } from "../cache/http_cache.ts";
-import type { ResolvedDependencies } from "../client_types.ts";
+import type { ResolvedDependencies } from "../../src/artifact/types.ts";
 import { ApiError, toApiError } from "../errors.ts";
 import { type Kind, KINDS } from "../kinds.ts";
 import { respond } from "../middleware/caching.ts";

@@ -6,17 +6,23 @@
  * @module
  */
 import { html } from "hono/html";
+import {
+  type DescribedPlugin,
+  type ListEntry,
+  type Personality,
+  type Plugin,
+  type PluginReference,
+  referenceString,
+  type ResolvedDependencies,
+  type ToolchainReference,
+} from "../../src/artifact/types.ts";
+import type { ApiError } from "../errors.ts";
 import type {
   ArtifactMeta,
-  DependencyReference,
-  DescribedPlugin,
-  ListEntry,
-  PersonalityMeta,
-  PluginMeta,
-  ResolvedDependencies,
-} from "../client_types.ts";
-import type { ApiError } from "../errors.ts";
-import type { DescribedAny, Kind, RegistryBases } from "../kinds.ts";
+  DescribedAny,
+  Kind,
+  RegistryBases,
+} from "../kinds.ts";
 import { KINDS, PLUGINS, TOOLCHAINS } from "../kinds.ts";
 import { badges, type Html, link, page } from "./layout.ts";
 
@@ -59,7 +65,7 @@ function detailHref(kind: Kind, name: string, version?: string): string {
   return version ? `${base}?version=${encodeURIComponent(version)}` : base;
 }
 
-function components(p: PluginMeta): Html {
+function components(p: Plugin): Html {
   const rows: [string, string[] | undefined][] = [
     ["Skills", p.skills],
     ["Commands", p.commands],
@@ -82,7 +88,7 @@ function summary(kind: Kind, d: DescribedAny | undefined): Html {
   const m = kind.meta(d);
   const parts: Html[] = [];
   if (kind.name === "plugin") {
-    const p = m as PluginMeta;
+    const p = m as Plugin;
     const counts: [string, string, number][] = [
       ["skill", "skills", p.skills?.length ?? 0],
       ["command", "commands", p.commands?.length ?? 0],
@@ -99,7 +105,7 @@ function summary(kind: Kind, d: DescribedAny | undefined): Html {
     }
     if (p.hasHooks) parts.push(html`<span class="badge">hooks</span>`);
   } else if (kind.name === "personality") {
-    const p = m as PersonalityMeta;
+    const p = m as Personality;
     if (p.toolchain?.repository) {
       parts.push(
         html`<span class="badge">toolchain ${
@@ -240,7 +246,7 @@ ${
 /** The page path of a dependency, when it lives under the configured base. */
 function dependencyHref(
   kind: Kind,
-  d: DependencyReference,
+  d: PluginReference | ToolchainReference,
   base: string,
 ): string | undefined {
   let rest = d.repository;
@@ -254,14 +260,10 @@ function dependencyHref(
 
 function dependencyItem(
   kind: Kind,
-  d: DependencyReference,
+  d: PluginReference | ToolchainReference,
   base: string,
 ): Html {
-  const text = d.digest
-    ? `${d.repository}@${d.digest}`
-    : d.tag
-    ? `${d.repository}:${d.tag}`
-    : d.repository;
+  const text = referenceString(d);
   const href = dependencyHref(kind, d, base);
   return href
     ? html`<a href="${href}"><code>${text}</code></a>`
@@ -378,10 +380,10 @@ export function detailPage(data: DetailData): Html {
   let body: Html = "" as unknown as Html;
   if (kind.name === "plugin") {
     body = html`<section id="components"><h2>Components</h2>${
-      components(m as PluginMeta)
+      components(m as Plugin)
     }</section>`;
   } else if (kind.name === "personality") {
-    const p = m as PersonalityMeta;
+    const p = m as Personality;
     body = html`
       <section id="declared">
         <h2>Declared dependencies</h2>

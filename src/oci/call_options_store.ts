@@ -1,0 +1,115 @@
+/**
+ * An {@linkcode OciStore} view that adds the same options to every call, so
+ * code that knows nothing of them (the Klaus operations) still passes them
+ * to the store underneath — e.g. one request's cache-status callback.
+ *
+ * @module
+ */
+import type { Reference } from "../ref/reference_type.ts";
+import type { Descriptor } from "./descriptor.ts";
+import type {
+  BlobSource,
+  CallOptions,
+  FetchedManifest,
+  ListTagsOptions,
+  OciStore,
+  RepositoryRef,
+  Resolved,
+  ResolveOptions,
+  TagList,
+  TransferOptions,
+} from "./store.ts";
+
+/**
+ * Wraps an {@linkcode OciStore} and merges `extra` into the options of
+ * every call (`extra` wins over a call's own field of the same name). The
+ * wrapper holds no state of its own: making one per request is cheap.
+ *
+ * @typeParam E The extra options, e.g. `CacheCallOptions`.
+ *
+ * @example Hear the cache status of every call
+ * ```ts
+ * import { CachingStore, CallOptionsStore, RegistryStore } from "@klaus/oci";
+ * const cache = new CachingStore(new RegistryStore());
+ * const store = new CallOptionsStore(cache, {
+ *   onCacheStatus: (status: string) => console.log("cache:", status),
+ * });
+ * console.log(typeof store.listTags); // "function"
+ * await cache.close();
+ * ```
+ */
+export class CallOptionsStore<E extends object> implements OciStore {
+  readonly #inner: OciStore;
+  readonly #extra: E;
+
+  /** Wraps `inner`, adding `extra` to the options of every call. */
+  constructor(inner: OciStore, extra: E) {
+    this.#inner = inner;
+    this.#extra = extra;
+  }
+
+  #with<T extends CallOptions>(options: T | undefined): T & E {
+    return { ...options as T, ...this.#extra };
+  }
+
+  /** {@inheritDoc OciStore.resolve} */
+  resolve(ref: Reference, options?: ResolveOptions): Promise<Resolved> {
+    return this.#inner.resolve(ref, this.#with(options));
+  }
+
+  /** {@inheritDoc OciStore.fetchManifest} */
+  fetchManifest(
+    ref: Reference,
+    options?: CallOptions,
+  ): Promise<FetchedManifest> {
+    return this.#inner.fetchManifest(ref, this.#with(options));
+  }
+
+  /** {@inheritDoc OciStore.fetchBlob} */
+  fetchBlob(
+    repo: RepositoryRef,
+    descriptor: Descriptor,
+    options?: TransferOptions,
+  ): Promise<ReadableStream<Uint8Array>> {
+    return this.#inner.fetchBlob(repo, descriptor, this.#with(options));
+  }
+
+  /** {@inheritDoc OciStore.blobExists} */
+  blobExists(
+    repo: RepositoryRef,
+    descriptor: Descriptor,
+    options?: CallOptions,
+  ): Promise<boolean> {
+    return this.#inner.blobExists(repo, descriptor, this.#with(options));
+  }
+
+  /** {@inheritDoc OciStore.pushBlob} */
+  pushBlob(
+    repo: RepositoryRef,
+    descriptor: Descriptor,
+    content: BlobSource,
+    options?: TransferOptions,
+  ): Promise<void> {
+    return this.#inner.pushBlob(repo, descriptor, content, this.#with(options));
+  }
+
+  /** {@inheritDoc OciStore.pushManifest} */
+  pushManifest(
+    ref: Reference,
+    bytes: Uint8Array,
+    mediaType: string,
+    options?: CallOptions,
+  ): Promise<Descriptor> {
+    return this.#inner.pushManifest(ref, bytes, mediaType, this.#with(options));
+  }
+
+  /** {@inheritDoc OciStore.listTags} */
+  listTags(repo: RepositoryRef, options?: ListTagsOptions): Promise<TagList> {
+    return this.#inner.listTags(repo, this.#with(options));
+  }
+
+  /** {@inheritDoc OciStore.listRepositories} */
+  listRepositories(base: string, options?: CallOptions): Promise<string[]> {
+    return this.#inner.listRepositories(base, this.#with(options));
+  }
+}
