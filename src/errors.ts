@@ -185,15 +185,19 @@ export function wrapError(prefix: string, err: unknown): KlausOciError {
   const message = `${prefix}: ${
     err instanceof Error ? err.message : String(err)
   }`;
-  if (err instanceof RegistryError) {
-    return new RegistryError(message, { cause: err, status: err.status });
-  }
+  const wrapped = new KlausOciError(message, { cause: err });
   if (err instanceof KlausOciError) {
-    const Ctor = err.constructor as new (
-      m: string,
-      o?: KlausOciErrorOptions,
-    ) => KlausOciError;
-    return new Ctor(message, { cause: err });
+    // Same prototype and the same extra fields (status, timeoutMs, …), so
+    // every subclass survives any number of wrappings, including ones
+    // defined outside this file.
+    Object.setPrototypeOf(wrapped, Object.getPrototypeOf(err));
+    for (const key of Object.keys(err)) {
+      if (key !== "message" && key !== "cause" && key !== "stack") {
+        (wrapped as unknown as Record<string, unknown>)[key] =
+          (err as unknown as Record<string, unknown>)[key];
+      }
+    }
+    wrapped.name = err.name;
   }
-  return new KlausOciError(message, { cause: err });
+  return wrapped;
 }

@@ -17,11 +17,7 @@ import {
   TooLargeError,
 } from "../errors.ts";
 import type { Descriptor, ImageManifest } from "../oci/descriptor.ts";
-import {
-  digestAlgorithm,
-  digestOf,
-  verifyBytes,
-} from "../oci/digest.ts";
+import { digestAlgorithm, digestOf, verifyBytes } from "../oci/digest.ts";
 import {
   MAX_MANIFEST_BYTES,
   MEDIA_TYPE_DOCKER_MANIFEST_LIST,
