@@ -12,8 +12,9 @@
  * `upload` sends the blobs and manifest of an OCI layout (tag `t`) with the
  * library's `RegistryStore`, i.e. the transfer part of a push without
  * packing, which is what `skopeo copy oci:… docker://…` does; `pack` is
- * the other part of a push: tar + gzip + SHA-256 of the directory into the
- * spool file, nothing sent.
+ * the other part of a push: its first pass (tar + adaptive gzip + SHA-256
+ * of the directory, what `spoolLayer` does before the upload), nothing
+ * sent.
  *
  * Prints one JSON line: `{ op, ms, peakRssBytes, peakRssSource }`, where
  * `ms` is the time of the operation alone (no runtime start, no module
@@ -32,7 +33,7 @@ import {
   RegistryStore,
 } from "../src/mod.ts";
 import { packDirectory } from "../src/archive/mod.ts";
-import { fileStream, spool } from "../src/artifact/spool.ts";
+import { fileStream, spoolLayer } from "../src/artifact/spool.ts";
 
 /** What one operation reports. */
 export interface OpResult {
@@ -66,8 +67,8 @@ export function vmHwm(): number | undefined {
 
 /**
  * Pushes the image tagged `t` in the OCI layout `layout` to `ref` through
- * `RegistryStore` (blobs streamed from their files in 1 MiB reads, as the
- * library's push streams its spooled layer).
+ * `RegistryStore` (blobs streamed from their files with the library's
+ * `fileStream`: 1 MiB reads handed on in small views).
  */
 async function upload(layout: string, ref: string): Promise<void> {
   const index = JSON.parse(await Deno.readTextFile(join(layout, "index.json")));
@@ -104,7 +105,7 @@ async function run(op: string, a: string, b: string): Promise<void> {
         await upload(a, b);
         return;
       case "pack": {
-        const spooled = await spool((await packDirectory(a)).stream());
+        const spooled = await spoolLayer(await packDirectory(a));
         await spooled.cleanup();
         return;
       }

@@ -196,7 +196,7 @@ export function renderReport(r: Report): string {
     ]);
     const psk = median(t.push.skopeo);
     rows.push([
-      `push ${t.sizeMiB} MiB (pushPlugin: pack + gzip + upload)`,
+      `push ${t.sizeMiB} MiB (pushPlugin: pack pass, then upload pass)`,
       ms(medOurs(t.push)),
       ms(medWall(t.push)),
       ms(psk),
@@ -215,7 +215,7 @@ export function renderReport(r: Report): string {
     ]);
     const gz = median(t.pack.skopeo);
     rows.push([
-      `pack ${t.sizeMiB} MiB (tar + gzip + SHA-256; "skopeo" column: \`tar \\| gzip -6 \\| sha256sum\`)`,
+      `pack ${t.sizeMiB} MiB (a push's first pass: tar + adaptive gzip + SHA-256; "skopeo" column: \`tar \\| gzip -6 \\| sha256sum\`)`,
       ms(medOurs(t.pack)),
       ms(medWall(t.pack)),
       ms(gz),

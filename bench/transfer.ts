@@ -6,11 +6,12 @@
  *   digest verification, gunzip, untar and write the files, swap into
  *   place) vs `skopeo copy docker://… oci:<fresh dir>:t` (verify + write
  *   the blobs);
- * - push: `pushPlugin` of the directory (walk, tar, gzip, hash, upload)
+ * - push: `pushPlugin` of the directory (walk; tar, gzip, hash; upload
+ *   from a second pass)
  *   vs `skopeo copy oci:<layout>:t docker://…` (upload of the already
  *   compressed blobs); and, to separate packing from transfer, the
  *   library's `RegistryStore` uploading that same layout (`upload`) and
- *   the packing alone (`pack`: tar + gzip + SHA-256 into the spool file)
+ *   the packing alone (`pack`: the first pass, tar + gzip + SHA-256)
  *   beside `tar -cf - . | gzip -6 | sha256sum`.
  *
  * Every push goes to a fresh repository, so nothing is skipped. Each of our

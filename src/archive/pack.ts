@@ -7,21 +7,31 @@
  * constant, and gzip writes no name or time. Packing the same tree twice on
  * the same runtime therefore gives the same bytes and digest, which lets a
  * push compute the digest in one pass and upload in a second without keeping
- * the archive anywhere. (Different runtimes may compress differently: Deno
- * and Node use different deflate implementations.)
+ * the archive anywhere.
+ *
+ * Compression is adaptive (`adaptive_gzip.ts`): with `node:zlib` (Deno,
+ * Node, Bun, workerd) compressible 1 MiB chunks are deflated at level 6 and
+ * incompressible ones stored, in one gzip member; without it the whole
+ * archive goes through `CompressionStream("gzip")`. Stored chunks are the
+ * same bytes everywhere; deflated ones depend on the runtime's zlib (Deno,
+ * Node and Bun each write different deflate output).
  *
  * @module
  */
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
-import { KlausOciError, wrapError } from "../errors.ts";
 import { type DigestAlgorithm, Digester } from "../oci/digest.ts";
+import {
+  frameStored,
+  GZIP_CHUNK_SIZE,
+  piecesStream,
+  storedSize,
+} from "./adaptive_gzip.ts";
 import { gzipStream } from "./gzip.ts";
-import { blockPadding, TYPE } from "./tar_format.ts";
-import { encodeEntryHeader, END_OF_ARCHIVE } from "./tar_writer.ts";
-import { type PackEntry, type SourceEntry, walkDirectory } from "./walk.ts";
+import { loadZlib } from "./node_zlib.ts";
+import { layerPieces, registerPacked } from "./packed_layer.ts";
+import { tarChunks } from "./tar_chunks.ts";
+import { type PackEntry, walkDirectory } from "./walk.ts";
 
-/** Size of the chunks the packed stream produces. */
+/** Size of the chunks the uncompressed tar stream produces. */
 const CHUNK_SIZE = 64 * 1024;
 
 /**
@@ -118,22 +128,61 @@ export async function packDirectory(
     mode,
     size,
   }));
-  const tarStream = () => iteratorStream(tarChunks(sources, mtime));
-  const stream = () => gzipStream(tarStream());
-  return {
+  const tarStream = () =>
+    iteratorStream(tarChunks(sources, mtime, { chunkSize: CHUNK_SIZE }));
+  const packed: PackedDirectory = {
     dir,
     entries,
-    stream,
+    stream() {
+      return lazyStream(async () => {
+        const zlib = await loadZlib();
+        if (!zlib) return gzipStream(tarStream());
+        return piecesStream(layerPieces(packed, zlib)!);
+      });
+    },
     tarStream,
     async digest(algorithm: DigestAlgorithm = "sha256") {
       const d = new Digester(algorithm);
-      const reader = stream().getReader();
-      for (let r = await reader.read(); !r.done; r = await reader.read()) {
-        d.update(r.value);
+      const zlib = await loadZlib();
+      if (!zlib) {
+        const reader = packed.stream().getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          d.update(r.value);
+        }
+        return { digest: d.digest(), size: d.size };
+      }
+      // Hashes stored chunks framed into one reused buffer: no allocation
+      // per chunk.
+      const scratch = new Uint8Array(storedSize(GZIP_CHUNK_SIZE));
+      for await (const p of layerPieces(packed, zlib)!) {
+        d.update(p.kind === "stored" ? frameStored(p.bytes, scratch) : p.bytes);
       }
       return { digest: d.digest(), size: d.size };
     },
   };
+  registerPacked(packed, sources, mtime);
+  return packed;
+}
+
+/**
+ * A stream that creates its source on the first read (the choice of
+ * compressor needs an `await`).
+ */
+function lazyStream(
+  open: () => Promise<ReadableStream<Uint8Array>>,
+): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      reader ??= (await open()).getReader();
+      const r = await reader.read();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    async cancel(reason) {
+      await reader?.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** A pull-driven stream over an async iterator; cancel ends the iterator. */
@@ -150,81 +199,4 @@ function iteratorStream(
       await it.return();
     },
   }, { highWaterMark: 0 });
-}
-
-const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
-
-/**
- * The tar bytes in fixed-size chunks. File data is read straight into the
- * chunk being filled; every chunk is a new buffer because the consumer may
- * keep it.
- */
-async function* tarChunks(
-  entries: SourceEntry[],
-  mtime: number,
-): AsyncGenerator<Uint8Array, void, unknown> {
-  let buf = new Uint8Array(CHUNK_SIZE);
-  let off = 0;
-
-  function* put(bytes: Uint8Array): Generator<Uint8Array> {
-    let p = 0;
-    while (p < bytes.byteLength) {
-      const n = Math.min(CHUNK_SIZE - off, bytes.byteLength - p);
-      buf.set(bytes.subarray(p, p + n), off);
-      off += n;
-      p += n;
-      if (off === CHUNK_SIZE) {
-        yield buf;
-        buf = new Uint8Array(CHUNK_SIZE);
-        off = 0;
-      }
-    }
-  }
-
-  for (const e of entries) {
-    yield* put(encodeEntryHeader({
-      name: e.name,
-      typeflag: e.type === "directory" ? TYPE.dir : TYPE.reg,
-      mode: e.mode,
-      size: e.size,
-      mtime,
-    }));
-    if (e.type !== "file") continue;
-
-    let fh;
-    try {
-      fh = await open(e.path, constants.O_RDONLY | NO_FOLLOW);
-    } catch (err) {
-      throw wrapError(`opening ${e.path}`, err);
-    }
-    try {
-      let left = e.size;
-      while (left > 0) {
-        const n = Math.min(CHUNK_SIZE - off, left);
-        let got: number;
-        try {
-          got = (await fh.read(buf, off, n, null)).bytesRead;
-        } catch (err) {
-          throw wrapError(`reading ${e.path}`, err);
-        }
-        if (got === 0) {
-          throw new KlausOciError(
-            `reading ${e.path}: file shrank while it was being archived`,
-          );
-        }
-        off += got;
-        left -= got;
-        if (off === CHUNK_SIZE) {
-          yield buf;
-          buf = new Uint8Array(CHUNK_SIZE);
-          off = 0;
-        }
-      }
-    } finally {
-      await fh.close();
-    }
-    yield* put(new Uint8Array(blockPadding(e.size)));
-  }
-  yield* put(END_OF_ARCHIVE);
-  if (off > 0) yield buf.subarray(0, off);
 }

@@ -11,7 +11,7 @@ import { encodePersonalityConfig, encodePluginConfig } from "./config_blob.ts";
 import type { ArtifactContext } from "./context.ts";
 import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
 import { buildManifest } from "./manifest.ts";
-import { spool } from "./spool.ts";
+import { spoolLayer } from "./spool.ts";
 import type { Personality, Plugin, PushResult } from "./types.ts";
 
 /**
@@ -83,8 +83,8 @@ async function pushArtifact(
   // source tree leaves no orphan blob behind.
   let layer;
   try {
-    layer = await spool(
-      (await packDirectory(sourceDir)).stream(),
+    layer = await spoolLayer(
+      await packDirectory(sourceDir),
       undefined,
       signal,
     );
@@ -117,7 +117,8 @@ async function pushArtifact(
         options.signal,
       );
     } catch (e) {
-      throw wrapError("pushing content layer", e);
+      // The registry saw the upload cut short; the cause is on this side.
+      throw wrapError("pushing content layer", layer.sourceError ?? e);
     }
     const manifest = buildManifest(configDesc, layerDesc, annotations);
     try {
