@@ -218,3 +218,41 @@ export function concatBytes(chunks: Uint8Array[], size: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * A {@linkcode ContentWriter} that buffers in memory and hands the bytes to
+ * `store` on commit, or drops them once they pass `limit` (`<= 0`: no
+ * limit). The memory and KV backends differ only in where the bytes go.
+ *
+ * @example
+ * ```ts ignore
+ * const writer = bufferingWriter(1024, (bytes) => save(bytes));
+ * ```
+ */
+export function bufferingWriter(
+  limit: number,
+  store: (bytes: Uint8Array) => Promise<void> | void,
+): ContentWriter {
+  let chunks: Uint8Array[] | undefined = [];
+  let size = 0;
+  return {
+    write: (chunk) => {
+      if (chunks) {
+        chunks.push(chunk.slice());
+        size += chunk.byteLength;
+        if (limit > 0 && size > limit) chunks = undefined;
+      }
+      return Promise.resolve();
+    },
+    commit: async () => {
+      if (!chunks) return;
+      const bytes = concatBytes(chunks, size);
+      chunks = undefined;
+      await store(bytes);
+    },
+    abort: () => {
+      chunks = undefined;
+      return Promise.resolve();
+    },
+  };
+}

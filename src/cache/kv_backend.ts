@@ -17,9 +17,9 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import { digestOf, isValidDigest } from "../oci/digest.ts";
 import { MAX_MANIFEST_BYTES } from "../oci/media_types.ts";
 import {
+  bufferingWriter,
   type CacheBackend,
   type CachedContent,
-  concatBytes,
   type ContentWriter,
   type IndexKind,
   type IndexRecord,
@@ -354,33 +354,16 @@ export class KvCacheBackend implements CacheBackend {
     ) {
       return Promise.resolve(undefined);
     }
-    let chunks: Uint8Array[] | undefined = [];
-    let size = 0;
-    return Promise.resolve({
-      write: (chunk) => {
-        if (chunks) {
-          chunks.push(chunk.slice());
-          size += chunk.byteLength;
-          if (size > this.#maxContent) chunks = undefined;
-        }
-        return Promise.resolve();
-      },
-      commit: async () => {
-        if (!chunks) return;
-        const bytes = concatBytes(chunks, size);
-        chunks = undefined;
+    return Promise.resolve(
+      bufferingWriter(this.#maxContent, async (bytes) => {
         this.#wrote(kvKey);
         remember(this.#contentWritten, kvKey, true);
         await this.#kv.put(kvKey, bytes, {
-          metadata: { size, mediaType: descriptor.mediaType },
+          metadata: { size: bytes.byteLength, mediaType: descriptor.mediaType },
           expirationTtl: this.#contentTtl,
         });
-      },
-      abort: () => {
-        chunks = undefined;
-        return Promise.resolve();
-      },
-    });
+      }),
+    );
   }
 
   /** Deletes content. */

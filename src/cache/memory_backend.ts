@@ -6,9 +6,9 @@
  */
 import type { Descriptor } from "../oci/descriptor.ts";
 import {
+  bufferingWriter,
   type CacheBackend,
   type CachedContent,
-  concatBytes,
   type ContentWriter,
   type IndexKind,
   type IndexRecord,
@@ -115,27 +115,12 @@ export class MemoryCacheBackend implements CacheBackend {
     if (this.maxBytes > 0 && descriptor.size > this.maxBytes) {
       return Promise.resolve(undefined);
     }
-    let chunks: Uint8Array[] | undefined = [];
-    let size = 0;
-    return Promise.resolve({
-      write: (chunk) => {
-        if (chunks) {
-          chunks.push(chunk.slice());
-          size += chunk.byteLength;
-          if (this.maxBytes > 0 && size > this.maxBytes) chunks = undefined;
-        }
-        return Promise.resolve();
-      },
-      commit: () => {
-        if (chunks) this.#insert(descriptor.digest, concatBytes(chunks, size));
-        chunks = undefined;
-        return Promise.resolve();
-      },
-      abort: () => {
-        chunks = undefined;
-        return Promise.resolve();
-      },
-    });
+    return Promise.resolve(
+      bufferingWriter(
+        this.maxBytes,
+        (bytes) => this.#insert(descriptor.digest, bytes),
+      ),
+    );
   }
 
   /** Forgets content. */
