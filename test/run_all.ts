@@ -23,6 +23,20 @@ async function run(cmd: string, args: string[]): Promise<number> {
 const root = new URL("..", import.meta.url).pathname;
 Deno.chdir(root);
 
+// The npm-side tooling (wrangler, the Workers test pool, Bun and Node for the
+// runtime smoke, @types/node for type checks) comes from package-lock.json;
+// install it on a fresh clone so the README's one command is enough.
+try {
+  Deno.statSync("node_modules/.package-lock.json");
+} catch {
+  console.error("node_modules missing: running npm ci");
+  const code = await run("npm", ["ci", "--no-audit", "--no-fund"]);
+  if (code !== 0) {
+    console.error("npm ci failed");
+    Deno.exit(1);
+  }
+}
+
 const deno = await run(Deno.execPath(), [
   "test",
   "--allow-all",
