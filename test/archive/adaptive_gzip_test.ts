@@ -1,3 +1,4 @@
+import { openFilesUnder } from "../harness/open_files.ts";
 import {
   deepStrictEqual,
   notDeepStrictEqual,
@@ -370,8 +371,7 @@ Deno.test({
     await using t = await tempDir();
     await Deno.writeFile(`${t.path}/big.bin`, prng(5 * MiB));
     const packed = await packDirectory(t.path);
-    const openFds = async () =>
-      (await Array.fromAsync(Deno.readDir("/proc/self/fd"))).length;
+    const openFds = () => openFilesUnder(t.path);
     const before = await openFds();
     const reader = packed.stream().getReader();
     const first = await reader.read();

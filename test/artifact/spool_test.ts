@@ -3,6 +3,7 @@
  * then uploads that reproduce the hashed bytes, from memory, from a second
  * pass over the files, or from the kept deflated chunks in a temporary file.
  */
+import { openFilesUnder } from "../harness/open_files.ts";
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
@@ -57,10 +58,6 @@ async function upload(
   }
   const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
   return { bytes, largest };
-}
-
-async function openFds(): Promise<number> {
-  return (await Array.fromAsync(Deno.readDir("/proc/self/fd"))).length;
 }
 
 /**
@@ -135,14 +132,14 @@ Deno.test("deflated chunks beyond the memory limit go to a temporary file, remov
     strictEqual(sha256(bytes), blob.digest);
     deepStrictEqual((await upload(blob)).bytes, bytes);
     // An abandoned upload closes the files it was reading (source and spool).
-    const before = await openFds();
+    const before = await openFilesUnder(tmp);
     const reader = (blob.source as () => ReadableStream<Uint8Array>)()
       .getReader();
     // Past the first deflated chunk (kept in memory) into the spilled ones.
     for (let n = 0; n < 1.5 * MiB;) n += (await reader.read()).value!.length;
-    strictEqual(await openFds(), before + 2);
+    strictEqual(await openFilesUnder(tmp), before + 2);
     await reader.cancel();
-    strictEqual(await openFds(), before);
+    strictEqual(await openFilesUnder(tmp), before);
     await blob.cleanup();
     deepStrictEqual(await readdir(tmp), ["src"]);
   });

@@ -119,6 +119,15 @@ async function waitHealthy(
   throw new Error(`no /healthz on ${url} within ${ms} ms`);
 }
 
+function passThrough(names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
 async function runStart(
   port: number,
   env: Record<string, string>,
@@ -129,6 +138,22 @@ async function runStart(
     clearEnv: true,
     env: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      // Reaching the npm registry (first run of the task fetches its npm
+      // packages) may need the machine's proxy and CA settings.
+      ...passThrough([
+        "NODE_EXTRA_CA_CERTS",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "DENO_CERT",
+        "DENO_TLS_CA_STORE",
+        "DENO_DIR",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "NO_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "no_proxy",
+      ]),
       HOME: env.HOME,
       PORT: String(port),
       ...env,
@@ -181,10 +206,22 @@ async function runStart(
     const page = await fetch(`${url}/`);
     equal(page.status, 200);
     ok((await page.text()).includes('href="/personalities/example-writer"'));
-  } finally {
-    Deno.kill(-child.pid, "SIGTERM");
+  } catch (e) {
+    // Say why the server did not come up (its stderr), not just that.
+    try {
+      Deno.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
     await child.status;
+    throw new Error(
+      `${
+        e instanceof Error ? e.message : e
+      }\nstdout:\n${await out}\nstderr:\n${await err}`,
+    );
   }
+  Deno.kill(-child.pid, "SIGTERM");
+  await child.status;
   const stdout = await out;
   await err;
   return stdout;
