@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { InvalidReferenceError, NotFoundError, wrapError } from "../errors.ts";
+import { NotFoundError, wrapError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
-import { parseReference } from "../ref/reference.ts";
 import type { Reference } from "../ref/reference_type.ts";
 import { type ArchiveLimits, extractToDirectory } from "../archive/mod.ts";
 import {
@@ -11,6 +10,7 @@ import {
   writeCacheEntry,
 } from "./cache_entry.ts";
 import type { ArtifactContext } from "./context.ts";
+import { parsePinnedRef } from "./resolve_ref.ts";
 import { personalityFromParts, pluginFromParts } from "./describe_parse.ts";
 import { fetchArtifactManifest, readSmallBlob } from "./fetch_parts.ts";
 import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
@@ -67,17 +67,7 @@ async function pullArtifact(
   destDir: string,
   options: PullOptions,
 ): Promise<Pulled> {
-  let parsed: Reference;
-  try {
-    parsed = parseReference(ref);
-  } catch (e) {
-    throw wrapError(`parsing reference "${ref}"`, e);
-  }
-  if (parsed.tag === undefined && parsed.digest === undefined) {
-    throw new InvalidReferenceError(
-      `reference "${ref}" must include a tag or digest`,
-    );
-  }
+  const parsed = parsePinnedRef(ref, "a tag or digest");
   const signal = options.signal;
   // Nothing is contacted, not even for a digest reference, once aborted.
   signal?.throwIfAborted();

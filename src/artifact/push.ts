@@ -1,14 +1,13 @@
-import { InvalidReferenceError, wrapError } from "../errors.ts";
+import { wrapError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { digestOf } from "../oci/digest.ts";
 import { MEDIA_TYPE_OCI_MANIFEST } from "../oci/media_types.ts";
 import type { BlobSource, RepositoryRef } from "../oci/store.ts";
-import { parseReference } from "../ref/reference.ts";
-import type { Reference } from "../ref/reference_type.ts";
 import { packDirectory } from "../archive/mod.ts";
 import { buildKlausAnnotations } from "./annotations.ts";
 import { encodePersonalityConfig, encodePluginConfig } from "./config_blob.ts";
 import type { ArtifactContext } from "./context.ts";
+import { parsePinnedRef } from "./resolve_ref.ts";
 import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
 import { buildManifest } from "./manifest.ts";
 import { spoolLayer } from "./spool.ts";
@@ -68,15 +67,7 @@ async function pushArtifact(
   annotations: Record<string, string> | undefined,
   options: PushOptions,
 ): Promise<PushResult> {
-  let parsed: Reference;
-  try {
-    parsed = parseReference(ref);
-  } catch (e) {
-    throw wrapError(`parsing reference "${ref}"`, e);
-  }
-  if (parsed.tag === undefined && parsed.digest === undefined) {
-    throw new InvalidReferenceError(`reference "${ref}" must include a tag`);
-  }
+  const parsed = parsePinnedRef(ref, "a tag");
   const signal = options.signal;
   signal?.throwIfAborted();
   // The archive is made before anything is uploaded, so an unreadable

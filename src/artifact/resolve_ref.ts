@@ -1,6 +1,7 @@
 import { InvalidReferenceError, NotFoundError, wrapError } from "../errors.ts";
 import type { OciStore, RepositoryRef } from "../oci/store.ts";
 import { parseReference } from "../ref/reference.ts";
+import type { Reference } from "../ref/reference_type.ts";
 import {
   hasDigest,
   hasTagOrDigest,
@@ -71,4 +72,22 @@ export async function resolveArtifactRef(
   const fullRepo = `${base}/${name}`;
   if (tag !== "" && tag !== "latest") return `${fullRepo}:${tag}`;
   return await resolveLatestVersion(store, fullRepo);
+}
+
+/**
+ * Parses `ref` for pull or push (`parsing reference "<ref>": …`) and
+ * requires a tag or digest, failing with `reference "<ref>" must include
+ * <what>` in the Go module's wording for that operation.
+ */
+export function parsePinnedRef(ref: string, what: string): Reference {
+  let parsed: Reference;
+  try {
+    parsed = parseReference(ref);
+  } catch (e) {
+    throw wrapError(`parsing reference "${ref}"`, e);
+  }
+  if (parsed.tag === undefined && parsed.digest === undefined) {
+    throw new InvalidReferenceError(`reference "${ref}" must include ${what}`);
+  }
+  return parsed;
 }
