@@ -14,7 +14,7 @@ import { hang, startServer } from "./harness/faulty_registry.ts";
 import { startRegistry } from "./harness/registry.ts";
 import { missing } from "./harness/require.ts";
 
-const FIXTURES = new URL("../../shared/fixtures/", import.meta.url).pathname;
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
 /** A scheduler that counts what it is given and runs it tracked. */
 class CountingScheduler implements BackgroundScheduler {

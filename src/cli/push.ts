@@ -74,7 +74,7 @@ export async function requireDirectory(dir: string): Promise<void> {
  * @example
  * ```ts
  * import { validatePluginDir } from "./push.ts";
- * await validatePluginDir("../shared/fixtures/plugins/base").catch(() => {});
+ * await validatePluginDir("./test/fixtures/plugins/base").catch(() => {});
  * ```
  */
 export async function validatePluginDir(dir: string): Promise<void> {

@@ -242,9 +242,9 @@ Deno.test("text compresses as well as with CompressionStream: the previous chunk
 
 Deno.test("fixtures and examples: within 2 % (or 16 bytes) of CompressionStream's size", async () => {
   const dirs = [
-    new URL("../../../shared/fixtures/plugins/base", import.meta.url),
-    new URL("../../../shared/fixtures/personalities/sre", import.meta.url),
-    new URL("../../../shared/fixtures", import.meta.url),
+    new URL("../fixtures/plugins/base", import.meta.url),
+    new URL("../fixtures/personalities/sre", import.meta.url),
+    new URL("../fixtures", import.meta.url),
     new URL("../../examples", import.meta.url),
   ];
   for (const url of dirs) {

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 /** Absolute path of a shared fixture (`plugins/base`, `personalities/sre`, …). */
 export function fixture(path: string): string {
   return fileURLToPath(
-    new URL(`../../../shared/fixtures/${path}`, import.meta.url),
+    new URL(`../fixtures/${path}`, import.meta.url),
   );
 }
 

@@ -284,7 +284,7 @@ Deno.test({
           const entries = await listLayer(reg, repo("base"), l.digest);
           // Pre-order walk, byte-wise order, no `./` and no trailing `/` (as
           // Go's tar.FileInfoHeader), normalised owner, mode bits kept (the
-          // fixtures are read-only: r-x directories, r-- files).
+          // whatever the checkout's modes are).
           deepStrictEqual(
             entries.map((e) => e.split(/\s+/).slice(5).join(" ")),
             [
@@ -294,9 +294,12 @@ Deno.test({
               "commands/hello.md",
             ],
           );
+          // Mode bits are the checkout's own (whatever they are here).
           for (const e of entries) {
             const [mode, owner] = e.split(/\s+/);
-            ok(mode === "dr-xr-xr-x" || mode === "-r--r--r--", e);
+            const name = e.split(/\s+/).slice(5).join(" ");
+            const st = await Deno.stat(`${fixture("plugins/base")}/${name}`);
+            strictEqual(mode, modeString(st.isDirectory, st.mode ?? 0), e);
             strictEqual(owner, "0/0", e);
           }
         },
@@ -440,3 +443,10 @@ Deno.test({
     }
   },
 });
+
+function modeString(dir: boolean, mode: number): string {
+  const bits = "rwxrwxrwx";
+  let out = dir ? "d" : "-";
+  for (let i = 0; i < 9; i++) out += mode & (1 << (8 - i)) ? bits[i] : "-";
+  return out;
+}

@@ -8,7 +8,7 @@ import { missing } from "../harness/require.ts";
 import { startRegistry } from "../harness/registry.ts";
 import { inspectConfigRaw } from "../harness/skopeo.ts";
 
-const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url).pathname;
+const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
 
 Deno.test({
   name: "smoke: push fixtures, describe, pull, skopeo reads",

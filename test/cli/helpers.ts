@@ -10,7 +10,7 @@ import { equal } from "node:assert/strict";
 export const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 
 /** Shared fixtures. */
-export const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url)
+export const FIXTURES = new URL("../fixtures/", import.meta.url)
   .pathname;
 /** The real plugin source. */
 export const PLUGIN_BASE = `${FIXTURES}plugins/base`;

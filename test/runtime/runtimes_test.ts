@@ -26,7 +26,7 @@ import type { SmokeReport } from "./smoke.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SMOKE = join(ROOT, "test/runtime/smoke.ts");
-const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url).pathname;
+const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
 const BIN = join(ROOT, "node_modules/.bin");
 const BUN = join(BIN, "bun");
 const NODE22 = join(BIN, "node");

@@ -8,7 +8,7 @@
  * Environment:
  * - `KLAUS_SMOKE_REGISTRY`  `127.0.0.1:PORT` of a plain-HTTP registry (required);
  * - `KLAUS_SMOKE_NAMESPACE` repository prefix of this run (default `smoke`);
- * - `KLAUS_SMOKE_FIXTURES`  the shared fixtures root (default: `../../../shared/fixtures`
+ * - `KLAUS_SMOKE_FIXTURES`  the shared fixtures root (default: `../fixtures`
  *   next to this file);
  * - `KLAUS_SMOKE_PULL_REF`  optional: a plugin reference pushed by another
  *   runtime, pulled and compared byte for byte with the fixture.
@@ -81,7 +81,7 @@ export async function smoke(): Promise<SmokeReport> {
   if (!host) throw new Error("KLAUS_SMOKE_REGISTRY is not set");
   const ns = process.env.KLAUS_SMOKE_NAMESPACE || "smoke";
   const fixtures = process.env.KLAUS_SMOKE_FIXTURES ||
-    fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
+    fileURLToPath(new URL("../fixtures/", import.meta.url));
   const pluginDir = join(fixtures, "plugins", "base");
   const personalityDir = join(fixtures, "personalities", "sre");
   const work = await mkdtemp(join(tmpdir(), "klaus-oci-smoke-"));
