@@ -201,3 +201,36 @@ export function wrapError(prefix: string, err: unknown): KlausOciError {
   }
   return wrapped;
 }
+
+/**
+ * A pull (or replacing extraction) refused its destination: the root, the
+ * working directory, the home directory or an ancestor of one of them
+ * (`overridable: false`, never replaced), or a non-empty directory that no
+ * earlier pull made — it has no `.oci-cache.json` — which is replaced only
+ * when the caller asks to overwrite (`overridable: true`).
+ *
+ * @example
+ * ```ts
+ * import { UnsafeDestinationError } from "@klaus/oci";
+ * const e = new UnsafeDestinationError("refusing to replace /home/me: …", {
+ *   path: "/home/me",
+ *   overridable: false,
+ * });
+ * console.log(e.path, e.overridable);
+ * ```
+ */
+export class UnsafeDestinationError extends KlausOciError {
+  /** The refused destination (absolute). */
+  readonly path: string;
+  /** Whether asking to overwrite (`overwrite: true`, `--force`) would help. */
+  readonly overridable: boolean;
+  /** Creates the error. */
+  constructor(
+    message: string,
+    options: KlausOciErrorOptions & { path: string; overridable: boolean },
+  ) {
+    super(message, options);
+    this.path = options.path;
+    this.overridable = options.overridable;
+  }
+}

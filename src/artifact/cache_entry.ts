@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArtifactError, NotFoundError } from "../errors.ts";
 import { errorCode, fsErrorText } from "./fs_error.ts";
@@ -241,6 +241,43 @@ export async function readCacheEntry(dir: string): Promise<CacheEntry> {
 export async function isCached(dir: string, digest: string): Promise<boolean> {
   try {
     return (await readCacheEntry(dir)).digest === digest;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `dir` holds a `.oci-cache.json` file at all — the mark of a
+ * directory some pull made, valid or not. Pulls only replace directories
+ * that are empty or carry it, unless asked to overwrite.
+ *
+ * @example
+ * ```ts
+ * import { hasCacheFile } from "./cache_entry.ts";
+ * console.log(await hasCacheFile("./plugins/base"));
+ * ```
+ */
+export async function hasCacheFile(dir: string): Promise<boolean> {
+  try {
+    return (await stat(join(dir, CACHE_FILE_NAME))).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `dir` is a complete pulled copy: its `.oci-cache.json` is valid
+ * and names a digest (the entry is the last thing a pull writes).
+ *
+ * @example
+ * ```ts
+ * import { isCompletePull } from "./cache_entry.ts";
+ * console.log(await isCompletePull("./plugins/base"));
+ * ```
+ */
+export async function isCompletePull(dir: string): Promise<boolean> {
+  try {
+    return (await readCacheEntry(dir)).digest !== "";
   } catch {
     return false;
   }

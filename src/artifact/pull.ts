@@ -1,11 +1,25 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+/**
+ * Pulling an artifact to disk: resolve, check the destination's cache
+ * entry, download, verify and extract into a temporary sibling, prepare
+ * and validate everything there (config, `SOUL.md`, the cache entry), and
+ * only then swap it in (DESIGN §3 row 13, §10).
+ *
+ * @module
+ */
+import { resolve } from "node:path";
 import { NotFoundError, wrapError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { Reference } from "../ref/reference_type.ts";
-import { type ArchiveLimits, extractToDirectory } from "../archive/mod.ts";
+import {
+  type ArchiveLimits,
+  extractToDirectory,
+  type ExtractToDirectoryOptions,
+} from "../archive/mod.ts";
+import { assertNotProtected } from "../archive/protected_destination.ts";
+import { repairDestination } from "../archive/repair_destination.ts";
 import {
   type CacheEntryInput,
+  isCompletePull,
   readCacheEntry,
   writeCacheEntry,
 } from "./cache_entry.ts";
@@ -14,6 +28,8 @@ import { parsePinnedRef } from "./resolve_ref.ts";
 import { personalityFromParts, pluginFromParts } from "./describe_parse.ts";
 import { fetchArtifactManifest, readSmallBlob } from "./fetch_parts.ts";
 import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
+import { assertPullDestination } from "./pull_destination.ts";
+import { readSoul } from "./read_personality.ts";
 import type { CacheEntry, PulledPersonality, PulledPlugin } from "./types.ts";
 
 /**
@@ -22,7 +38,7 @@ import type { CacheEntry, PulledPersonality, PulledPlugin } from "./types.ts";
  * @example
  * ```ts
  * import type { PullOptions } from "@klaus/oci";
- * const o: PullOptions = { limits: { maxFileBytes: 10 * 1024 * 1024 } };
+ * const o: PullOptions = { limits: { maxFileBytes: 10 * 1024 * 1024 }, overwrite: false };
  * console.log(o.limits?.maxFileBytes);
  * ```
  */
@@ -31,11 +47,29 @@ export interface PullOptions {
   limits?: ArchiveLimits;
   /** Receives one message per archive entry that was skipped (links, devices). */
   onWarning?: (warning: string) => void;
-  /** Aborts the pull; the destination is left as it was. */
+  /**
+   * Aborts the pull. Before the swap the destination is left as it was;
+   * once the swap began it runs to its end (the new copy is in place).
+   */
   signal?: AbortSignal;
+  /**
+   * Replace a destination no earlier pull made: a non-empty directory
+   * without `.oci-cache.json`, a file, or a link to either. Default
+   * `false`: such a pull fails with an `UnsafeDestinationError`
+   * (`overridable: true`) before contacting the registry. The root, the
+   * working directory, the home directory and their ancestors are refused
+   * even with `overwrite`.
+   */
+  overwrite?: boolean;
+  /**
+   * Called at each step of the replacement (see
+   * `ExtractToDirectoryOptions.onStep`); a returned promise holds the step.
+   */
+  onStep?: ExtractToDirectoryOptions["onStep"];
 }
 
-interface Pulled {
+/** What was pulled, before the kind-specific parts are read. */
+interface Parts {
   ref: string;
   tag: string;
   digest: string;
@@ -43,6 +77,18 @@ interface Pulled {
   annotations: Record<string, string>;
   /** Its config blob (raw bytes, or re-encoded from a cache entry). */
   config?: Uint8Array;
+}
+
+/**
+ * Reads the kind-specific result out of a complete copy in `dir`: the
+ * temporary sibling before the swap, or the destination when it is already
+ * up to date. Throwing before the swap keeps the previous copy.
+ */
+type Finish<T> = (dir: string, parts: Parts) => Promise<T>;
+
+interface Pulled<T> {
+  parts: Parts;
+  value: T;
   cached: boolean;
 }
 
@@ -54,23 +100,38 @@ function decodeConfig(entry: CacheEntry): Uint8Array | undefined {
 }
 
 /**
- * Pulls an artifact into `destDir`: one HEAD when the destination is already
- * up to date (none when a digest reference is given or a fresh cache
- * answers), else manifest, config and the content layer, streamed, verified
- * and extracted into a temporary sibling that replaces `destDir` only when
- * every byte checked out. A failed pull leaves the previous copy intact.
+ * Pulls an artifact into `destDir`. First, without any request: refuses a
+ * protected destination, repairs what interrupted pulls left (restores a
+ * destination missing mid-swap, removes stale siblings), refuses a
+ * destination no pull made unless `overwrite`. Then one HEAD when the
+ * destination is already up to date (none when a digest reference is given
+ * or a fresh cache answers), else manifest, config and the content layer,
+ * streamed, verified and extracted into a temporary sibling where `finish`
+ * and the cache entry run; the sibling replaces `destDir` only when all of
+ * it succeeded. A failed pull leaves the previous copy intact.
  */
-async function pullArtifact(
+async function pullArtifact<T>(
   ctx: ArtifactContext,
   kind: ArtifactKind,
   ref: string,
   destDir: string,
   options: PullOptions,
-): Promise<Pulled> {
+  finish: Finish<T>,
+): Promise<Pulled<T>> {
   const parsed = parsePinnedRef(ref, "a tag or digest");
   const signal = options.signal;
+  const overwrite = options.overwrite ?? false;
   // Nothing is contacted, not even for a digest reference, once aborted.
   signal?.throwIfAborted();
+  const dest = resolve(destDir);
+  await assertNotProtected(dest);
+  try {
+    await repairDestination(dest, { isComplete: isCompletePull });
+  } catch (e) {
+    throw wrapError(`repairing destination ${destDir}`, e);
+  }
+  await assertPullDestination(dest, overwrite);
+
   const tag = parsed.digest !== undefined ? "" : parsed.tag ?? "";
   let digest = parsed.digest;
   if (digest === undefined) {
@@ -81,16 +142,16 @@ async function pullArtifact(
       throw wrapError(`resolving ${ref}`, e);
     }
   }
-  const previous = await readCacheEntry(destDir).catch(() => undefined);
+  const previous = await readCacheEntry(dest).catch(() => undefined);
   if (previous?.digest === digest) {
-    return {
+    const parts: Parts = {
       ref,
       tag,
       digest,
       annotations: previous.annotations ?? {},
       config: decodeConfig(previous),
-      cached: true,
     };
+    return { parts, value: await finish(dest, parts), cached: true };
   }
 
   const byDigest: Reference = { ...parsed, digest };
@@ -118,6 +179,15 @@ async function pullArtifact(
       `no content layer found in ${ref} (expected media type ${kind.contentMediaType})`,
     );
   }
+  // Built from what was fetched, not re-read from disk: a concurrent pull
+  // into the same directory may swap in another version right after ours.
+  const parts: Parts = {
+    ref,
+    tag,
+    digest,
+    annotations: manifest.annotations ?? {},
+    config: config && config.byteLength > 0 ? config : undefined,
+  };
   // Raw config bytes: the entry keeps them as Go keeps a json.RawMessage,
   // and a config that is not JSON fails the pull before the swap.
   const entry: CacheEntryInput = {
@@ -135,88 +205,115 @@ async function pullArtifact(
   } catch (e) {
     throw wrapError(`fetching content layer for ${ref}`, e);
   }
+  let value: T | undefined;
+  // Errors of the preparation keep their own wording (no "extracting" prefix).
+  let prepareError: unknown;
+  const prepare = async (tmp: string) => {
+    try {
+      value = await finish(tmp, parts);
+      try {
+        // Last, so a sibling with a cache entry is a complete copy.
+        await writeCacheEntry(tmp, entry);
+      } catch (e) {
+        throw wrapError("writing cache entry", e);
+      }
+      // What is at the destination may have changed while downloading.
+      await assertPullDestination(dest, overwrite);
+    } catch (e) {
+      prepareError = e;
+      throw e;
+    }
+  };
   try {
-    const result = await extractToDirectory(stream, destDir, {
+    const result = await extractToDirectory(stream, dest, {
       ...options.limits,
       signal,
-      beforeCommit: async (tempDir: string) => {
-        try {
-          await writeCacheEntry(tempDir, entry);
-        } catch (e) {
-          throw wrapError("writing cache entry", e);
-        }
-      },
+      onStep: options.onStep,
+      beforeCommit: prepare,
     });
     for (const s of result.skipped) {
       options.onWarning?.(`skipped ${s.type} ${s.name}: ${s.reason}`);
     }
   } catch (e) {
+    if (e === prepareError) throw e;
     throw wrapError(`extracting content for ${ref}`, e);
   }
-  // Built from what was fetched, not re-read from disk: a concurrent pull
-  // into the same directory may already have swapped in another version.
-  return {
-    ref,
-    tag,
-    digest,
-    annotations: manifest.annotations ?? {},
-    config: config && config.byteLength > 0 ? config : undefined,
-    cached: false,
-  };
+  return { parts, value: value as T, cached: false };
 }
 
-/** Pulls a plugin into `destDir`. */
+/**
+ * Pulls a plugin into `destDir` (see {@linkcode PullOptions}); its config is
+ * parsed in the temporary sibling, before the swap.
+ */
 export async function pullPlugin(
   ctx: ArtifactContext,
   ref: string,
   destDir: string,
   options: PullOptions = {},
 ): Promise<PulledPlugin> {
-  const p = await pullArtifact(ctx, PLUGIN_KIND, ref, destDir, options);
-  let plugin;
-  try {
-    plugin = pluginFromParts(p.annotations, p.config, p.tag);
-  } catch (e) {
-    throw wrapError("parsing plugin config", e);
-  }
+  const p = await pullArtifact(
+    ctx,
+    PLUGIN_KIND,
+    ref,
+    destDir,
+    options,
+    // deno-lint-ignore require-await
+    async (_dir, parts) => {
+      try {
+        return pluginFromParts(parts.annotations, parts.config, parts.tag);
+      } catch (e) {
+        throw wrapError("parsing plugin config", e);
+      }
+    },
+  );
   return {
-    ref: p.ref,
-    tag: p.tag,
-    digest: p.digest,
-    plugin,
+    ref: p.parts.ref,
+    tag: p.parts.tag,
+    digest: p.parts.digest,
+    plugin: p.value,
     dir: destDir,
     cached: p.cached,
   };
 }
 
-/** Pulls a personality into `destDir` and reads its SOUL.md. */
+/**
+ * Pulls a personality into `destDir` and reads its SOUL.md (see
+ * {@linkcode PullOptions}). Config and `SOUL.md` are read in the temporary
+ * sibling, before the swap: a `SOUL.md` that cannot be read (a directory,
+ * unreadable) fails the pull and keeps the previous copy.
+ */
 export async function pullPersonality(
   ctx: ArtifactContext,
   ref: string,
   destDir: string,
   options: PullOptions = {},
 ): Promise<PulledPersonality> {
-  const p = await pullArtifact(ctx, PERSONALITY_KIND, ref, destDir, options);
-  let personality;
-  try {
-    personality = personalityFromParts(p.annotations, p.config, p.tag);
-  } catch (e) {
-    throw wrapError("parsing personality config", e);
-  }
-  let soul = "";
-  try {
-    soul = await readFile(join(destDir, "SOUL.md"), "utf8");
-  } catch (e) {
-    if ((e as { code?: string }).code !== "ENOENT") {
-      throw wrapError("reading SOUL.md", e);
-    }
-  }
+  const p = await pullArtifact(
+    ctx,
+    PERSONALITY_KIND,
+    ref,
+    destDir,
+    options,
+    async (dir, parts) => {
+      let personality;
+      try {
+        personality = personalityFromParts(
+          parts.annotations,
+          parts.config,
+          parts.tag,
+        );
+      } catch (e) {
+        throw wrapError("parsing personality config", e);
+      }
+      return { personality, soul: await readSoul(dir) };
+    },
+  );
   return {
-    ref: p.ref,
-    tag: p.tag,
-    digest: p.digest,
-    personality,
-    soul,
+    ref: p.parts.ref,
+    tag: p.parts.tag,
+    digest: p.parts.digest,
+    personality: p.value.personality,
+    soul: p.value.soul,
     dir: destDir,
     cached: p.cached,
   };
