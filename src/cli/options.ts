@@ -43,6 +43,7 @@ export const FLAGS = {
   deps: { type: "boolean" },
   "no-deps": { type: "boolean" },
   "dry-run": { type: "boolean" },
+  force: { type: "boolean" },
 } as const;
 
 /**
@@ -68,6 +69,8 @@ export interface FlagValues {
   deps?: boolean;
   "no-deps"?: boolean;
   "dry-run"?: boolean;
+  /** pull: replace a non-empty directory no pull made. */
+  force?: boolean;
 }
 
 /**

@@ -6,6 +6,9 @@
  */
 
 import { resolve as resolvePath } from "node:path";
+import type { PullOptions } from "../artifact/pull.ts";
+import { assertPullDestination } from "../artifact/pull_destination.ts";
+import { UnsafeDestinationError } from "../errors.ts";
 import { repositoryFromRef, shortName, truncateDigest } from "../ref/mod.ts";
 import { type CommandContext, positionals } from "./context.ts";
 import { resolveRef } from "./resolve.ts";
@@ -13,7 +16,8 @@ import { resolveRef } from "./resolve.ts";
 /**
  * Runs `pull`: JSON `{"name","ref","digest","dir","cached"}`, or
  * `<name>: pulled (<digest>)` / `<name>: up-to-date (<digest>)`. The
- * directory defaults to `./<short name>` of the resolved reference.
+ * directory defaults to `./<short name>` of the resolved reference. A
+ * non-empty directory no pull made is replaced only with `--force`.
  *
  * @example
  * ```ts
@@ -22,11 +26,35 @@ import { resolveRef } from "./resolve.ts";
  * ```
  */
 export async function pullCommand(ctx: CommandContext): Promise<void> {
+  try {
+    await pull(ctx);
+  } catch (e) {
+    // The library names its option; here it is the flag.
+    if (e instanceof UnsafeDestinationError) {
+      throw new UnsafeDestinationError(
+        e.message.replace(/overwrite( to replace it)?$/, "--force$1"),
+        { path: e.path, overridable: e.overridable, cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
+async function pull(ctx: CommandContext): Promise<void> {
   const [ref, dirArg] = positionals(ctx, ["<ref>"], ["[dir]"]);
+  const overwrite = ctx.flags.force ?? false;
+  // A refused directory is refused before any request (the library checks
+  // again, after repairing interrupted pulls, and before its swap).
+  if (dirArg !== undefined) {
+    await assertPullDestination(resolvePath(dirArg), overwrite);
+  }
   const resolved = await resolveRef(ctx.client, ctx.kind, ref);
   const name = shortName(repositoryFromRef(resolved));
   const dir = resolvePath(dirArg ?? name);
-  const options = { onWarning: (w: string) => ctx.out.warn(w) };
+  const options: PullOptions = {
+    onWarning: (w: string) => ctx.out.warn(w),
+    overwrite,
+  };
   const pulled = ctx.kind === "personality"
     ? await ctx.client.pullPersonality(resolved, dir, options)
     : await ctx.client.pullPlugin(resolved, dir, options);

@@ -145,8 +145,15 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
     details:
       "Resolves the reference first (short names, missing or `latest` tags), then\n" +
       "extracts the content into dir (default ./<short name>). A directory that already\n" +
-      "holds the same digest is left alone (reported as up-to-date, cached: true).",
-    flags: [REGISTRY_FLAG],
+      "holds the same digest is left alone (reported as up-to-date, cached: true).\n" +
+      "The content is prepared next to dir and swapped in only when complete; an\n" +
+      "interrupted pull is repaired by the next one. A non-empty dir that no pull made\n" +
+      "(no .oci-cache.json) is refused unless --force; ., the working directory, its\n" +
+      "parents, / and the home directory are refused even with --force.",
+    flags: [
+      "  --force             replace a non-empty dir that no pull made (its content is lost)",
+      REGISTRY_FLAG,
+    ],
   },
   push: {
     args: "<dir> <ref>",
@@ -165,7 +172,8 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
 
 const GLOBAL_FLAGS = `Global flags:
   --json              print exactly one JSON document on stdout
-  --plain-http        talk http:// instead of https:// to registries
+  --plain-http        talk http:// to the registries named here (a reference's
+                      host, --registry); every other host stays https
   --cache-dir DIR     response cache directory (default $XDG_CACHE_HOME/klaus-oci,
                       else ~/.cache/klaus-oci)
   --no-cache          do not use the response cache
@@ -185,7 +193,8 @@ Environment:
 References: host/path[:tag|@digest], a short name (name[:tag]) below the
 registry base, or ocidir://DIR[:tag|@digest] for an OCI image layout on disk.
 
-Exit codes: 0 success, 1 the operation failed, 2 usage error.`;
+Exit codes: 0 success, 1 the operation failed, 2 usage error; 130 and 143
+when SIGINT or SIGTERM interrupted the command.`;
 
 function programHelp(): string {
   const lines = [
