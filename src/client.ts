@@ -11,6 +11,7 @@ import { CachingStore } from "./cache/caching_store.ts";
 import type { CacheOptions } from "./cache/options.ts";
 import type { CacheCallOptions } from "./cache/status.ts";
 import { LayoutStore } from "./layout/layout_store.ts";
+import { PlainHttpHosts } from "./plain_http_hosts.ts";
 import { RegistryStore } from "./registry/registry_store.ts";
 import type { RetryOptions } from "./registry/retry.ts";
 import { CallOptionsStore } from "./oci/call_options_store.ts";
@@ -82,8 +83,14 @@ export const DEFAULT_CONCURRENCY = 10;
  * ```
  */
 export interface ClientOptions {
-  /** Use `http://` instead of `https://` (Go `WithPlainHTTP`). */
-  plainHttp?: boolean;
+  /**
+   * Use `http://` instead of `https://` (Go `WithPlainHTTP`) for the
+   * registries this client is told about: the configured `registries`, the
+   * host of every reference or list base passed to a method. Hosts reached
+   * only through an artifact (a personality's toolchain or plugins on
+   * another registry) stay https. A list of hosts applies to exactly those.
+   */
+  plainHttp?: boolean | readonly string[];
   /**
    * Name of an environment variable holding a base64 Docker config JSON,
    * consulted before the Docker and containers config files (Go
@@ -138,6 +145,8 @@ interface ClientStack {
   /** The operations' context; its store is the unwrapped routing store. */
   ctx: ArtifactContext;
   cache?: CachingStore;
+  /** Registries the user named (where `plainHttp` applies). */
+  hosts: PlainHttpHosts;
 }
 
 // Marks the constructor argument of a view: a prebuilt stack instead of
@@ -149,8 +158,12 @@ interface ViewInit {
 }
 
 function buildStack(options: ClientOptions): ClientStack {
+  const hosts = new PlainHttpHosts(options.plainHttp);
+  hosts.nameBase(options.registries?.plugin);
+  hosts.nameBase(options.registries?.personality);
+  hosts.nameBase(options.registries?.toolchain);
   const registry = new RegistryStore({
-    plainHttp: options.plainHttp,
+    plainHttp: hosts.plain,
     registryAuthEnv: options.registryAuthEnv,
     env: options.env,
     credentialHelpers: options.credentialHelpers,
@@ -181,7 +194,7 @@ function buildStack(options: ClientOptions): ClientStack {
     },
     onProgress: options.onProgress,
   };
-  return { ctx, cache };
+  return { ctx, cache, hosts };
 }
 
 /**
@@ -257,6 +270,7 @@ export class Client {
    * ```
    */
   async resolve(ref: string): Promise<string> {
+    this.#stack.hosts.name(ref);
     let parsed;
     try {
       parsed = parseReference(ref.trim());
@@ -273,16 +287,19 @@ export class Client {
 
   /** Every tag of `repository`, all pages. */
   list(repository: string): Promise<string[]> {
+    this.#stack.hosts.name(repository);
     return listTags(this.#ctx.store, repository);
   }
 
   /** `repository:<highest semver tag>`. */
   resolveLatestVersion(repository: string): Promise<string> {
+    this.#stack.hosts.name(repository);
     return resolveLatestVersion(this.#ctx.store, repository);
   }
 
   /** Expands a short name and resolves `latest`/no tag to the highest semver tag. */
   resolvePluginRef(ref: string): Promise<string> {
+    this.#stack.hosts.name(ref);
     return resolveArtifactRef(
       this.#ctx.store,
       ref,
@@ -291,6 +308,7 @@ export class Client {
   }
   /** As {@linkcode Client.resolvePluginRef}, for personalities. */
   resolvePersonalityRef(ref: string): Promise<string> {
+    this.#stack.hosts.name(ref);
     return resolveArtifactRef(
       this.#ctx.store,
       ref,
@@ -299,6 +317,7 @@ export class Client {
   }
   /** As {@linkcode Client.resolvePluginRef}, for toolchains. */
   resolveToolchainRef(ref: string): Promise<string> {
+    this.#stack.hosts.name(ref);
     return resolveArtifactRef(
       this.#ctx.store,
       ref,
@@ -308,40 +327,49 @@ export class Client {
 
   /** Every plugin repository with its latest semver version. */
   listPlugins(options?: ListOptions): Promise<ListEntry[]> {
+    this.#stack.hosts.nameBase(options?.registry);
     return listArtifacts(this.#ctx, PLUGIN_KIND, options);
   }
   /** Every personality repository with its latest semver version. */
   listPersonalities(options?: ListOptions): Promise<ListEntry[]> {
+    this.#stack.hosts.nameBase(options?.registry);
     return listArtifacts(this.#ctx, PERSONALITY_KIND, options);
   }
   /** Every toolchain repository with its latest semver version. */
   listToolchains(options?: ListOptions): Promise<ListEntry[]> {
+    this.#stack.hosts.nameBase(options?.registry);
     return listArtifacts(this.#ctx, TOOLCHAIN_KIND, options);
   }
 
   /** Semver tags of a plugin, highest first. */
   listPluginVersions(nameOrRef: string): Promise<string[]> {
+    this.#stack.hosts.name(nameOrRef);
     return listVersions(this.#ctx, PLUGIN_KIND, nameOrRef);
   }
   /** Semver tags of a personality, highest first. */
   listPersonalityVersions(nameOrRef: string): Promise<string[]> {
+    this.#stack.hosts.name(nameOrRef);
     return listVersions(this.#ctx, PERSONALITY_KIND, nameOrRef);
   }
   /** Semver tags of a toolchain, highest first. */
   listToolchainVersions(nameOrRef: string): Promise<string[]> {
+    this.#stack.hosts.name(nameOrRef);
     return listVersions(this.#ctx, TOOLCHAIN_KIND, nameOrRef);
   }
 
   /** Metadata and components of a plugin. */
   describePlugin(ref: string): Promise<DescribedPlugin> {
+    this.#stack.hosts.name(ref);
     return describePlugin(this.#ctx, ref);
   }
   /** Metadata and dependencies of a personality. */
   describePersonality(ref: string): Promise<DescribedPersonality> {
+    this.#stack.hosts.name(ref);
     return describePersonality(this.#ctx, ref);
   }
   /** Metadata of a toolchain image (from its manifest or index annotations). */
   describeToolchain(ref: string): Promise<DescribedToolchain> {
+    this.#stack.hosts.name(ref);
     return describeToolchain(this.#ctx, ref);
   }
 
@@ -358,6 +386,7 @@ export class Client {
     destDir: string,
     options?: PullOptions,
   ): Promise<PulledPlugin> {
+    this.#stack.hosts.name(ref);
     return pullPlugin(this.#ctx, ref, destDir, options);
   }
   /** Pulls a personality (ref with tag or digest) into `destDir`. */
@@ -366,6 +395,7 @@ export class Client {
     destDir: string,
     options?: PullOptions,
   ): Promise<PulledPersonality> {
+    this.#stack.hosts.name(ref);
     return pullPersonality(this.#ctx, ref, destDir, options);
   }
 
@@ -376,6 +406,7 @@ export class Client {
     plugin: Plugin,
     options?: PushOptions,
   ): Promise<PushResult> {
+    this.#stack.hosts.name(ref);
     return pushPlugin(this.#ctx, sourceDir, ref, plugin, options);
   }
   /** Pushes a personality directory under `ref`. */
@@ -385,6 +416,7 @@ export class Client {
     personality: Personality,
     options?: PushOptions,
   ): Promise<PushResult> {
+    this.#stack.hosts.name(ref);
     return pushPersonality(this.#ctx, sourceDir, ref, personality, options);
   }
 

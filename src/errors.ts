@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { redact } from "./_redact.ts";
 
 /** Options accepted by every error constructor. */
 export interface KlausOciErrorOptions {
@@ -172,7 +173,8 @@ export class InvalidArtifactError extends KlausOciError {}
  * Returns an error of the same class as `err` whose message is
  * `prefix + ": " + err.message`, keeping `err` as the cause. This is the Go
  * `fmt.Errorf("prefix: %w", err)` idiom with `instanceof` still working.
- * Non-library errors are wrapped in a {@linkcode KlausOciError}.
+ * Non-library errors are wrapped in a {@linkcode KlausOciError}. The
+ * message is redacted (no URL user-info, credential or loaded secret).
  *
  * @example
  * ```ts
@@ -182,9 +184,12 @@ export class InvalidArtifactError extends KlausOciError {}
  * ```
  */
 export function wrapError(prefix: string, err: unknown): KlausOciError {
-  const message = `${prefix}: ${
-    err instanceof Error ? err.message : String(err)
-  }`;
+  // Every error that leaves an operation passes here: the last point where
+  // the library itself scrubs credentials (`src/_redact.ts`) from messages
+  // that quote references, URLs or registry text.
+  const message = redact(
+    `${prefix}: ${err instanceof Error ? err.message : String(err)}`,
+  );
   const wrapped = new KlausOciError(message, { cause: err });
   if (err instanceof KlausOciError) {
     // Same prototype and the same extra fields (status, timeoutMs, …), so
@@ -201,6 +206,19 @@ export function wrapError(prefix: string, err: unknown): KlausOciError {
   }
   return wrapped;
 }
+
+/**
+ * The registry does not offer the operation: most often listing
+ * repositories, which GHCR, ECR and Docker Hub do not support (list the
+ * versions of a known repository instead).
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedError } from "@klaus/oci";
+ * console.log(new UnsupportedError("ghcr.io does not support listing repositories").name);
+ * ```
+ */
+export class UnsupportedError extends KlausOciError {}
 
 /**
  * A pull (or replacing extraction) refused its destination: the root, the

@@ -12,7 +12,9 @@ import {
   RegistryError,
   UnauthorizedError,
 } from "../errors.ts";
+import { redact, untrustedText } from "../_redact.ts";
 import { readBodyPrefix } from "./body.ts";
+import { describeRateLimit } from "./rate_limit.ts";
 
 /**
  * How much of an error body is read (it is parsed, never echoed).
@@ -76,6 +78,8 @@ export function errorForStatus(
  * Reads (a bounded prefix of) an error response and returns the typed
  * error: `<METHOD> "<url>": response status code <n>: <code>: <message>`,
  * the code and message taken from the OCI error JSON, else the status text.
+ * The registry's text is untrusted: redacted, one line, at most 512
+ * characters.
  *
  * @example
  * ```ts
@@ -95,11 +99,17 @@ export async function responseError(
     ? undefined
     : describeErrorBody(await readBodyPrefix(response, MAX_ERROR_BODY_BYTES));
   if (method === "HEAD") await response.body?.cancel().catch(() => {});
-  const text = detail ??
-    (STATUS_TEXT[response.status] ?? clean(response.statusText));
+  // The registry's words are untrusted: one bounded, redacted line.
+  let text = untrustedText(
+    detail ?? (STATUS_TEXT[response.status] ?? response.statusText),
+  );
+  if (response.status === 429) {
+    const limit = describeRateLimit(response.headers);
+    if (limit) text = `${text} (${limit})`;
+  }
   return errorForStatus(
     response.status,
-    `${method} "${url}": response status code ${response.status}${
+    `${method} "${redact(url)}": response status code ${response.status}${
       text ? `: ${text}` : ""
     }`,
   );
@@ -147,8 +157,7 @@ export function describeErrorBody(bytes: Uint8Array): string | undefined {
 }
 
 function clean(s: string): string {
-  // Control characters could forge log lines; long strings flood them.
-  // deno-lint-ignore no-control-regex
-  const t = s.replace(/[\x00-\x1f\x7f]/g, " ").trim();
-  return t.length > MAX_FIELD ? `${t.slice(0, MAX_FIELD)}…` : t;
+  // Control characters could forge log lines, long strings flood them, and
+  // a registry may echo the credentials it was sent.
+  return untrustedText(s, MAX_FIELD);
 }

@@ -9,6 +9,8 @@ import {
   NotFoundError,
   RegistryError,
   TooLargeError,
+  UnsafeUrlError,
+  UnsupportedError,
 } from "../errors.ts";
 import { verifiedBlobStream } from "../oci/verified_blob.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
@@ -57,11 +59,13 @@ import { CATALOG_SCOPE, repositoryScope } from "./scope.ts";
 import type { TokenCache } from "./token_cache.ts";
 import { type HttpResponse, Transport } from "./transport.ts";
 import {
+  uploadBytes,
   uploadChunked,
   type UploadContext,
-  uploadMonolithic,
+  uploadKnownStream,
 } from "./upload.ts";
-import { sameOriginUrl } from "./url_safety.ts";
+import { TimeoutError } from "./timeout_error.ts";
+import { displayUrl } from "./url_safety.ts";
 
 /**
  * Largest page of a tag list or catalog read (32 MiB).
@@ -83,7 +87,28 @@ export const MAX_LIST_PAGE_BYTES = 32 * 1024 * 1024;
  * ```
  */
 export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
-const MAX_PAGES = 10_000;
+
+/** Bounds of one tag list or catalog read; see {@linkcode RegistryStoreOptions.list}. */
+export interface ListLimits {
+  /** `n` asked for on each page (default 100). */
+  pageSize?: number;
+  /** Most entries (tags or repositories) read (default 100 000). */
+  maxEntries?: number;
+  /** Most pages read (default 2 000). */
+  maxPages?: number;
+  /** Most bytes of page bodies read in all (default 64 MiB). */
+  maxBytes?: number;
+  /** Time budget of the whole listing in milliseconds (default 120 000). */
+  deadlineMs?: number;
+}
+
+const DEFAULT_LIST_LIMITS: Required<ListLimits> = {
+  pageSize: 100,
+  maxEntries: 100_000,
+  maxPages: 2_000,
+  maxBytes: 64 * 1024 * 1024,
+  deadlineMs: 120_000,
+};
 
 // Docker schema 1 types are still announced by old registries; reading them
 // is the caller's business, but they are manifests, not unknown content.
@@ -96,8 +121,14 @@ const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(", ");
 
 /** Options of {@linkcode RegistryStore}. */
 export interface RegistryStoreOptions extends CredentialOptions {
-  /** Use `http://` instead of `https://` (for every host, loopback included). */
-  plainHttp?: boolean;
+  /**
+   * Hosts spoken to over `http://` instead of `https://`: `true` for every
+   * host, a list of `host[:port]` names, or a predicate. Anything else is
+   * https.
+   */
+  plainHttp?: boolean | readonly string[] | ((host: string) => boolean);
+  /** Bounds of tag lists and catalogs (page size, entries, pages, bytes, time). */
+  list?: ListLimits;
   /** The `fetch` to use (default `globalThis.fetch`). */
   fetch?: typeof fetch;
   /** `User-Agent` header (default `klaus-oci-ts/<version>`). */
@@ -119,12 +150,15 @@ export interface RegistryStoreOptions extends CredentialOptions {
   credentials?: CredentialProvider;
   /** Token cache to share between stores (default: one per store). */
   tokenCache?: TokenCache;
-  /** Chunk size of {@linkcode RegistryStore.pushBlobStream} (default 8 MiB). */
+  /**
+   * Size of the `PATCH` chunks of streamed uploads (default 8 MiB; the
+   * registry's `OCI-Chunk-Min-Length`/`-Max-Length` bound it). Two chunks
+   * are in memory at a time: one on the wire, the next one being read.
+   */
   chunkSize?: number;
   /**
-   * Stream blob sources up to this size are read into memory before the
-   * upload so it carries a `Content-Length` (default 8 MiB); larger ones
-   * are streamed.
+   * Stream blob sources up to this size are read into memory and go up in
+   * one `PUT` (default 8 MiB); larger ones go up in chunks.
    */
   bufferUploadsUpTo?: number;
 }
@@ -148,7 +182,8 @@ export interface PushStreamOptions extends TransferOptions {
  */
 export class RegistryStore implements OciStore {
   #auth: AuthClient;
-  #scheme: string;
+  #plainHttp: (host: string) => boolean;
+  #listLimits: Required<ListLimits>;
   #chunkSize: number;
   #bufferUpTo: number;
 
@@ -166,7 +201,18 @@ export class RegistryStore implements OciStore {
       credentials: options.credentials ?? credentialChain(options),
       tokenCache: options.tokenCache,
     });
-    this.#scheme = options.plainHttp ? "http" : "https";
+    const plain = options.plainHttp ?? false;
+    this.#plainHttp = typeof plain === "function"
+      ? plain
+      : typeof plain === "boolean"
+      ? () => plain
+      : (host) => plain.includes(host);
+    this.#listLimits = {
+      ...DEFAULT_LIST_LIMITS,
+      ...Object.fromEntries(
+        Object.entries(options.list ?? {}).filter(([, v]) => v !== undefined),
+      ),
+    };
     this.#chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.#bufferUpTo = options.bufferUploadsUpTo ?? 8 * 1024 * 1024;
   }
@@ -336,12 +382,12 @@ export class RegistryStore implements OciStore {
     if (typeof source === "function" && descriptor.size <= this.#bufferUpTo) {
       source = await readAll(source(), descriptor.size);
     }
-    await uploadMonolithic(
-      this.#uploadContext(repo),
-      descriptor,
-      source,
-      options,
-    );
+    const ctx = this.#uploadContext(repo);
+    if (source instanceof Uint8Array) {
+      await uploadBytes(ctx, descriptor, source, options);
+    } else {
+      await uploadKnownStream(ctx, descriptor, source, options);
+    }
   }
 
   /**
@@ -368,12 +414,7 @@ export class RegistryStore implements OciStore {
     stream: ReadableStream<Uint8Array>,
     options: PushStreamOptions = {},
   ): Promise<Descriptor> {
-    return await uploadChunked(
-      this.#uploadContext(repo),
-      stream,
-      this.#chunkSize,
-      options,
-    );
+    return await uploadChunked(this.#uploadContext(repo), stream, options);
   }
 
   async pushManifest(
@@ -433,6 +474,7 @@ export class RegistryStore implements OciStore {
     options: ListTagsOptions = {},
   ): Promise<TagList> {
     const first = this.#url(repo, "tags/list");
+    const what = `tag list of ${repo.registry}/${repo.repository}`;
     const tags: string[] = [];
     let etag: string | undefined;
     let pages = 0;
@@ -441,6 +483,7 @@ export class RegistryStore implements OciStore {
         first,
         [repositoryScope(repo.repository)],
         options,
+        what,
       )
     ) {
       if (page.notModified) {
@@ -452,9 +495,16 @@ export class RegistryStore implements OciStore {
       }
       if (pages++ === 0) etag = page.etag;
       const list = (page.doc as { tags?: unknown }).tags;
+      let added = 0;
       if (Array.isArray(list)) {
-        for (const t of list) if (typeof t === "string") tags.push(t);
+        for (const t of list) {
+          if (typeof t !== "string") continue;
+          tags.push(t);
+          added++;
+        }
       }
+      this.#checkEntries(tags.length, what);
+      page.setCount(added);
     }
     return etag === undefined ? { tags } : { tags, etag };
   }
@@ -467,92 +517,146 @@ export class RegistryStore implements OciStore {
     if (!isValidRegistry(host)) {
       throw new InvalidReferenceError(`invalid registry "${host}"`);
     }
-    const first = new URL(`${this.#scheme}://${host}/v2/_catalog`);
+    const first = new URL(`${this.#scheme(host)}://${host}/v2/_catalog`);
     // `last` is exclusive: starting at the bare prefix skips everything
     // before it and the repository named exactly like the prefix.
     if (prefix) first.searchParams.set("last", prefix.slice(0, -1));
+    const what = `catalog of ${host}`;
     const out: string[] = [];
+    let seen = 0;
     for await (
       const page of this.#pages(first, [CATALOG_SCOPE], {
         signal: options.signal,
-      })
+      }, what)
     ) {
       const names = (page.doc as { repositories?: unknown }).repositories;
       const list = Array.isArray(names)
         ? names.filter((n): n is string => typeof n === "string")
         : [];
+      seen += list.length;
+      this.#checkEntries(seen, what);
+      page.setCount(list.length);
       const step = filterCatalogPage(list, host, prefix);
-      out.push(...step.keep);
+      for (const name of step.keep) out.push(name);
       if (step.stop) break;
     }
     return out;
   }
 
+  #checkEntries(count: number, what: string): void {
+    if (count > this.#listLimits.maxEntries) {
+      throw new TooLargeError(
+        `${what}: more than ${this.#listLimits.maxEntries} entries`,
+      );
+    }
+  }
+
   /**
-   * The JSON pages of a paginated listing, following `Link: <…>;
-   * rel="next"` on the registry's origin only.
+   * The JSON pages of a paginated listing. Each request names its page size
+   * (`n`); the next page comes from the `Link` header in any of the forms
+   * registries write, reduced to its path and query on the registry's own
+   * origin, so no other host is ever contacted and credentials go nowhere
+   * else. Paging stops at a page without `Link`, an empty page, or a page
+   * URL seen before; it fails — never returns a short list — when a page
+   * fails, or when the listing runs past its page, byte or time budget.
    */
   async *#pages(
     first: URL,
     scopes: string[],
     options: ListTagsOptions,
-  ): AsyncGenerator<{ doc: unknown; etag?: string; notModified?: boolean }> {
-    let url: URL | undefined = first;
+    what: string,
+  ): AsyncGenerator<{
+    doc: unknown;
+    etag?: string;
+    notModified?: boolean;
+    setCount(n: number): void;
+  }> {
+    const limits = this.#listLimits;
+    const started = Date.now();
+    const deadline = AbortSignal.timeout(limits.deadlineMs);
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, deadline])
+      : deadline;
+    let url: URL | undefined = withPageSize(first, limits.pageSize);
     const seen = new Set<string>();
+    let bytesRead = 0;
     for (let n = 0; url; n++) {
-      if (n >= MAX_PAGES || seen.has(url.href)) {
-        throw new RegistryError(
-          `GET "${first.href}": pagination does not end (page ${
-            n + 1
-          }: ${url.pathname}${url.search})`,
+      if (seen.has(url.pathname + url.search)) return;
+      if (n >= limits.maxPages) {
+        throw new TooLargeError(
+          `${what}: more than ${limits.maxPages} pages`,
         );
       }
-      seen.add(url.href);
+      seen.add(url.pathname + url.search);
       const headers = new Headers({ accept: "application/json" });
       if (n === 0 && options.ifNoneMatch) {
         headers.set("if-none-match", options.ifNoneMatch);
       }
-      const res: HttpResponse = await this.#send({
-        method: "GET",
-        url,
-        headers,
-        scopes,
-        signal: options.signal,
-      });
-      const { response } = res;
-      if (n === 0 && response.status === 304 && options.ifNoneMatch) {
-        yield {
-          doc: {},
-          etag: response.headers.get("etag") ?? undefined,
-          notModified: true,
-        };
-        return;
+      let res: HttpResponse;
+      let bytes: Uint8Array;
+      try {
+        res = await this.#send({
+          method: "GET",
+          url,
+          headers,
+          scopes,
+          signal,
+        });
+        const { response } = res;
+        if (n === 0 && response.status === 304 && options.ifNoneMatch) {
+          yield {
+            doc: {},
+            etag: response.headers.get("etag") ?? undefined,
+            notModified: true,
+            setCount() {},
+          };
+          return;
+        }
+        if (response.status !== 200) {
+          throw await listError(url, response, n === 0);
+        }
+        bytes = await readBodyLimited(
+          response,
+          Math.min(MAX_LIST_PAGE_BYTES, limits.maxBytes - bytesRead),
+          `GET "${displayUrl(url)}"`,
+        );
+      } catch (e) {
+        if (deadline.aborted && !options.signal?.aborted) {
+          throw new TimeoutError(
+            `${what}: not complete after ${limits.deadlineMs} ms (${n} pages read)`,
+            { timeoutMs: limits.deadlineMs, cause: e },
+          );
+        }
+        throw e;
       }
-      if (response.status !== 200) {
-        throw await responseError("GET", url.href, response);
-      }
-      const bytes = await readBodyLimited(
-        response,
-        MAX_LIST_PAGE_BYTES,
-        `GET "${url.href}"`,
-      );
+      bytesRead += bytes.byteLength;
       let doc: unknown;
       try {
         doc = JSON.parse(new TextDecoder().decode(bytes));
       } catch {
         throw new RegistryError(
-          `GET "${url.href}": response is not JSON`,
-          { status: response.status },
+          `GET "${displayUrl(url)}": response is not JSON`,
+          { status: res.response.status },
         );
       }
       if (typeof doc !== "object" || doc === null) doc = {};
-      const link = nextLink(response.headers.get("link"));
-      const etag = response.headers.get("etag") ?? undefined;
-      const current: URL = url;
-      url = link === undefined
+      const link = nextLink(res.response.headers.get("link"));
+      const etag = res.response.headers.get("etag") ?? undefined;
+      let count = 0;
+      yield { doc, etag, setCount: (c) => (count = c) };
+      // An empty page ends the list whatever its Link says (some registries
+      // always send one, pointing past the end).
+      url = link === undefined || (count === 0 && n > 0)
         ? undefined
-        : sameOriginUrlOf(link, res.url, current);
-      yield { doc, etag };
+        : nextPageUrl(link, res.url, first, limits.pageSize);
+      if (Date.now() - started > limits.deadlineMs) {
+        throw new TimeoutError(
+          `${what}: not complete after ${limits.deadlineMs} ms (${
+            n + 1
+          } pages read)`,
+          { timeoutMs: limits.deadlineMs },
+        );
+      }
     }
   }
 
@@ -561,7 +665,7 @@ export class RegistryStore implements OciStore {
       send: (r) => this.#send(r),
       uploadsUrl: this.#url(repo, "blobs/uploads/"),
       scopes: [repositoryScope(repo.repository, true)],
-      bufferUpTo: this.#bufferUpTo,
+      chunkSize: this.#chunkSize,
     };
   }
 
@@ -575,8 +679,14 @@ export class RegistryStore implements OciStore {
       );
     }
     return new URL(
-      `${this.#scheme}://${repo.registry}/v2/${repo.repository}/${tail}`,
+      `${
+        this.#scheme(repo.registry)
+      }://${repo.registry}/v2/${repo.repository}/${tail}`,
     );
+  }
+
+  #scheme(host: string): "http" | "https" {
+    return this.#plainHttp(host) ? "http" : "https";
   }
 
   #send(request: AuthRequest): Promise<HttpResponse> {
@@ -584,10 +694,75 @@ export class RegistryStore implements OciStore {
   }
 }
 
-function sameOriginUrlOf(link: string, responseUrl: URL, requestUrl: URL): URL {
-  // Resolve against the URL that answered, but only ever stay on the
-  // registry's origin (oras-go v2.6.2: a Link to elsewhere is an SSRF).
-  return sameOriginUrl(link, responseUrl, "pagination link", requestUrl);
+/**
+ * The next page's URL: only the path and query of `link` (resolved against
+ * the URL that answered, since it may be relative), on the registry's own
+ * origin. Registries write absolute links with the wrong host or without
+ * the port, and a link to anywhere else must not take credentials there
+ * (oras-go GHSA-jxpm-75mh-9fp7), so the link's origin is never used.
+ */
+function nextPageUrl(
+  link: string,
+  responseUrl: URL,
+  first: URL,
+  pageSize: number,
+): URL {
+  let resolved: URL;
+  try {
+    resolved = new URL(link, responseUrl);
+  } catch {
+    throw new UnsafeUrlError(
+      `invalid pagination link ${JSON.stringify(link.slice(0, 200))}`,
+    );
+  }
+  if (
+    (resolved.protocol !== "http:" && resolved.protocol !== "https:") ||
+    !resolved.pathname.startsWith("/v2/")
+  ) {
+    throw new UnsafeUrlError(
+      `refusing pagination link ${
+        JSON.stringify(displayUrl(resolved))
+      }: not a registry API path`,
+    );
+  }
+  const next = new URL(`${resolved.pathname}${resolved.search}`, first.origin);
+  return withPageSize(next, pageSize);
+}
+
+/** `url` with `n` set unless the registry already chose one. */
+function withPageSize(url: URL, pageSize: number): URL {
+  if (url.searchParams.has("n")) return url;
+  const out = new URL(url);
+  out.searchParams.set("n", String(pageSize));
+  return out;
+}
+
+/**
+ * The error of a failed list page. A registry without a catalog API (GHCR,
+ * ECR, Docker Hub) answers the first catalog page with 404, or with 401,
+ * 403 or 405 and the code `UNSUPPORTED`.
+ */
+async function listError(
+  url: URL,
+  response: Response,
+  firstPage: boolean,
+): Promise<Error> {
+  // Without the query: `n` and `last` are ours, and noise in a message.
+  const error = await responseError("GET", displayUrl(url), response);
+  const catalog = url.pathname === "/v2/_catalog";
+  if (
+    catalog && firstPage &&
+    (response.status === 404 ||
+      [401, 403, 405].includes(response.status) &&
+        /unsupported/i.test(error.message))
+  ) {
+    return new UnsupportedError(
+      `${url.host} does not support listing repositories (${error.message}); ` +
+        `list the versions of a repository instead ("versions <repository>")`,
+      { cause: error },
+    );
+  }
+  return error;
 }
 
 function manifestTarget(ref: Reference): string {

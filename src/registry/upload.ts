@@ -1,24 +1,37 @@
 /**
- * Blob uploads (OCI distribution "push"): monolithic `POST` + `PUT` for
- * content of known digest, chunked `POST` + `PATCH`… + `PUT` for content of
- * unknown length. The upload body only ever goes to the session URL the
- * `POST` returned, so it is sent with authentication already in place, and
- * that URL must stay on the registry's origin.
+ * Blob uploads (OCI distribution "push"). Every request body has a known
+ * length, because registries and proxies that need one answer 411 or fail
+ * on `Transfer-Encoding: chunked` (and Deno's and workerd's `fetch` send
+ * every stream body that way, whatever `Content-Length` the caller set):
+ *
+ * - bytes in memory go up monolithically: `POST`, then `PUT ?digest=` with
+ *   the body;
+ * - streams go up in chunks: `POST`, one `PATCH` per chunk carrying
+ *   `Content-Range` and a byte-array body (so `fetch` sends its length),
+ *   the next chunk read while the current one is on the wire, then
+ *   `PUT ?digest=` without a body.
+ *
+ * A failed chunk is resumed from the offset the registry reports (upload
+ * status `GET`), not resent from the start; a replayable source restarts
+ * from its beginning at most once, when the registry lost the session.
+ * Upload URLs the registry hands out must stay on its origin.
  *
  * @module
  */
 import { DigestMismatchError, RegistryError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { Digester, isValidDigest } from "../oci/digest.ts";
-import type {
-  BlobSource,
-  ProgressEvent,
-  TransferOptions,
-} from "../oci/store.ts";
+import type { ProgressEvent, TransferOptions } from "../oci/store.ts";
 import type { AuthRequest } from "./auth.ts";
 import { discardBody } from "./body.ts";
 import { responseError } from "./http_error.ts";
-import type { HttpResponse, RequestBody } from "./transport.ts";
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  isRetryableStatus,
+  sleep,
+} from "./retry.ts";
+import type { HttpResponse } from "./transport.ts";
 import { displayUrl, sameOriginUrl } from "./url_safety.ts";
 
 /** What an upload needs from the store. */
@@ -29,202 +42,366 @@ export interface UploadContext {
   uploadsUrl: URL;
   /** Scopes for pushing to the repository. */
   scopes: string[];
-  /** Buffer limit for stream sources (see the store options). */
-  bufferUpTo: number;
+  /** Preferred chunk size (bounded by the registry's announced limits). */
+  chunkSize: number;
+  /** Attempts to resume one chunk after a failure (default 3). */
+  chunkRetries?: number;
+}
+
+/** Options of a streamed upload. */
+export interface StreamUploadOptions extends TransferOptions {
+  /** Media type of the returned descriptor (default `application/octet-stream`). */
+  mediaType?: string;
 }
 
 interface Session {
   location: URL;
   minChunk: number;
+  maxChunk: number;
 }
 
 const OCTET_STREAM = "application/octet-stream";
 
+/** The registry lost the upload session: only a new one can continue. */
+class SessionLost extends RegistryError {}
+
 /**
- * `POST` + `PUT <location>&digest=`: the most widely supported upload.
- * A stream factory is called again when the `PUT` must be replayed.
+ * `POST` + `PUT <location>&digest=` with the bytes as body: the most widely
+ * supported upload, for content already in memory.
  */
-export async function uploadMonolithic(
+export async function uploadBytes(
   ctx: UploadContext,
   descriptor: Descriptor,
-  source: BlobSource,
-  options: TransferOptions,
+  bytes: Uint8Array,
+  options: TransferOptions = {},
 ): Promise<void> {
   const session = await startUpload(ctx, options.signal);
   const put = withDigest(session.location, descriptor.digest);
-  const progress = options.onProgress;
-  const event = (transferred: number, done: boolean): ProgressEvent => ({
-    direction: "push",
-    digest: descriptor.digest,
-    mediaType: descriptor.mediaType,
-    transferred,
-    total: descriptor.size,
-    done,
-  });
-  const headers = new Headers({ "content-type": OCTET_STREAM });
-  let body: RequestBody;
-  if (typeof source === "function") {
-    // Declared for runtimes that send it; Deno streams chunked regardless.
-    headers.set("content-length", String(descriptor.size));
-    body = () =>
-      progress
-        ? source().pipeThrough(countingStream((n) => progress(event(n, false))))
-        : source();
-  } else {
-    body = source;
-  }
   const { response } = await ctx.send({
     method: "PUT",
     url: put,
-    headers,
-    body,
+    headers: { "content-type": OCTET_STREAM },
+    body: bytes,
     scopes: ctx.scopes,
     signal: options.signal,
     display: displayUrl(put),
   });
-  await finishUpload(put, response, descriptor.digest);
-  progress?.(event(descriptor.size, true));
+  await finishUpload(ctx, put, response, descriptor.digest, options.signal);
+  options.onProgress?.(
+    pushEvent(descriptor.digest, descriptor.mediaType, bytes.byteLength, {
+      total: descriptor.size,
+      done: true,
+    }),
+  );
 }
 
 /**
- * `POST`, `PATCH` chunks of `chunkSize` bytes (at least the registry's
- * `OCI-Chunk-Min-Length`), `PUT ?digest=`; a source shorter than one chunk
- * is sent in one `PUT`. Returns the descriptor of what was uploaded.
+ * Uploads content whose digest and size are known from a factory of fresh
+ * streams, in chunks. The content is checked against `descriptor` before
+ * the upload is committed. When the registry loses the session midway, the
+ * upload starts over once with a fresh stream.
  */
-export async function uploadChunked(
+export async function uploadKnownStream(
+  ctx: UploadContext,
+  descriptor: Descriptor,
+  source: () => ReadableStream<Uint8Array>,
+  options: TransferOptions = {},
+): Promise<void> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      await uploadStream(ctx, source(), {
+        ...options,
+        mediaType: descriptor.mediaType,
+      }, descriptor);
+      return;
+    } catch (e) {
+      if (!(e instanceof SessionLost) || attempt > 0) throw e;
+    }
+  }
+}
+
+/**
+ * Uploads a stream of unknown digest and length in chunks of
+ * `ctx.chunkSize` (at least the registry's `OCI-Chunk-Min-Length`, at most
+ * its `OCI-Chunk-Max-Length`), hashing on the way; content that fits in
+ * one chunk goes up in a single `PUT`. Returns the blob's descriptor.
+ */
+export function uploadChunked(
   ctx: UploadContext,
   stream: ReadableStream<Uint8Array>,
-  chunkSize: number,
-  options: TransferOptions & { mediaType?: string },
+  options: StreamUploadOptions = {},
 ): Promise<Descriptor> {
-  const reader = stream.getReader();
-  try {
-    const session = await startUpload(ctx, options.signal);
-    const size = Math.max(chunkSize, session.minChunk, 1);
-    const buf = new Uint8Array(size);
-    const digester = new Digester();
-    let pending: Uint8Array | undefined;
-    let eof = false;
-    const fill = async (): Promise<number> => {
-      let filled = 0;
-      while (filled < size) {
-        if (!pending) {
-          if (eof) break;
-          const { done, value } = await reader.read();
-          if (done) {
-            eof = true;
-            break;
-          }
-          pending = value;
-          continue;
-        }
-        const take = Math.min(pending.byteLength, size - filled);
-        buf.set(pending.subarray(0, take), filled);
-        filled += take;
-        pending = take < pending.byteLength
-          ? pending.subarray(take)
-          : undefined;
-      }
-      return filled;
-    };
-    const progress = options.onProgress;
-    const event = (
-      transferred: number,
-      digest: string,
-      done: boolean,
-    ): ProgressEvent => ({
-      direction: "push",
-      digest,
-      mediaType: options.mediaType,
-      transferred,
-      total: 0,
-      done,
-    });
+  return uploadStream(ctx, stream, options, undefined);
+}
 
-    let location = session.location;
-    let offset = 0;
-    let filled = await fill();
-    if (eof && !pending) {
-      // Everything fits in one chunk: a plain monolithic PUT.
-      const bytes = buf.slice(0, filled);
+async function uploadStream(
+  ctx: UploadContext,
+  stream: ReadableStream<Uint8Array>,
+  options: StreamUploadOptions,
+  expected: Descriptor | undefined,
+): Promise<Descriptor> {
+  const signal = options.signal;
+  const mediaType = options.mediaType ?? OCTET_STREAM;
+  const reader = stream.getReader();
+  let session: Session | undefined;
+  let committed = false;
+  try {
+    session = await startUpload(ctx, signal);
+    const size = Math.min(
+      Math.max(ctx.chunkSize, session.minChunk, 1),
+      session.maxChunk,
+    );
+    const chunks = new ChunkReader(reader, size);
+    const digester = new Digester();
+    const progress = options.onProgress;
+    const total = expected?.size ?? 0;
+    // Two buffers: one on the wire, the next one filling from the source.
+    const buffers = [new Uint8Array(size), new Uint8Array(size)];
+    let current = 0;
+    let filled = await chunks.fill(buffers[0]);
+
+    if (chunks.eof) {
+      const bytes = buffers[0].slice(0, filled);
       digester.update(bytes);
-      const digest = digester.digest();
-      const put = withDigest(location, digest);
+      const desc = checked(digester, mediaType, expected);
+      const put = withDigest(session.location, desc.digest);
       const { response } = await ctx.send({
         method: "PUT",
         url: put,
         headers: { "content-type": OCTET_STREAM },
         body: bytes,
         scopes: ctx.scopes,
-        signal: options.signal,
+        signal,
         display: displayUrl(put),
       });
-      await finishUpload(put, response, digest);
-      progress?.(event(filled, digest, true));
-      return {
-        mediaType: options.mediaType ?? OCTET_STREAM,
-        digest,
-        size: filled,
-      };
+      committed = true;
+      await finishUpload(ctx, put, response, desc.digest, signal);
+      progress?.(
+        pushEvent(desc.digest, mediaType, filled, { total, done: true }),
+      );
+      return desc;
     }
+
+    let location = session.location;
+    let offset = 0;
     while (filled > 0) {
-      const chunk = buf.subarray(0, filled);
+      const chunk = buffers[current].subarray(0, filled);
       digester.update(chunk);
-      const end = offset + filled - 1;
-      const { response, url } = await ctx.send({
-        method: "PATCH",
-        url: location,
-        headers: {
-          "content-type": OCTET_STREAM,
-          "content-range": `${offset}-${end}`,
-        },
-        body: chunk,
-        scopes: ctx.scopes,
-        signal: options.signal,
-        display: displayUrl(location),
-      });
-      if (response.status !== 202) {
-        throw await responseError("PATCH", displayUrl(location), response);
-      }
-      await discardBody(response);
-      const range = response.headers.get("range");
-      const m = range ? /(\d+)-(\d+)\s*$/.exec(range) : null;
-      if (m && Number(m[2]) !== end) {
-        throw new RegistryError(
-          `PATCH "${displayUrl(location)}": registry acknowledged range ${
-            m[1]
-          }-${m[2]}, sent up to ${end}`,
-          { status: response.status },
-        );
-      }
-      location = nextLocation(response, url, ctx.uploadsUrl) ?? location;
-      offset = end + 1;
-      progress?.(event(offset, "", false));
-      filled = await fill();
+      const next = chunks.eof
+        ? Promise.resolve(0)
+        : chunks.fill(buffers[1 - current]);
+      // Observed below; until then a source failure must not go unhandled.
+      next.catch(() => {});
+      location = await sendChunk(ctx, location, chunk, offset, signal);
+      offset += filled;
+      progress?.(
+        pushEvent(expected?.digest ?? "", mediaType, offset, {
+          total,
+          done: false,
+        }),
+      );
+      filled = await next;
+      current = 1 - current;
     }
-    const digest = digester.digest();
-    const put = withDigest(location, digest);
+    const desc = checked(digester, mediaType, expected);
+    const put = withDigest(location, desc.digest);
     const { response } = await ctx.send({
       method: "PUT",
       url: put,
       headers: { "content-type": OCTET_STREAM },
       body: new Uint8Array(0),
       scopes: ctx.scopes,
-      signal: options.signal,
+      signal,
       display: displayUrl(put),
     });
-    await finishUpload(put, response, digest);
-    progress?.(event(offset, digest, true));
-    return {
-      mediaType: options.mediaType ?? OCTET_STREAM,
-      digest,
-      size: offset,
-    };
+    committed = true;
+    await finishUpload(ctx, put, response, desc.digest, signal);
+    progress?.(
+      pushEvent(desc.digest, mediaType, offset, { total, done: true }),
+    );
+    return desc;
   } catch (e) {
-    await reader.cancel().catch(() => {});
+    await reader.cancel(e).catch(() => {});
+    if (session && !committed && !signal?.aborted) {
+      await cancelUpload(ctx, session.location);
+    }
     throw e;
   } finally {
     reader.releaseLock();
+  }
+}
+
+/** Fills fixed-size buffers from a stream of arbitrarily sized pieces. */
+class ChunkReader {
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #size: number;
+  #pending: Uint8Array | undefined;
+  eof = false;
+
+  constructor(reader: ReadableStreamDefaultReader<Uint8Array>, size: number) {
+    this.#reader = reader;
+    this.#size = size;
+  }
+
+  /** Fills `buf` up to the chunk size; fewer bytes only at the end. */
+  async fill(buf: Uint8Array): Promise<number> {
+    let filled = 0;
+    while (filled < this.#size) {
+      if (!this.#pending) {
+        if (this.eof) break;
+        const { done, value } = await this.#reader.read();
+        if (done) {
+          this.eof = true;
+          break;
+        }
+        if (value.byteLength > 0) this.#pending = value;
+        continue;
+      }
+      const take = Math.min(this.#pending.byteLength, this.#size - filled);
+      buf.set(this.#pending.subarray(0, take), filled);
+      filled += take;
+      this.#pending = take < this.#pending.byteLength
+        ? this.#pending.subarray(take)
+        : undefined;
+    }
+    // A source that ends exactly on a chunk boundary is only known to have
+    // ended after one more read; peeking now saves an empty round trip.
+    if (!this.#pending && !this.eof && filled === this.#size) {
+      const { done, value } = await this.#reader.read();
+      if (done) this.eof = true;
+      else if (value.byteLength > 0) this.#pending = value;
+    }
+    return filled;
+  }
+}
+
+/**
+ * `PATCH`es `chunk` (which starts at byte `start` of the blob) and returns
+ * the session URL to use next. A failure is followed by an upload status
+ * `GET`, and the part the registry does not have yet is sent again.
+ */
+async function sendChunk(
+  ctx: UploadContext,
+  location: URL,
+  chunk: Uint8Array,
+  start: number,
+  signal: AbortSignal | undefined,
+): Promise<URL> {
+  const end = start + chunk.byteLength - 1;
+  const retries = ctx.chunkRetries ?? 3;
+  let url = location;
+  let from = start;
+  for (let attempt = 0;; attempt++) {
+    let failure: unknown;
+    try {
+      const { response, url: answered } = await ctx.send({
+        method: "PATCH",
+        url,
+        headers: {
+          "content-type": OCTET_STREAM,
+          "content-range": `${from}-${end}`,
+        },
+        body: chunk.subarray(from - start),
+        scopes: ctx.scopes,
+        signal,
+        display: displayUrl(url),
+        // Resumed below from what the registry has, never blindly resent.
+        noRetry: true,
+      });
+      if (response.status === 202) {
+        await discardBody(response);
+        const next = nextLocation(response, answered, ctx.uploadsUrl) ?? url;
+        const acked = rangeEnd(response.headers.get("range"));
+        if (acked === undefined || acked === end) return next;
+        if (acked > end || acked < from - 1) {
+          throw new RegistryError(
+            `PATCH "${
+              displayUrl(url)
+            }": registry acknowledged bytes up to ${acked}, sent ${from}-${end}`,
+            { status: response.status },
+          );
+        }
+        // Fewer bytes taken than sent: continue with the rest.
+        url = next;
+        from = acked + 1;
+        continue;
+      }
+      failure = await responseError("PATCH", displayUrl(url), response);
+      if (response.status === 404) {
+        throw new SessionLost((failure as Error).message, {
+          status: 404,
+          cause: failure,
+        });
+      }
+      if (!isRetryableStatus(response.status) && response.status !== 416) {
+        throw failure;
+      }
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      // Only a lost connection or a timeout (no status) is worth a resume.
+      if (!(e instanceof RegistryError) || e.status !== undefined) throw e;
+      failure = e;
+    }
+    if (attempt >= retries) throw failure;
+    await sleep(backoffDelay(attempt, DEFAULT_RETRY), signal);
+    const status = await uploadStatus(ctx, url, signal);
+    if (status.offset < start || status.offset > end + 1) {
+      throw new SessionLost(
+        `PATCH "${displayUrl(url)}": registry has ${status.offset} bytes ` +
+          `of the upload, cannot resume at ${from}`,
+      );
+    }
+    url = status.location;
+    from = status.offset;
+    if (from === end + 1) return url;
+  }
+}
+
+/** Upload status: where the registry stands (`GET <location>`). */
+async function uploadStatus(
+  ctx: UploadContext,
+  location: URL,
+  signal: AbortSignal | undefined,
+): Promise<{ offset: number; location: URL }> {
+  const { response, url } = await ctx.send({
+    method: "GET",
+    url: location,
+    scopes: ctx.scopes,
+    signal,
+    display: displayUrl(location),
+  });
+  if (response.status === 404) {
+    const e = await responseError("GET", displayUrl(location), response);
+    throw new SessionLost(e.message, { status: 404, cause: e });
+  }
+  if (response.status !== 204 && response.status !== 200) {
+    throw await responseError("GET", displayUrl(location), response);
+  }
+  await discardBody(response);
+  const end = rangeEnd(response.headers.get("range"));
+  // distribution writes `0-0` for an empty upload as well as for one byte;
+  // chunks are never a single byte, so it means nothing is there yet.
+  const offset = end === undefined || end === 0 ? 0 : end + 1;
+  return {
+    offset,
+    location: nextLocation(response, url, ctx.uploadsUrl) ?? location,
+  };
+}
+
+/** Best effort: tells the registry an unfinished session can go. */
+async function cancelUpload(ctx: UploadContext, location: URL): Promise<void> {
+  try {
+    const { response } = await ctx.send({
+      method: "DELETE",
+      url: location,
+      scopes: ctx.scopes,
+      display: displayUrl(location),
+      noRetry: true,
+      signal: AbortSignal.timeout(5_000),
+    });
+    await discardBody(response);
+  } catch {
+    // The registry expires abandoned sessions on its own.
   }
 }
 
@@ -249,11 +426,17 @@ async function startUpload(
       { status: response.status },
     );
   }
-  const min = Number(response.headers.get("oci-chunk-min-length") ?? 0);
   return {
     location,
-    minChunk: Number.isSafeInteger(min) && min > 0 ? min : 0,
+    minChunk: positiveHeader(response, "oci-chunk-min-length") ?? 0,
+    maxChunk: positiveHeader(response, "oci-chunk-max-length") ??
+      Number.MAX_SAFE_INTEGER,
   };
+}
+
+function positiveHeader(response: Response, name: string): number | undefined {
+  const n = Number(response.headers.get(name) ?? NaN);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 function nextLocation(
@@ -266,13 +449,29 @@ function nextLocation(
   return sameOriginUrl(location, responseUrl, "upload location", registry);
 }
 
+/** The last byte offset of a `Range: [bytes=]0-<end>` header. */
+function rangeEnd(header: string | null): number | undefined {
+  const m = header ? /(\d+)\s*-\s*(\d+)\s*$/.exec(header) : null;
+  if (!m) return undefined;
+  const end = Number(m[2]);
+  return Number.isSafeInteger(end) ? end : undefined;
+}
+
 async function finishUpload(
+  ctx: UploadContext,
   put: URL,
   response: Response,
   digest: string,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   if (response.status < 200 || response.status > 299) {
-    throw await responseError("PUT", displayUrl(put), response);
+    const error = await responseError("PUT", displayUrl(put), response);
+    // A commit whose answer was lost and then retried finds its session
+    // gone: the blob being there is the answer.
+    if (response.status === 404 && await blobThere(ctx, digest, signal)) {
+      return;
+    }
+    throw error;
   }
   await discardBody(response);
   const header = response.headers.get("docker-content-digest");
@@ -288,6 +487,45 @@ async function finishUpload(
   }
 }
 
+async function blobThere(
+  ctx: UploadContext,
+  digest: string,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  try {
+    const url = new URL(`../${digest}`, ctx.uploadsUrl);
+    const { response } = await ctx.send({
+      method: "HEAD",
+      url,
+      scopes: ctx.scopes,
+      signal,
+    });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** The descriptor of what was read, checked against what was promised. */
+function checked(
+  digester: Digester,
+  mediaType: string,
+  expected: Descriptor | undefined,
+): Descriptor {
+  const digest = digester.digest();
+  const size = digester.size;
+  const comparable = expected?.digest.startsWith("sha256:") ?? false;
+  if (
+    expected &&
+    (expected.size !== size || comparable && expected.digest !== digest)
+  ) {
+    throw new DigestMismatchError(
+      `upload of ${expected.digest}: source gave ${size} bytes with digest ${digest}, want ${expected.size} bytes`,
+    );
+  }
+  return { mediaType, digest: expected?.digest ?? digest, size };
+}
+
 /** The session URL with `digest=` added, its own query kept byte for byte. */
 function withDigest(location: URL, digest: string): URL {
   const url = new URL(location);
@@ -296,15 +534,18 @@ function withDigest(location: URL, digest: string): URL {
   return url;
 }
 
-function countingStream(
-  onBytes: (n: number) => void,
-): TransformStream<Uint8Array, Uint8Array> {
-  let n = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      n += chunk.byteLength;
-      onBytes(n);
-      controller.enqueue(chunk);
-    },
-  });
+function pushEvent(
+  digest: string,
+  mediaType: string | undefined,
+  transferred: number,
+  o: { total: number; done: boolean },
+): ProgressEvent {
+  return {
+    direction: "push",
+    digest,
+    mediaType,
+    transferred,
+    total: o.total,
+    done: o.done,
+  };
 }

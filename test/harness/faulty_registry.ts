@@ -80,6 +80,29 @@ export interface FaultyRegistryOptions {
   catalogPageSize?: number;
   /** `OCI-Chunk-Min-Length` announced on upload sessions. */
   chunkMinLength?: number;
+  /**
+   * Answer 411 Length Required to a request body sent without
+   * `Content-Length` (chunked transfer encoding), as registries behind some
+   * proxies and Workers-based ones do.
+   */
+  requireLength?: boolean;
+  /**
+   * How the `Link` of a next page is written: `angle` (default,
+   * `</v2/…>; rel="next"`), `bare` (`/v2/…; rel=next`, relative),
+   * `bare-absolute` (`http://host/v2/…; rel=next`, as Quay and the peer do).
+   */
+  linkStyle?: "angle" | "bare" | "bare-absolute";
+  /** Send a `Link` on the last catalog page too (pointing past the end). */
+  catalogLinkOnLastPage?: boolean;
+  /** No catalog API: `/v2/_catalog` answers 404 `UNSUPPORTED` (GHCR, ECR). */
+  noCatalog?: boolean;
+  /** Largest page for tag lists and catalogs whatever `n` asks for. */
+  maxPageSize?: number;
+  /**
+   * For the n-th `PATCH` (1-based), keep only this many bytes of its body
+   * and answer 500, as when a connection drops midway; `undefined` passes.
+   */
+  partialPatch?: (n: number) => number | undefined;
 }
 
 interface Upload {
@@ -233,6 +256,7 @@ export function startFaultyRegistry(
   const tokenRequests: SeenTokenRequest[] = [];
   let faults: Fault[] = [];
   let uploadSeq = 0;
+  let patchSeq = 0;
 
   const json = (body: unknown, status = 200, headers: HeadersInit = {}) =>
     new Response(JSON.stringify(body), {
@@ -246,6 +270,13 @@ export function startFaultyRegistry(
   const server: PlainServer = startServer(async (request, url, seen) => {
     if (!url.pathname.startsWith("/v2")) {
       return await tokenEndpoint(request, url);
+    }
+    if (
+      options.requireLength && request.body &&
+      !request.headers.has("content-length")
+    ) {
+      await request.body.cancel().catch(() => {});
+      return ociError(411, "LENGTH_REQUIRED", "length required");
     }
     const body = request.body
       ? new Uint8Array(await request.arrayBuffer())
@@ -403,7 +434,12 @@ export function startFaultyRegistry(
     const path = url.pathname;
     const method = request.method;
     if (path === "/v2/" || path === "/v2") return json({});
-    if (path === "/v2/_catalog") return catalog(url);
+    if (path === "/v2/_catalog") {
+      if (options.noCatalog) {
+        return ociError(404, "UNSUPPORTED", "The operation is unsupported.");
+      }
+      return catalog(url);
+    }
     let m = TAGS_RE.exec(path);
     if (m && method === "GET") return tagList(request, url, m[1]);
     m = MANIFEST_RE.exec(path);
@@ -440,6 +476,20 @@ export function startFaultyRegistry(
     if (m) {
       const up = uploads.get(m[2]);
       if (!up) return ociError(404, "BLOB_UPLOAD_UNKNOWN", "upload unknown");
+      if (method === "GET") {
+        return new Response(null, {
+          status: 204,
+          headers: {
+            location: `/v2/${m[1]}/blobs/uploads/${m[2]}?_state=s%3D${up.size}`,
+            range: `0-${Math.max(0, up.size - 1)}`,
+            "docker-upload-uuid": m[2],
+          },
+        });
+      }
+      if (method === "DELETE") {
+        uploads.delete(m[2]);
+        return new Response(null, { status: 204 });
+      }
       if (method === "PATCH") {
         const range = request.headers.get("content-range");
         if (range) {
@@ -447,6 +497,12 @@ export function startFaultyRegistry(
           if (start !== up.size) {
             return new Response(null, { status: 416 });
           }
+        }
+        const keep = options.partialPatch?.(++patchSeq);
+        if (keep !== undefined) {
+          up.parts.push(body.slice(0, keep));
+          up.size += Math.min(keep, body.byteLength);
+          return ociError(500, "UNKNOWN", "connection reset");
         }
         up.parts.push(body);
         up.size += body.byteLength;
@@ -555,8 +611,26 @@ export function startFaultyRegistry(
 
   function catalog(url: URL): Response {
     const all = [...repositories].sort();
-    const { page, link } = paginate(all, url, options.catalogPageSize);
+    let { page, link } = paginate(all, url, options.catalogPageSize);
+    if (!link && options.catalogLinkOnLastPage) {
+      const next = new URL(url.pathname, "http://x");
+      const last = page.at(-1) ?? url.searchParams.get("last");
+      if (last) next.searchParams.set("last", last);
+      link = formatLink(`${next.pathname}${next.search}`);
+    }
     return json({ repositories: page }, 200, link ? { link } : {});
+  }
+
+  function formatLink(target: string): string {
+    switch (options.linkStyle ?? "angle") {
+      case "bare":
+        return `${target}; rel=next`;
+      case "bare-absolute":
+        // Like the peer: absolute, and without the port.
+        return `http://127.0.0.1${target}; rel=next`;
+      default:
+        return `<${target}>; rel="next"`;
+    }
   }
 
   function paginate(
@@ -566,17 +640,20 @@ export function startFaultyRegistry(
   ): { page: string[]; link?: string } {
     const last = url.searchParams.get("last");
     const nParam = url.searchParams.get("n");
-    const n = nParam !== null ? Number(nParam) : pageSize;
+    // A registry pages at its own size when that is smaller than `n`.
+    const sizes = [
+      nParam !== null ? Number(nParam) : undefined,
+      pageSize,
+      options.maxPageSize,
+    ].filter((x): x is number => x !== undefined);
+    const n = sizes.length ? Math.min(...sizes) : undefined;
     let rest = last === null ? all : all.filter((x) => x > last);
     if (n === undefined || rest.length <= n) return { page: rest };
     rest = rest.slice(0, n);
     const next = new URL(url.pathname, "http://x");
     next.searchParams.set("last", rest[rest.length - 1]);
     next.searchParams.set("n", String(n));
-    return {
-      page: rest,
-      link: `<${next.pathname}${next.search}>; rel="next"`,
-    };
+    return { page: rest, link: formatLink(`${next.pathname}${next.search}`) };
   }
 
   const api: FaultyRegistry = {

@@ -1,4 +1,5 @@
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
+import { UnsupportedError } from "../../src/errors.ts";
 import {
   compareBytes,
   filterCatalogPage,
@@ -99,7 +100,8 @@ for (const { base, want } of CASES) {
         first.searchParams.get("last"),
         base ? base.replace(/\/$/, "") : null,
       );
-      strictEqual(first.searchParams.get("n"), null);
+      // Every page names its size (some registries' defaults are tiny).
+      strictEqual(first.searchParams.get("n"), "100");
     } finally {
       await reg.close();
     }
@@ -146,6 +148,48 @@ Deno.test("listRepositories: the whole catalog across pages for a bare host", as
       REPOS.map((r) => `${reg.host}/${r}`),
     );
     strictEqual(reg.requests.length, 3);
+  } finally {
+    await reg.close();
+  }
+});
+
+Deno.test("listRepositories: a registry without a catalog API → UnsupportedError naming versions", async () => {
+  const reg = startFaultyRegistry({ noCatalog: true });
+  try {
+    const store = new RegistryStore({
+      plainHttp: true,
+      credentials: () => Promise.resolve(undefined),
+    });
+    await rejects(
+      store.listRepositories(`${reg.host}/org/plugins`),
+      (e: unknown) =>
+        e instanceof UnsupportedError &&
+        e.message.includes("does not support listing repositories") &&
+        e.message.includes("versions <repository>"),
+    );
+  } finally {
+    await reg.close();
+  }
+});
+
+Deno.test("listRepositories: a Link on the last page, absolute and without the port, ends on the empty page", async () => {
+  const reg = startFaultyRegistry({
+    catalogPageSize: 2,
+    linkStyle: "bare-absolute",
+    catalogLinkOnLastPage: true,
+  });
+  try {
+    for (const r of REPOS) reg.repositories.add(r);
+    const store = new RegistryStore({
+      plainHttp: true,
+      credentials: () => Promise.resolve(undefined),
+    });
+    deepStrictEqual(
+      await store.listRepositories(reg.host),
+      REPOS.map((r) => `${reg.host}/${r}`),
+    );
+    // 5 repositories in pages of 2, then the empty page the last Link names.
+    strictEqual(reg.requests.length, 4);
   } finally {
     await reg.close();
   }

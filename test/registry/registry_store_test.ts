@@ -491,7 +491,7 @@ Deno.test("pushBlob: a small stream source is buffered (Content-Length set)", as
   });
 });
 
-Deno.test("pushBlob: a large stream source is streamed and replayed after a 503", async () => {
+Deno.test("pushBlob: a large stream source goes up in chunks read once; a 503 on the commit is retried", async () => {
   await withRegistry(async (reg) => {
     const bytes = new Uint8Array(300_000).map((_, i) => i % 13);
     const digest = sha256(bytes);
@@ -502,7 +502,7 @@ Deno.test("pushBlob: a large stream source is streamed and replayed after a 503"
         : undefined
     );
     let calls = 0;
-    await store({ bufferUploadsUpTo: 0 }).pushBlob(
+    await store({ bufferUploadsUpTo: 0, chunkSize: 128 * 1024 }).pushBlob(
       { registry: reg.host, repository: "org/a" },
       { mediaType: "x", digest, size: bytes.length },
       () => {
@@ -510,9 +510,17 @@ Deno.test("pushBlob: a large stream source is streamed and replayed after a 503"
         return new Blob([bytes]).stream();
       },
     );
-    strictEqual(calls, 2);
+    strictEqual(calls, 1);
     deepStrictEqual(reg.blobs.get(digest), bytes);
-  });
+    deepStrictEqual(reg.requests.map((r) => r.method), [
+      "POST",
+      "PATCH",
+      "PATCH",
+      "PATCH",
+      "PUT",
+      "PUT",
+    ]);
+  }, { requireLength: true });
 });
 
 Deno.test("pushBlob: a Location on another origin is refused; nothing is sent there", async () => {
@@ -791,13 +799,14 @@ Deno.test("listTags: conditional first page → notModified on 304", async () =>
   });
 });
 
-Deno.test("listTags: a Link to another origin is refused", async () => {
+Deno.test("listTags: a Link to another origin is followed on the registry's own origin only", async () => {
   const evil = startServer(() => new Response('{"tags":["x"]}'));
   try {
     await withRegistry(async (reg) => {
       reg.addManifest("org/a", "v1", MANIFEST, MT);
+      reg.addManifest("org/a", "v2", MANIFEST, MT);
       reg.fault((_req, url) =>
-        url.pathname.endsWith("/tags/list")
+        url.pathname.endsWith("/tags/list") && !url.searchParams.has("last")
           ? new Response('{"tags":["v1"]}', {
             headers: {
               link: `<${evil.origin}/v2/org/a/tags/list?last=v1>; rel="next"`,
@@ -805,32 +814,53 @@ Deno.test("listTags: a Link to another origin is refused", async () => {
           })
           : undefined
       );
-      await rejects(
-        store().listTags({ registry: reg.host, repository: "org/a" }),
-        (e: unknown) =>
-          e instanceof UnsafeUrlError && /pagination link/.test(e.message),
-      );
+      const creds = () => Promise.resolve({ username: "u", password: "p" });
+      const r = await store({ credentials: creds }).listTags({
+        registry: reg.host,
+        repository: "org/a",
+      });
+      deepStrictEqual(r.tags, ["v1", "v2"]);
       strictEqual(evil.requests.length, 0);
+      strictEqual(reg.requests[1].path, "/v2/org/a/tags/list?last=v1&n=100");
     });
   } finally {
     await evil.close();
   }
 });
 
-Deno.test("listTags: a Link pointing back at itself does not loop", async () => {
+Deno.test("listTags: a Link outside the registry API is refused", async () => {
   await withRegistry(async (reg) => {
     reg.fault((_req, url) =>
       url.pathname.endsWith("/tags/list")
         ? new Response('{"tags":["v1"]}', {
-          headers: { link: `<${url.pathname}>; rel="next"` },
+          headers: { link: `</token?scope=x>; rel="next"` },
         })
         : undefined
     );
     await rejects(
       store().listTags({ registry: reg.host, repository: "org/a" }),
       (e: unknown) =>
-        e instanceof RegistryError && /pagination/.test(e.message),
+        e instanceof UnsafeUrlError && /pagination link/.test(e.message),
     );
+    strictEqual(reg.requests.length, 1);
+  });
+});
+
+Deno.test("listTags: a Link pointing back at itself ends the list", async () => {
+  await withRegistry(async (reg) => {
+    reg.fault((_req, url) =>
+      url.pathname.endsWith("/tags/list")
+        ? new Response('{"tags":["v1"]}', {
+          headers: { link: `<${url.pathname}?n=100>; rel="next"` },
+        })
+        : undefined
+    );
+    const r = await store().listTags({
+      registry: reg.host,
+      repository: "org/a",
+    });
+    deepStrictEqual(r.tags, ["v1"]);
+    strictEqual(reg.requests.length, 1);
   });
 });
 
