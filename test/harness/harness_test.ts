@@ -2,10 +2,14 @@
  * Proves the harness itself: each registry mode authenticates the way a real
  * deployment does, the token issuer's JWTs are accepted by distribution 2.8
  * (and wrong ones refused), seeding through skopeo lands exact bytes, and a
- * restart keeps the data.
+ * restart keeps the data. The peer registry (cloudflare/serverless-registry
+ * under wrangler) does Basic auth the same way, shares one npm install
+ * between instances, keeps each instance's data apart and leaves no process
+ * behind.
  */
 import { deepStrictEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { missing } from "./require.ts";
+import { missingPeerRegistry, startPeerRegistry } from "./peer_registry.ts";
 import {
   type RegistryHandle,
   type RegistryMode,
@@ -400,4 +404,143 @@ Deno.test({
       await reg.stop();
       await rejects(Deno.stat(dir), Deno.errors.NotFound);
     }),
+});
+
+const ignorePeer = missingPeerRegistry() || missing("skopeo");
+
+/** Processes of process group `pgid` that are not zombies, from /proc. */
+async function liveInGroup(pgid: number): Promise<string[]> {
+  const live: string[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    let stat: string;
+    try {
+      stat = await Deno.readTextFile(`/proc/${e.name}/stat`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") live.push(stat);
+  }
+  return live;
+}
+
+Deno.test({
+  name:
+    "harness: peer registry serves /v2/ with Basic auth, refuses wrong credentials, stops its whole process group",
+  ignore: ignorePeer,
+  async fn() {
+    const peer = await startPeerRegistry();
+    const { dir, pgid } = peer;
+    try {
+      match(peer.host, /^127\.0\.0\.1:\d+$/);
+      equal(peer.url, `http://${peer.host}`);
+      equal(peer.mode, "basic");
+      ok(peer.running);
+      ok(peer.startupMs > 0, `startup took ${peer.startupMs} ms`);
+      ok(pgid > 0);
+      ok((await liveInGroup(pgid)).length >= 2, "wrangler and workerd run");
+      // Instances link the shared install instead of running npm ci.
+      ok(Deno.lstatSync(`${dir}/app/node_modules`).isSymlink);
+
+      const anon = await get(`${peer.url}/v2/`);
+      equal(anon.status, 401);
+      match(anon.headers.get("www-authenticate") ?? "", /^Basic realm=/);
+      equal(
+        (await get(`${peer.url}/v2/`, basic(peer.username, peer.password)))
+          .status,
+        200,
+      );
+      equal(
+        (await get(`${peer.url}/v2/`, basic(peer.username, "wrong"))).status,
+        401,
+      );
+      equal(
+        (await get(`${peer.url}/v2/`, basic("someone-else", peer.password)))
+          .status,
+        401,
+      );
+
+      // skopeo, an independent client, pushes and reads with the handle's
+      // credentials and its Docker config; a wrong password is refused.
+      const m = await seedArtifact(peer, "plugins/a", ["v1"]);
+      deepStrictEqual(
+        await inspectRaw(peer.ref("plugins/a", "v1"), { registry: peer }),
+        m.bytes,
+      );
+      const denied = await skopeo(
+        ["inspect", "--raw", `docker://${peer.ref("plugins/a", "v1")}`],
+        { registry: peer, creds: `${peer.username}:wrong` },
+      );
+      ok(denied.code !== 0, "skopeo with a wrong password must fail");
+      const cfgDir = await Deno.makeTempDir();
+      try {
+        const authFile = await peer.writeDockerConfig(cfgDir);
+        deepStrictEqual(
+          await inspectRaw(peer.ref("plugins/a", "v1"), {
+            registry: peer,
+            authFile,
+          }),
+          m.bytes,
+        );
+        deepStrictEqual(
+          JSON.parse(atob(peer.dockerConfigBase64())),
+          peer.dockerConfig(),
+        );
+      } finally {
+        await Deno.remove(cfgDir, { recursive: true });
+      }
+
+      // Down and up again: same port, R2 data kept.
+      const host = peer.host;
+      await peer.down();
+      equal(peer.running, false);
+      await rejects(fetch(`${peer.url}/v2/`));
+      deepStrictEqual(await liveInGroup(pgid), []);
+      await peer.up();
+      equal(peer.host, host);
+      deepStrictEqual(
+        await inspectRaw(peer.ref("plugins/a", "v1"), { registry: peer }),
+        m.bytes,
+      );
+    } finally {
+      const last = peer.pgid;
+      await peer.stop();
+      deepStrictEqual(await liveInGroup(last), []);
+    }
+    await rejects(Deno.stat(dir), Deno.errors.NotFound);
+  },
+});
+
+Deno.test({
+  name:
+    "harness: two peer registries start in parallel with one install and separate data",
+  ignore: ignorePeer,
+  async fn() {
+    const [a, b] = await Promise.all([
+      startPeerRegistry(),
+      startPeerRegistry(),
+    ]);
+    try {
+      ok(a.host !== b.host);
+      equal(
+        Deno.realPathSync(`${a.dir}/app/node_modules`),
+        Deno.realPathSync(`${b.dir}/app/node_modules`),
+      );
+      await seedArtifact(a, "plugins/only-in-a", ["v1"]);
+      const inB = await skopeo(
+        ["inspect", "--raw", `docker://${b.ref("plugins/only-in-a", "v1")}`],
+        { registry: b },
+      );
+      ok(inB.code !== 0, "b must not see what was pushed to a");
+      // Each has its own credentials.
+      equal(
+        (await get(`${b.url}/v2/`, basic(a.username, a.password))).status,
+        401,
+      );
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  },
 });

@@ -57,3 +57,32 @@ export function missing(...commands: string[]): boolean {
   }
   return true;
 }
+
+/**
+ * Like {@linkcode missing}, for a real component that is not a command on
+ * PATH (a checkout found through an environment variable, say): `present`
+ * says whether it was found, `hint` how to provide it. Returns `true` when
+ * the tests needing it must be ignored (developer machine); throws in CI.
+ *
+ * @example
+ * Deno.test({ name: "…", ignore: missingComponent("peer registry", exists, "set KLAUS_OCI_PEER_REGISTRY"), fn: … });
+ */
+export function missingComponent(
+  what: string,
+  present: boolean,
+  hint: string,
+): boolean {
+  if (present) return false;
+  if (inCI()) {
+    throw new Error(`required real component missing in CI: ${what} (${hint})`);
+  }
+  if (!warned.has(what)) {
+    warned.add(what);
+    console.error(
+      `\n!!! SKIPPING tests that need ${what}: not available on this machine` +
+        ` (${hint}). These tests are NOT passing, they are not run.` +
+        ` CI=true makes this a failure.\n`,
+    );
+  }
+  return true;
+}
