@@ -279,7 +279,7 @@ const JSON_FIELD =
 const AUTH_SCHEME =
   /\b(basic|bearer)((?:\s+|\s*[=:]\s*)\[?)([A-Za-z0-9._~+/-]+=*)/gi;
 const AUTH_HEADER =
-  /\b((?:proxy-)?authorization|x-registry-auth|x-auth-token|cookie)(["']?\s*[:=]\s*\[?["']?)(?!(?:basic|bearer)\b)([^\s"'\],;&]+)/gi;
+  /\b((?:proxy-)?authorization|x-registry-auth|x-auth-token|cookie)(["']?\s*[:=]\s*\[?["']?)(?!(?:basic|bearer)\b)([^\s"'[\],;&]+)/gi;
 
 /**
  * Replaces credentials in `text` with `***`: every registered secret, the
@@ -322,9 +322,15 @@ function looksLikeCredential(value: string): boolean {
 // C0 and C1 controls, line and paragraph separators, and the bidi
 // overrides that can make a terminal line read differently than it is.
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL = new RegExp(
+  "[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]",
+  "g",
+);
 // deno-lint-ignore no-control-regex
-const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_BUT_LINES = new RegExp(
+  "[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]",
+  "g",
+);
 
 /**
  * Registry-supplied text made safe to put into a message: control

@@ -47,6 +47,11 @@ export interface AppOptions {
   scheduler?: BackgroundScheduler;
   /** Strings scrubbed from error messages (credentials). */
   secrets?: readonly string[];
+  /**
+   * Budget of one answer in milliseconds before a 504 (default 10 s,
+   * `ANSWER_BUDGET_MS`).
+   */
+  answerBudgetMs?: number;
   /** Catalog page options. */
   ui?: UiOptions;
 }
@@ -78,6 +83,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const services = new Services({
     registries: options.registries,
     client: options.client,
+    budgetMs: options.answerBudgetMs,
   });
   const app = new Hono<AppEnv>();
   app.use(

@@ -26,6 +26,10 @@ import type { Hono } from "hono";
 import { Client } from "../src/client.ts";
 import { LayoutStore } from "../src/layout/layout_store.ts";
 import { TrackedScheduler } from "../src/cache/scheduler.ts";
+import {
+  registerDockerConfigSecrets,
+  secretsOfDockerConfig,
+} from "../src/_redact.ts";
 import { createApp } from "./app.ts";
 import {
   configFromEnv,
@@ -34,7 +38,6 @@ import {
   parseBool,
 } from "./config.ts";
 import { edgeClient } from "./edge_client.ts";
-import { secretsOfDockerConfig } from "./errors.ts";
 import { seedExampleStore, storeBases } from "./examples_store.ts";
 import type { RegistryBases } from "./kinds.ts";
 import { hostsOfBases, trustedFetch } from "./trusted_fetch.ts";
@@ -133,6 +136,8 @@ export async function startServer(
   ) {
     env[n] = get(n);
   }
+  // Known secrets before the first request: every error path redacts them.
+  registerDockerConfigSecrets(get(authVar));
   const scheduler = new TrackedScheduler();
   const client = edgeClient({
     registries,

@@ -1,7 +1,8 @@
 /**
  * HTTP errors of the API: one class, mapped from the library's typed errors,
  * rendered as `{"error": {"code", "message"}}` with messages that never carry
- * a secret or an unbounded upstream body.
+ * a secret (the project's one redaction, `src/_redact.ts`) or an unbounded
+ * upstream body.
  *
  * @module
  */
@@ -18,6 +19,9 @@ import {
   UnsafeUrlError,
 } from "../src/errors.ts";
 import { TimeoutError } from "../src/registry/timeout_error.ts";
+import { clip, redact } from "../src/_redact.ts";
+
+const MAX_MESSAGE = 600;
 
 /** Statuses the API answers errors with. */
 export type ApiErrorStatus = 400 | 404 | 500 | 502 | 504;
@@ -50,14 +54,16 @@ export class ApiError extends Error {
   /** Stable error code. */
   readonly code: string;
 
-  /** Creates the error. */
+  /** Creates the error; the message is redacted and at most 600 characters. */
   constructor(
     status: ApiErrorStatus,
     code: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // Messages quote what a requester sent (a version, a name): never echo
+    // a credential, whoever put it there.
+    super(clip(redact(message), MAX_MESSAGE), options);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
@@ -67,40 +73,6 @@ export class ApiError extends Error {
   body(): ApiErrorBody {
     return { error: { code: this.code, message: this.message } };
   }
-}
-
-const MAX_MESSAGE = 600;
-
-/**
- * Removes credentials from `message`: URL user-info, `Basic`/`Bearer`
- * credentials, token query parameters, and every string of `secrets`
- * (and its base64 form); then caps the length.
- *
- * @example
- * ```ts
- * import { redact } from "./errors.ts";
- * console.log(redact("GET https://u:p@h/v2/: Bearer abc.def", ["p"]));
- * // GET https://***@h/v2/: Bearer ***
- * ```
- */
-export function redact(
-  message: string,
-  secrets: readonly string[] = [],
-): string {
-  let m = message;
-  for (const s of secrets) {
-    // Short strings would blank out ordinary words.
-    if (s.length >= 4) m = m.split(s).join("***");
-  }
-  m = m
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s"']+@/gi, "$1***@")
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, "$1 ***")
-    .replace(
-      /([?&](?:access_token|refresh_token|token|password|secret)=)[^&\s"']+/gi,
-      "$1***",
-    );
-  if (m.length > MAX_MESSAGE) m = `${m.slice(0, MAX_MESSAGE)}…`;
-  return m;
 }
 
 function causes(err: unknown): unknown[] {
@@ -151,7 +123,7 @@ export function toApiError(
     }
     return new ApiError(500, "internal_error", "internal error");
   }
-  const message = redact(err.message, secrets);
+  const message = clip(redact(err.message, secrets), MAX_MESSAGE);
   if (err instanceof InvalidReferenceError) {
     return new ApiError(400, "invalid_reference", message);
   }
@@ -181,50 +153,4 @@ export function toApiError(
     return new ApiError(502, "registry_error", message);
   }
   return new ApiError(502, "registry_error", message);
-}
-
-/**
- * The strings of a base64 Docker config that must never appear in output:
- * the document itself, each `auth` value, the passwords inside them and
- * identity/registry tokens.
- *
- * @example
- * ```ts
- * import { secretsOfDockerConfig } from "./errors.ts";
- * const cfg = btoa(JSON.stringify({ auths: { h: { auth: btoa("u:pw12") } } }));
- * console.log(secretsOfDockerConfig(cfg).includes("pw12")); // true
- * ```
- */
-export function secretsOfDockerConfig(
-  base64Config: string | undefined,
-): string[] {
-  if (!base64Config) return [];
-  const out = [base64Config];
-  try {
-    const doc = JSON.parse(atob(base64Config.trim())) as {
-      auths?: Record<string, Record<string, unknown>>;
-    };
-    for (const entry of Object.values(doc.auths ?? {})) {
-      for (
-        const key of ["auth", "identitytoken", "registrytoken", "password"]
-      ) {
-        const v = entry?.[key];
-        if (typeof v !== "string" || v === "") continue;
-        out.push(v);
-        if (key === "auth") {
-          try {
-            const plain = atob(v);
-            out.push(plain);
-            const colon = plain.indexOf(":");
-            if (colon >= 0) out.push(plain.slice(colon + 1));
-          } catch {
-            // not base64: already listed as is
-          }
-        }
-      }
-    }
-  } catch {
-    // not a Docker config: the raw value is still scrubbed
-  }
-  return out;
 }

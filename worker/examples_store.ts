@@ -190,8 +190,9 @@ async function walk(dir: string, prefix = ""): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...await walk(join(dir, e.name), rel));
-    else if (e.isFile()) out.push(rel);
+    if (e.isDirectory()) {
+      for (const f of await walk(join(dir, e.name), rel)) out.push(f);
+    } else if (e.isFile()) out.push(rel);
   }
   return out;
 }

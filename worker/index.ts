@@ -16,9 +16,12 @@ import {
   KvCacheBackend,
   type KvNamespaceLike,
 } from "../src/cache/kv_backend.ts";
+import {
+  registerDockerConfigSecrets,
+  secretsOfDockerConfig,
+} from "../src/_redact.ts";
 import { createApp } from "./app.ts";
 import { configFromEnv } from "./config.ts";
-import { secretsOfDockerConfig } from "./errors.ts";
 import { edgeClient } from "./edge_client.ts";
 import { hostsOfBases, trustedFetch } from "./trusted_fetch.ts";
 import type { AppEnv } from "./types.ts";
@@ -59,6 +62,8 @@ export function buildWorkerApp(env: Env): Hono<AppEnv> {
     return typeof v === "string" ? v : undefined;
   });
   const bases = Object.values(config.registries);
+  // Known secrets before the first request: every error path redacts them.
+  registerDockerConfigSecrets(env.REGISTRY_AUTH);
   const client = edgeClient({
     registries: config.registries,
     plainHttp: config.plainHttp,

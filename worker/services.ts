@@ -14,6 +14,7 @@ import {
   type ResolvedDependencies,
   type ToolchainReference,
 } from "../src/artifact/types.ts";
+import { withDeadline } from "../src/_deadline.ts";
 import type { BackgroundScheduler } from "../src/cache/scheduler.ts";
 import { Singleflight } from "../src/cache/singleflight.ts";
 import type { Client } from "../src/client.ts";
@@ -36,6 +37,19 @@ export interface Answer<T> {
   state: AnswerState;
 }
 
+/**
+ * How long one answer may take before the API gives up with a 504: 10 s.
+ * The registry may stall, drip or queue behind other requests; the
+ * requester still hears back within this budget.
+ *
+ * @example
+ * ```ts
+ * import { ANSWER_BUDGET_MS } from "./services.ts";
+ * console.log(ANSWER_BUDGET_MS); // 10000
+ * ```
+ */
+export const ANSWER_BUDGET_MS = 10_000;
+
 /** Options of {@linkcode Services}. */
 export interface ServicesOptions {
   /** Registry bases per kind. */
@@ -45,6 +59,12 @@ export interface ServicesOptions {
    * it that reports to the answer's {@linkcode RequestScope}.
    */
   client: Client;
+  /**
+   * Budget of one answer in milliseconds (default
+   * {@linkcode ANSWER_BUDGET_MS}); past it the answer fails with a
+   * `TimeoutError` (a 504).
+   */
+  budgetMs?: number;
 }
 
 /**
@@ -82,17 +102,20 @@ export class Services {
   /** Registry bases. */
   readonly registries: RegistryBases;
   #client: Client;
+  #budgetMs: number;
   #flights = new Singleflight();
 
   /** Creates the services. */
   constructor(options: ServicesOptions) {
     this.registries = options.registries;
     this.#client = options.client;
+    this.#budgetMs = options.budgetMs ?? ANSWER_BUDGET_MS;
   }
 
   /**
    * Runs `fn` once for every concurrent caller asking the same `key`, with
-   * a client whose cache reports and background work go to a fresh scope.
+   * a client whose cache reports and background work go to a fresh scope,
+   * within the answer budget.
    */
   #run<T>(
     key: string,
@@ -105,7 +128,13 @@ export class Services {
         onCacheStatus: scope.report,
         scheduler: scope.scheduler,
       });
-      const { value, digest } = await fn(client);
+      // Inside the flight: every caller joined to it hears the 504 at the
+      // same moment, and the next request starts afresh.
+      const { value, digest } = await withDeadline(
+        key,
+        this.#budgetMs,
+        () => fn(client),
+      );
       return {
         value,
         digest,

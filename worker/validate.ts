@@ -7,12 +7,15 @@
  */
 import { isValidDigest } from "../src/oci/digest.ts";
 import { isValidPathComponent, isValidTag } from "../src/ref/grammar.ts";
+import { clip, redact } from "../src/_redact.ts";
 import { ApiError } from "./errors.ts";
 
 const SHOWN = 80;
 
+// A requester's input, quoted in a 400: redacted before it is cut, so a
+// `user:pw@host` is still recognisable as one.
 function shown(s: string): string {
-  return JSON.stringify(s.length > SHOWN ? `${s.slice(0, SHOWN)}…` : s);
+  return JSON.stringify(clip(redact(s), SHOWN));
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { OperationDeadlines } from "../_deadline.ts";
 import type { OciStore, ProgressEvent } from "../oci/store.ts";
 import type { ArtifactKindName } from "./kind.ts";
 
@@ -15,4 +16,9 @@ export interface ArtifactContext {
   registries: Record<ArtifactKindName, string>;
   /** Progress of blob transfers. */
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Budgets of whole operations; a missing one is the default of
+   * `DEFAULT_DEADLINES` (`src/_deadline.ts`).
+   */
+  deadlines?: OperationDeadlines;
 }

@@ -1,3 +1,4 @@
+import { budgetOf, withContextDeadline } from "../_deadline.ts";
 import { wrapError } from "../errors.ts";
 import { parseReference } from "../ref/reference.ts";
 import type { Reference } from "../ref/reference_type.ts";
@@ -27,10 +28,25 @@ interface Fetched {
 
 /**
  * Resolves `ref` against the kind's base and fetches its manifest (one GET,
- * verified against its digest) and, for kinds with a config, its config
- * blob (one GET): two requests for an explicit tag, none from a warm cache.
+ * verified against its digest, checked to be an artifact manifest) and,
+ * for kinds with a config, its config blob (one GET): two requests for an
+ * explicit tag, none from a warm cache. All of it within the `describe`
+ * deadline of the context.
  */
-async function fetchDescribed(
+function fetchDescribed(
+  ctx: ArtifactContext,
+  kind: ArtifactKind,
+  ref: string,
+): Promise<Fetched> {
+  return withContextDeadline(
+    ctx,
+    `describing ${kind.name} "${ref}"`,
+    budgetOf(ctx.deadlines, "describe"),
+    (c) => fetchParts(c, kind, ref),
+  );
+}
+
+async function fetchParts(
   ctx: ArtifactContext,
   kind: ArtifactKind,
   ref: string,
@@ -55,6 +71,7 @@ async function fetchDescribed(
     ctx.store,
     parsed,
     resolved,
+    { kind },
   );
   let config: Uint8Array | undefined;
   if (kind.configMediaType !== undefined && manifest.config) {

@@ -1,3 +1,4 @@
+import { budgetOf, withContextDeadline } from "../_deadline.ts";
 import { InvalidReferenceError, wrapError } from "../errors.ts";
 import { shortName, sortedSemverTags, splitNameTag } from "../ref/mod.ts";
 import type { ArtifactContext } from "./context.ts";
@@ -32,14 +33,27 @@ export interface ListOptions {
 /**
  * Every repository below the base with its latest semver tag, sorted by
  * repository. Repositories whose tags fail are dropped and reported through
- * `onWarning`.
+ * `onWarning`. The whole listing has the `list` deadline of the context.
  */
-export async function listArtifacts(
+export function listArtifacts(
   ctx: ArtifactContext,
   kind: ArtifactKind,
   options: ListOptions = {},
 ): Promise<ListEntry[]> {
   const base = options.registry ?? ctx.registries[kind.name];
+  return withContextDeadline(
+    ctx,
+    `listing ${kind.name}s in ${base}`,
+    budgetOf(ctx.deadlines, "list"),
+    (c) => listBelow(c, base, options),
+  );
+}
+
+async function listBelow(
+  ctx: ArtifactContext,
+  base: string,
+  options: ListOptions,
+): Promise<ListEntry[]> {
   let repos: string[];
   try {
     repos = await ctx.store.listRepositories(base);
@@ -77,7 +91,8 @@ export async function listArtifacts(
 
 /**
  * The semver tags of a repository, highest first. A name without `/`
- * expands against the kind's base.
+ * expands against the kind's base. The listing has the `versions`
+ * deadline of the context.
  */
 export async function listVersions(
   ctx: ArtifactContext,
@@ -92,7 +107,12 @@ export async function listVersions(
     ? trimmed
     : `${ctx.registries[kind.name]}/${trimmed}`;
   try {
-    return sortedSemverTags(await listTags(ctx.store, repo));
+    return await withContextDeadline(
+      ctx,
+      "listing tags",
+      budgetOf(ctx.deadlines, "versions"),
+      async (c) => sortedSemverTags(await listTags(c.store, repo)),
+    );
   } catch (e) {
     throw wrapError(`listing versions for ${repo}`, e);
   }

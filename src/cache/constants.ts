@@ -57,3 +57,16 @@ export const REVALIDATION_TIMEOUT_MS = 30_000;
 
 /** Time budget of one background revalidation of a catalog. */
 export const CATALOG_REVALIDATION_TIMEOUT_MS = 60_000;
+
+/**
+ * Largest index file (what a tag points at, a tag list, a catalog) read
+ * from a cache: 64 MiB, room for a few million tags. A bigger file is
+ * treated as a miss without reading it — it is garbage, not an entry.
+ *
+ * @example
+ * ```ts
+ * import { MAX_INDEX_ENTRY_BYTES } from "./constants.ts";
+ * console.log(MAX_INDEX_ENTRY_BYTES / 1024 / 1024); // 64
+ * ```
+ */
+export const MAX_INDEX_ENTRY_BYTES = 64 * 1024 * 1024;

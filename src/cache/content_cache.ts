@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DigestMismatchError } from "../errors.ts";
+import { DigestMismatchError, InvalidArtifactError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import {
   digestAlgorithm,
@@ -35,6 +35,28 @@ import type { CacheStatus } from "./status.ts";
 // Blobs up to this size (configs, in practice) are fetched whole, so that
 // concurrent requests for one share a single download; larger ones stream.
 const WHOLE_BLOB_BYTES = MAX_MANIFEST_BYTES;
+
+/**
+ * Whether `bytes` is shaped like a manifest or index at all: a JSON object
+ * with a config, or a layer, manifest or blob list. A `{}` a broken or
+ * hostile registry serves is not kept, so it cannot answer again from the
+ * cache (the artifact layer checks the shape a Klaus artifact needs).
+ */
+function isManifestDocument(bytes: Uint8Array): boolean {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return false;
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    return false;
+  }
+  const d = doc as Record<string, unknown>;
+  return (typeof d.config === "object" && d.config !== null) ||
+    Array.isArray(d.layers) || Array.isArray(d.manifests) ||
+    Array.isArray(d.blobs);
+}
 
 /** The media type a manifest document declares, or the likely one. */
 function sniffManifestMediaType(bytes: Uint8Array): string {
@@ -109,7 +131,9 @@ export class ContentCache {
 
   /**
    * Verifies a manifest fetched elsewhere against `digest` (throws
-   * {@linkcode DigestMismatchError}), keeps it, returns its descriptor.
+   * {@linkcode DigestMismatchError}) and its shape (throws
+   * {@linkcode InvalidArtifactError} for a document that is no manifest,
+   * such as `{}`), keeps it, returns its descriptor.
    */
   async keepManifest(
     m: FetchedManifest,
@@ -117,6 +141,11 @@ export class ContentCache {
     mediaType: string | undefined,
   ): Promise<Descriptor> {
     verifyBytes(m.bytes, digest);
+    if (!isManifestDocument(m.bytes)) {
+      throw new InvalidArtifactError(
+        `manifest ${digest} is not an image manifest or index (not cached)`,
+      );
+    }
     const descriptor = {
       mediaType: mediaType ?? (m.descriptor.mediaType ||
         sniffManifestMediaType(m.bytes)),
@@ -188,7 +217,11 @@ export class ContentCache {
       this.#backend.onError(e);
       return undefined;
     }
-    if (!bytes || digestOf(bytes, digestAlgorithm(digest)) !== digest) {
+    if (
+      !bytes || digestOf(bytes, digestAlgorithm(digest)) !== digest ||
+      // Kept by an older version that cached anything: ask again.
+      !isManifestDocument(bytes)
+    ) {
       await this.#backend.deleteContent(digest);
       return undefined;
     }

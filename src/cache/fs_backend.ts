@@ -29,7 +29,6 @@ import {
   mkdir,
   open,
   readdir,
-  readFile,
   rename,
   rm,
   stat,
@@ -54,7 +53,7 @@ import type {
   IndexRecordOf,
 } from "./backend.ts";
 import { decodeIndexJson, encodeIndexJson } from "./index_json.ts";
-import { DEFAULT_CACHE_MAX_BYTES } from "./constants.ts";
+import { DEFAULT_CACHE_MAX_BYTES, MAX_INDEX_ENTRY_BYTES } from "./constants.ts";
 
 /** Options of {@linkcode FsCacheBackend}. */
 export interface FsCacheBackendOptions {
@@ -107,6 +106,40 @@ function fileStream(handle: FileHandle): ReadableStream<Uint8Array> {
     },
     cancel: close,
   }, { highWaterMark: 0 });
+}
+
+/**
+ * The whole file at `path` if it has at most `limit` bytes; `undefined`
+ * when it is missing, unreadable or bigger (checked before reading, and
+ * again while reading, in case it grows).
+ */
+async function readBounded(
+  path: string,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > limit) return undefined;
+    // One byte more than the limit reveals a file that grew meanwhile.
+    const buf = new Uint8Array(Math.min(size, limit) + 1);
+    let n = 0;
+    while (n < buf.byteLength) {
+      const { bytesRead } = await handle.read(buf, n, buf.byteLength - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    return n > limit || n > size ? undefined : buf.subarray(0, n);
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close().catch(() => {});
+  }
 }
 
 /**
@@ -182,14 +215,23 @@ export class FsCacheBackend implements CacheBackend {
     }
   }
 
-  /** The entry for `key`; unreadable, foreign or garbage files are misses. */
+  /**
+   * The entry for `key`; unreadable, foreign or garbage files are misses,
+   * and so is a file over {@linkcode MAX_INDEX_ENTRY_BYTES}, which is not
+   * read at all.
+   */
   async getIndex<K extends IndexKind>(
     kind: K,
     key: string,
   ): Promise<IndexRecordOf<K> | undefined> {
+    const bytes = await readBounded(
+      this.#indexPath(kind, key),
+      MAX_INDEX_ENTRY_BYTES,
+    );
+    if (!bytes) return undefined;
     let text: string;
     try {
-      text = await readFile(this.#indexPath(kind, key), "utf8");
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     } catch {
       return undefined;
     }

@@ -26,6 +26,7 @@ import {
   type IndexRecordOf,
 } from "./backend.ts";
 import { bytesStream } from "./relay.ts";
+import { MAX_INDEX_ENTRY_BYTES } from "./constants.ts";
 
 /**
  * The part of a Workers `KVNamespace` the backend uses; a real binding
@@ -142,6 +143,8 @@ function decode(
   ) {
     return undefined;
   }
+  // KV caps values far above this, but garbage is still not parsed.
+  if (body.length > MAX_INDEX_ENTRY_BYTES) return undefined;
   let v: Record<string, unknown>;
   try {
     v = JSON.parse(body);

@@ -98,7 +98,8 @@ export function pluginLines(d: DescribedPlugin, style: Style): string[] {
   list("MCP Servers:", p.mcpServers);
   list("LSP Servers:", p.lspServers);
   if (components.length > 0) {
-    lines.push("", style.bold("Components:"), ...components);
+    lines.push("", style.bold("Components:"));
+    for (const c of components) lines.push(c);
   }
   return lines;
 }
@@ -172,7 +173,7 @@ export function personalityLines(
     lines.push("", style.bold("Plugins:"));
     for (const ref of p.plugins) lines.push(`  - ${referenceString(ref)}`);
   }
-  if (deps) lines.push(...dependencyLines(deps, style));
+  if (deps) { for (const l of dependencyLines(deps, style)) lines.push(l); }
   return lines;
 }
 
@@ -236,13 +237,13 @@ export async function describeCommand(ctx: CommandContext): Promise<void> {
     case "plugin": {
       const d = await ctx.client.describePlugin(ref);
       if (out.jsonMode) out.json(d);
-      else out.text(...pluginLines(d, out.style));
+      else out.lines(pluginLines(d, out.style));
       return;
     }
     case "toolchain": {
       const d = await ctx.client.describeToolchain(ref);
       if (out.jsonMode) out.json(d);
-      else out.text(...toolchainLines(d, out.style));
+      else out.lines(toolchainLines(d, out.style));
       return;
     }
     case "personality": {
@@ -253,7 +254,7 @@ export async function describeCommand(ctx: CommandContext): Promise<void> {
       if (out.jsonMode) {
         out.json(deps ? { ...d, dependencies: deps } : d);
       } else {
-        out.text(...personalityLines(d, deps, out.style));
+        out.lines(personalityLines(d, deps, out.style));
       }
       return;
     }

@@ -1,10 +1,12 @@
 /**
  * Rendering for people and for programs: one JSON document on stdout with
  * `--json`, aligned text otherwise; warnings and errors on stderr; colours
- * only on a terminal and never with `NO_COLOR`.
+ * only on a terminal and never with `NO_COLOR`. Everything on stderr goes
+ * through the project's one redaction (`src/_redact.ts`).
  *
  * @module
  */
+import { displayText } from "../_redact.ts";
 
 /**
  * Where text goes: stdout or stderr, a real one or a test's fake.
@@ -137,67 +139,6 @@ export function table(rows: string[][]): string {
 }
 
 /**
- * Replaces every occurrence of each secret (of 4 characters or more) with
- * `***`: a last line of defence so no password or token reaches stderr.
- *
- * @example
- * ```ts
- * import { redact } from "./output.ts";
- * console.log(redact("bad s3cret!", ["s3cret"])); // bad ***!
- * ```
- */
-export function redact(message: string, secrets: readonly string[]): string {
-  let out = message;
-  for (const s of secrets) {
-    if (s.length >= 4) out = out.split(s).join("***");
-  }
-  return out;
-}
-
-/**
- * The secrets a base64 Docker config carries (passwords, identity and
- * registry tokens, the `auth` fields themselves), for {@linkcode redact}.
- * Unparseable input yields the raw value only.
- *
- * @example
- * ```ts
- * import { secretsOfDockerConfig } from "./output.ts";
- * const cfg = btoa(JSON.stringify({ auths: { h: { auth: btoa("u:pw12") } } }));
- * console.log(secretsOfDockerConfig(cfg).includes("pw12")); // true
- * ```
- */
-export function secretsOfDockerConfig(base64: string | undefined): string[] {
-  if (!base64) return [];
-  const secrets = [base64];
-  try {
-    const config = JSON.parse(atob(base64.trim())) as {
-      auths?: Record<string, Record<string, unknown>>;
-    };
-    for (const entry of Object.values(config.auths ?? {})) {
-      for (
-        const key of ["auth", "password", "identitytoken", "registrytoken"]
-      ) {
-        const v = entry?.[key];
-        if (typeof v !== "string" || v === "") continue;
-        secrets.push(v);
-        if (key === "auth") {
-          try {
-            const decoded = atob(v);
-            const colon = decoded.indexOf(":");
-            if (colon >= 0) secrets.push(decoded.slice(colon + 1));
-          } catch {
-            // not base64: the raw value is already listed
-          }
-        }
-      }
-    }
-  } catch {
-    // not a Docker config: only the raw value can be scrubbed
-  }
-  return secrets;
-}
-
-/**
  * The program's output channels for one run.
  *
  * @example
@@ -218,25 +159,30 @@ export class Output {
   readonly errStyle: Style;
   readonly #stdout: Writer;
   readonly #stderr: Writer;
-  readonly #secrets: readonly string[];
 
   /** Creates the channels; colours follow `noColor` and each writer's TTY. */
   constructor(
     stdout: Writer,
     stderr: Writer,
-    options: { json?: boolean; noColor?: string; secrets?: readonly string[] } =
-      {},
+    options: { json?: boolean; noColor?: string } = {},
   ) {
     this.#stdout = stdout;
     this.#stderr = stderr;
     this.jsonMode = options.json ?? false;
     this.style = new Style(colorEnabled(stdout, options.noColor));
     this.errStyle = new Style(colorEnabled(stderr, options.noColor));
-    this.#secrets = options.secrets ?? [];
   }
 
   /** Prints lines of text on stdout. */
   text(...lines: string[]): void {
+    this.lines(lines);
+  }
+
+  /**
+   * Prints a list of lines of any length on stdout (an array, never
+   * spread into arguments: a million tags would overflow the call stack).
+   */
+  lines(lines: readonly string[]): void {
     if (lines.length === 0) return;
     this.#stdout.write(lines.join("\n") + "\n");
   }
@@ -246,22 +192,23 @@ export class Output {
     this.#stdout.write(JSON.stringify(value, null, 2) + "\n");
   }
 
-  /** Prints `Warning: <message>` on stderr. */
+  /** Prints `Warning: <message>` on stderr, redacted. */
   warn(message: string): void {
     this.#stderr.write(
-      `${this.errStyle.yellow("Warning:")} ${redact(message, this.#secrets)}\n`,
+      `${this.errStyle.yellow("Warning:")} ${displayText(message)}\n`,
     );
   }
 
-  /** Prints `error: <message>` on stderr, secrets scrubbed. */
+  /** Prints `error: <message>` on stderr, redacted. */
   error(message: string): void {
     this.#stderr.write(
-      `${this.errStyle.red("error:")} ${redact(message, this.#secrets)}\n`,
+      `${this.errStyle.red("error:")} ${displayText(message)}\n`,
     );
   }
 
-  /** Prints raw text on stderr (usage). */
+  /** Prints text on stderr (usage), redacted. */
   stderr(text: string): void {
-    this.#stderr.write(text.endsWith("\n") ? text : text + "\n");
+    const safe = displayText(text);
+    this.#stderr.write(safe.endsWith("\n") ? safe : safe + "\n");
   }
 }

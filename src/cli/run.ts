@@ -20,7 +20,11 @@ import {
   type FlagValues,
   globalOptions,
 } from "./options.ts";
-import { Output, secretsOfDockerConfig, type Writer } from "./output.ts";
+import { Output, type Writer } from "./output.ts";
+import {
+  registerDockerConfigSecrets,
+  registerUserInfoSecrets,
+} from "../_redact.ts";
 import { createProgress, type ProgressRenderer } from "./progress.ts";
 import { pullCommand } from "./pull.ts";
 import { pushCommand } from "./push.ts";
@@ -227,8 +231,11 @@ function guardedStderr(stderr: Writer, progress?: ProgressRenderer): Writer {
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const noColor = io.env("NO_COLOR");
-  const secrets = secretsOfDockerConfig(io.env(AUTH_ENV));
-  const plain = new Output(io.stdout, io.stderr, { noColor, secrets });
+  // Known before anything can fail: the env config and any `user:pw@` the
+  // command line carries. The library registers what else it loads.
+  registerDockerConfigSecrets(io.env(AUTH_ENV));
+  for (const arg of argv) registerUserInfoSecrets(arg);
+  const plain = new Output(io.stdout, io.stderr, { noColor });
   let parsed: Parsed | string;
   try {
     parsed = parse(argv, io.version);
@@ -253,7 +260,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const out = new Output(
     guardedStdout(io.stdout, progress),
     guardedStderr(io.stderr, progress),
-    { json: globals.json, noColor, secrets },
+    { json: globals.json, noColor },
   );
   let client: CliClient | undefined;
   try {

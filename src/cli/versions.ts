@@ -37,5 +37,5 @@ export async function versionsCommand(ctx: CommandContext): Promise<void> {
     ctx.out.text(`No semver tags found for ${name}.`);
     return;
   }
-  ctx.out.text(...versions);
+  ctx.out.lines(versions);
 }

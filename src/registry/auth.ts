@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { registerCredential, registerSecret } from "../_redact.ts";
 import { RegistryError, UnsafeUrlError } from "../errors.ts";
 import { discardBody, readBodyLimited } from "./body.ts";
 import { type Challenge, parseChallenges } from "./challenge.ts";
@@ -190,6 +191,8 @@ export class AuthClient {
     hadAuthorization: boolean,
   ): Promise<string | undefined> {
     const credential = await this.#credentials(host);
+    // A provider of the caller's own may hand over secrets nobody else saw.
+    registerCredential(credential);
     if (challenge.scheme === "basic") {
       if (!credential || !("username" in credential)) return undefined;
       const header = basicHeader(credential.username, credential.password);
@@ -305,6 +308,12 @@ export class AuthClient {
       : typeof doc.access_token === "string" && doc.access_token
       ? doc.access_token
       : undefined;
+    // Everything secret in a token response is registered for redaction
+    // before anything can fail or echo it.
+    registerSecret(doc.refresh_token as string | undefined);
+    for (const key of ["token", "access_token", "id_token"]) {
+      registerSecret(doc[key] as string | undefined, { ephemeral: true });
+    }
     if (!token) {
       throw new RegistryError(
         `${request.method} "${url.href}": token response has no token`,

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Credential } from "./docker_config.ts";
+import { registerCredential } from "../_redact.ts";
 
 /** Options of {@linkcode runCredentialHelper}. */
 export interface CredentialHelperOptions {
@@ -24,7 +25,8 @@ const MAX_OUTPUT = 64 * 1024;
  * credential it prints (`{"Username","Secret"}`; the user name `<token>`
  * marks an identity token). Any failure — no such program, a non-zero
  * exit, unparsable output, no process support — yields `undefined`; the
- * helper's output is never put into an error or a log.
+ * helper's output is never put into an error or a log, and the secret it
+ * returns is registered for redaction.
  *
  * @example
  * ```ts
@@ -65,11 +67,15 @@ export async function runCredentialHelper(
     unknown
   >;
   if (typeof secret !== "string" || !secret) return undefined;
-  if (username === "<token>") return { refreshToken: secret };
-  return {
-    username: typeof username === "string" ? username : "",
-    password: secret,
-  };
+  const credential: Credential = username === "<token>"
+    ? { refreshToken: secret }
+    : {
+      username: typeof username === "string" ? username : "",
+      password: secret,
+    };
+  // The helper's answer is a loaded secret: never echoed, whoever echoes it.
+  registerCredential(credential);
+  return credential;
 }
 
 function run(

@@ -12,7 +12,9 @@
  * 6. anonymous.
  *
  * A source that is missing, unreadable or malformed is skipped. Secrets are
- * never logged nor put into errors.
+ * never logged nor put into errors, and every secret of a source that was
+ * read is registered for redaction (`src/_redact.ts`), so an echo of it by
+ * a registry is caught too.
  *
  * @module
  */
@@ -23,6 +25,7 @@ import {
 } from "./docker_config.ts";
 import { join } from "node:path";
 import { runCredentialHelper } from "./credential_helper.ts";
+import { registerCredential, registerDockerConfigSecrets } from "../_redact.ts";
 
 /** Returns the credential for `host[:port]`, or `undefined` (anonymous). */
 export type CredentialProvider = (
@@ -60,6 +63,16 @@ export async function resolveCredential(
   host: string,
   options: CredentialOptions = {},
 ): Promise<Credential | undefined> {
+  const credential = await lookupCredential(host, options);
+  // Also covers the forms a source does not spell out (base64 user:pass).
+  registerCredential(credential);
+  return credential;
+}
+
+async function lookupCredential(
+  host: string,
+  options: CredentialOptions,
+): Promise<Credential | undefined> {
   const env = options.env ?? processEnv();
   const get = (name: string): string | undefined => {
     try {
@@ -85,6 +98,7 @@ export async function resolveCredential(
   if (options.registryAuthEnv) {
     const raw = get(options.registryAuthEnv);
     if (raw) {
+      registerDockerConfigSecrets(raw);
       const text = decodeBase64Text(raw);
       const config = text === undefined ? undefined : parseJson(text);
       const cred = await fromConfig(config);

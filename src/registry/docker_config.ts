@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { registerDockerConfigSecrets } from "../_redact.ts";
 
 /** A username and password (or access token used as a password). */
 export interface BasicCredential {
@@ -37,6 +38,9 @@ export type ConfigLookup =
  * not decode to `user:password` counts as absent. Then `credHelpers[host]`
  * and finally `credsStore` name a credential helper to ask.
  *
+ * Every secret of `config` (all hosts' entries) is registered for
+ * redaction: a config that was read counts as loaded.
+ *
  * @example
  * ```ts
  * import { lookupDockerConfig } from "@klaus/oci";
@@ -50,6 +54,7 @@ export function lookupDockerConfig(
   host: string,
 ): ConfigLookup | undefined {
   if (!isRecord(config)) return undefined;
+  registerDockerConfigSecrets(config);
   const candidates = hostCandidates(host);
   const auths = isRecord(config.auths) ? config.auths : undefined;
   if (auths) {

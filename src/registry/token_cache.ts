@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { registerSecret } from "../_redact.ts";
 import { normalizeScopes } from "./scope.ts";
 
 /**
@@ -84,7 +85,8 @@ export class TokenCache {
   /**
    * Stores `token` for `host` and `scopes`. `expiresInSeconds` comes from
    * the token response (`expires_in`); missing or non-positive values mean
-   * {@linkcode DEFAULT_TOKEN_LIFETIME_SECONDS}.
+   * {@linkcode DEFAULT_TOKEN_LIFETIME_SECONDS}. The token is registered
+   * for redaction.
    */
   set(
     host: string,
@@ -96,6 +98,7 @@ export class TokenCache {
         Number.isFinite(expiresInSeconds)
       ? expiresInSeconds * 1000
       : DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
+    registerSecret(token, { ephemeral: true });
     const skew = Math.min(this.#skewMs, lifetime / 2);
     const normalized = normalizeScopes(scopes);
     this.#entries.set(`${host} ${normalized.join(" ")}`, {

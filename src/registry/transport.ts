@@ -2,7 +2,9 @@
  * The HTTP layer under the registry client: `fetch` plus the rules a
  * registry client needs and `fetch` does not give — retries with backoff
  * (honouring `Retry-After`), a timeout for the response headers and for
- * every stall of the body, redirects followed by hand so `Authorization`
+ * every stall of the body (a body must deliver at least
+ * {@linkcode MIN_BODY_BYTES_PER_TIMEOUT} bytes per timeout, so a dripping
+ * one ends too), redirects followed by hand so `Authorization`
  * never reaches another origin, no https→http downgrade, and request
  * bodies that are replayed only when they can be.
  *
@@ -45,7 +47,9 @@ export interface TransportOptions {
   retry?: RetryOptions;
   /**
    * Timeout in milliseconds for the response headers of each request, and
-   * for each wait on the next chunk of a response body (default 60 000).
+   * for a response body: it must deliver at least
+   * {@linkcode MIN_BODY_BYTES_PER_TIMEOUT} bytes per this much waiting
+   * (default 60 000).
    */
   timeoutMs?: number;
   /** Most redirects followed for one request (default 10). */
@@ -265,23 +269,36 @@ export class Transport {
     signal?.addEventListener("abort", onAbort, { once: true });
     const release = () => signal?.removeEventListener("abort", onAbort);
     const timeout = new AttemptTimeout("timeout");
-    const timer = setTimeout(() => controller.abort(timeout), this.#timeoutMs);
+    const requestInit: RequestInit & { duplex?: string } = {
+      ...init,
+      redirect: "manual",
+      signal: controller.signal,
+    };
+    // Node's fetch refuses a stream body without it.
+    if (init.body instanceof ReadableStream) requestInit.duplex = "half";
+    const pending = this.#fetch(url, requestInit);
+    // The timer and the caller's abort settle the wait themselves: a fetch
+    // that ignores its signal (an injected one, a stuck connection) must
+    // not hold the request past its timeout.
+    const stop = Promise.withResolvers<never>();
+    const timer = setTimeout(() => {
+      stop.reject(timeout);
+      controller.abort(timeout);
+    }, this.#timeoutMs);
+    const onCallerAbort = () => stop.reject(signal!.reason);
+    signal?.addEventListener("abort", onCallerAbort, { once: true });
     let response: Response;
     try {
-      const requestInit: RequestInit & { duplex?: string } = {
-        ...init,
-        redirect: "manual",
-        signal: controller.signal,
-      };
-      // Node's fetch refuses a stream body without it.
-      if (init.body instanceof ReadableStream) requestInit.duplex = "half";
-      response = await this.#fetch(url, requestInit);
+      response = await Promise.race([pending, stop.promise]);
     } catch (e) {
       release();
+      // A response arriving after all is nobody's: free its connection.
+      pending.then((r) => r.body?.cancel().catch(() => {}), () => {});
       if (controller.signal.reason === timeout) throw timeout;
       throw e;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onCallerAbort);
     }
     if (
       !response.body || init.method === "HEAD" || NULL_BODY.has(response.status)
@@ -296,15 +313,13 @@ export class Transport {
           headers: response.headers,
         });
     }
-    const body = guardBody(
-      response.body,
-      this.#timeoutMs,
-      () => controller.abort(timeout),
-      () => controller.signal.reason === timeout,
+    const body = guardBody(response.body, {
+      timeoutMs: this.#timeoutMs,
+      abort: () => controller.abort(timeout),
       release,
       what,
       signal,
-    );
+    });
     return new Response(body, {
       status: response.status,
       statusText: response.statusText,
@@ -314,56 +329,157 @@ export class Transport {
 }
 
 /**
- * Wraps a response body so that a stall longer than `timeoutMs` aborts the
- * request. The timer only runs while the consumer waits for a chunk, so a
- * slow consumer is not mistaken for a slow server.
+ * Least bytes a response body must deliver per `timeoutMs` of waiting for
+ * it. Below that it is stalled, or dripping — one byte every few seconds
+ * never trips a plain "no data" timer and would hold the client forever.
+ *
+ * @example
+ * ```ts
+ * import { MIN_BODY_BYTES_PER_TIMEOUT } from "./transport.ts";
+ * console.log(MIN_BODY_BYTES_PER_TIMEOUT); // 1024
+ * ```
+ */
+export const MIN_BODY_BYTES_PER_TIMEOUT = 1024;
+
+interface GuardOptions {
+  timeoutMs: number;
+  /** Aborts the request (frees the connection where the runtime can). */
+  abort: () => void;
+  /** Detaches from the caller's signal. */
+  release: () => void;
+  what: string;
+  signal: AbortSignal | undefined;
+}
+
+type Outcome =
+  | { kind: "read"; result: ReadableStreamReadResult<Uint8Array> }
+  | { kind: "window" };
+
+/**
+ * Wraps a response body so that it fails with a {@linkcode TimeoutError}
+ * when it delivers less than {@linkcode MIN_BODY_BYTES_PER_TIMEOUT} bytes
+ * in `timeoutMs` of waiting, and with the caller's reason when the caller
+ * aborts. Only time spent waiting for the server counts, so a slow
+ * consumer is not mistaken for a slow server.
+ *
+ * Both end the wait themselves — the pending read is raced, not relied on
+ * to reject — and cancel the body through its reader. Aborting the fetch's
+ * controller alone is not enough: once the original `Response` object has
+ * been garbage collected, some runtimes no longer route that abort to the
+ * body (Deno holds the response weakly), and the read waits forever.
  */
 function guardBody(
   body: ReadableStream<Uint8Array>,
-  timeoutMs: number,
-  abort: () => void,
-  timedOut: () => boolean,
-  release: () => void,
-  what: string,
-  signal: AbortSignal | undefined,
+  o: GuardOptions,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  let waited = 0;
+  let received = 0;
+  let finished = false;
+  let out!: ReadableStreamDefaultController<Uint8Array>;
+  const fail = (error: unknown) => {
+    if (finished) return;
+    finished = true;
+    o.release();
+    o.abort();
+    // Not awaited: cancelling a stuck body must not become the next hang.
+    reader.cancel(error).catch(() => {});
+    out.error(error);
+  };
+  const onAbort = () => fail(o.signal!.reason);
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+  const detach = () => o.signal?.removeEventListener("abort", onAbort);
+  // Waiting since the last chunk: tells a stall from a drip.
+  let sinceChunk = 0;
+  const windowError = () =>
+    new TimeoutError(
+      sinceChunk >= o.timeoutMs
+        ? `${o.what}: reading response body: no data for ${o.timeoutMs} ms`
+        : `${o.what}: reading response body: ${received} bytes in ${o.timeoutMs} ms, less than ${MIN_BODY_BYTES_PER_TIMEOUT} (dripping)`,
+      { timeoutMs: o.timeoutMs },
+    );
+  const waitFor = async (
+    read: Promise<ReadableStreamReadResult<Uint8Array>>,
+  ): Promise<Outcome> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const started = Date.now();
+    try {
+      return await Promise.race([
+        read.then((result): Outcome => ({ kind: "read", result })),
+        new Promise<Outcome>((resolve) => {
+          timer = setTimeout(
+            () => resolve({ kind: "window" }),
+            Math.max(0, o.timeoutMs - waited),
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      waited += Date.now() - started;
+      sinceChunk += Date.now() - started;
+    }
+  };
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      out = controller;
+      if (o.signal?.aborted) onAbort();
+    },
     async pull(controller) {
-      const timer = setTimeout(abort, timeoutMs);
+      if (finished) return;
+      const read = reader.read();
+      read.catch(() => {});
       try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-        } else {
+        for (;;) {
+          const outcome = await waitFor(read);
+          if (finished) return;
+          if (outcome.kind === "window") {
+            if (received < MIN_BODY_BYTES_PER_TIMEOUT) {
+              fail(windowError());
+              return;
+            }
+            waited = 0;
+            received = 0;
+            continue;
+          }
+          const { done, value } = outcome.result;
+          if (done) {
+            finished = true;
+            detach();
+            o.release();
+            controller.close();
+            return;
+          }
+          received += value.byteLength;
+          sinceChunk = 0;
+          if (waited >= o.timeoutMs) {
+            if (received < MIN_BODY_BYTES_PER_TIMEOUT) {
+              fail(windowError());
+              return;
+            }
+            waited = 0;
+            received = 0;
+          }
           controller.enqueue(value);
+          return;
         }
       } catch (e) {
-        release();
+        detach();
         // A user abort keeps its own reason; anything else is the server's
         // fault and gets the request in its message.
-        controller.error(
-          timedOut()
-            ? new TimeoutError(
-              `${what}: reading response body: no data for ${timeoutMs} ms`,
-              { timeoutMs },
-            )
-            : signal?.aborted
-            ? signal.reason
-            : new RegistryError(
-              `${what}: reading response body: ${
-                e instanceof Error ? e.message : String(e)
-              }`,
-              { cause: e },
-            ),
+        fail(
+          o.signal?.aborted ? o.signal.reason : new RegistryError(
+            `${o.what}: reading response body: ${
+              e instanceof Error ? e.message : String(e)
+            }`,
+            { cause: e },
+          ),
         );
-      } finally {
-        clearTimeout(timer);
       }
     },
     async cancel(reason) {
-      release();
+      finished = true;
+      detach();
+      o.release();
       await reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });

@@ -3,12 +3,11 @@ import {
   colorEnabled,
   field,
   Output,
-  redact,
-  secretsOfDockerConfig,
   Style,
   table,
   type Writer,
 } from "../../src/cli/output.ts";
+import { registerSecret } from "../../src/_redact.ts";
 
 function sink(isTTY: boolean): Writer & { text: string } {
   return {
@@ -66,45 +65,11 @@ Deno.test("table aligns like tabwriter with 3 spaces of padding", () => {
   );
 });
 
-Deno.test("secrets of a Docker config are scrubbed from messages", () => {
-  const config = btoa(JSON.stringify({
-    auths: {
-      "r.example": { auth: btoa("user:hunter22") },
-      "t.example": { auth: btoa("<token>:"), identitytoken: "refresh-xyz" },
-      "p.example": { username: "u", password: "plainpass" },
-    },
-  }));
-  const secrets = secretsOfDockerConfig(config);
-  for (
-    const s of [
-      "hunter22",
-      btoa("user:hunter22"),
-      "refresh-xyz",
-      "plainpass",
-      config,
-    ]
-  ) {
-    ok(secrets.includes(s), s);
-  }
-  equal(
-    redact("failed with hunter22 and refresh-xyz", secrets),
-    "failed with *** and ***",
-  );
-  deepStrictEqual(secretsOfDockerConfig(undefined), []);
-  deepStrictEqual(secretsOfDockerConfig("not base64 json"), [
-    "not base64 json",
-  ]);
-  equal(
-    redact("abc", ["abc"]),
-    "abc",
-    "too short to be a secret worth scrubbing",
-  );
-});
-
 Deno.test("Output: JSON document, text, warnings and errors", () => {
   const out = sink(false);
   const err = sink(true);
-  const o = new Output(out, err, { json: true, secrets: ["topsecret"] });
+  registerSecret("topsecret");
+  const o = new Output(out, err, { json: true });
   o.json({ ref: "r:v1" });
   equal(out.text, '{\n  "ref": "r:v1"\n}\n');
   deepStrictEqual(JSON.parse(out.text), { ref: "r:v1" });
@@ -118,4 +83,29 @@ Deno.test("Output: JSON document, text, warnings and errors", () => {
   const p = new Output(sink(false), plainErr, { noColor: "1" });
   p.error("boom");
   equal(plainErr.text, "error: boom\n");
+});
+
+Deno.test("Output: stderr is redacted and stripped of terminal controls", () => {
+  const err = sink(false);
+  const o = new Output(sink(false), err, { noColor: "1" });
+  registerSecret("output-test-secret-1");
+  o.error(
+    'GET "https://u:pw@r.example/v2/": registry said\x1b[2J output-test-secret-1, Authorization=Basic dTpwdzEyMw==',
+  );
+  o.warn("r.example/x: ?access_token=abcdef");
+  equal(
+    err.text,
+    'error: GET "https://***@r.example/v2/": registry said[2J ***, Authorization=Basic ***\n' +
+      "Warning: r.example/x: ?access_token=***\n",
+  );
+});
+
+Deno.test("Output: a million lines print without spreading arguments", () => {
+  const out = sink(false);
+  const o = new Output(out, sink(false));
+  const many = Array.from({ length: 1_000_000 }, (_, i) => `v${i}`);
+  o.lines(many);
+  equal(out.text.length, many.join("\n").length + 1);
+  o.lines([]);
+  ok(out.text.endsWith("v999999\n"));
 });

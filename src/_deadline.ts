@@ -1,0 +1,318 @@
+/**
+ * Whole-operation deadlines. The transport's timeout bounds one response
+ * (its headers, each stall of its body); a deadline bounds a whole list,
+ * versions, describe, pull or push, however many requests it makes and
+ * however slowly each of them trickles. When it runs out, the operation's
+ * store calls are aborted and the operation rejects with a
+ * {@linkcode TimeoutError} naming the operation and its budget — at once,
+ * even if some code under it does not listen to its signal.
+ *
+ * @module
+ */
+import { redact } from "./_redact.ts";
+import type { Descriptor } from "./oci/descriptor.ts";
+import type {
+  BlobSource,
+  CallOptions,
+  FetchedManifest,
+  ListTagsOptions,
+  OciStore,
+  RepositoryRef,
+  Resolved,
+  ResolveOptions,
+  TagList,
+  TransferOptions,
+} from "./oci/store.ts";
+import type { Reference } from "./ref/reference_type.ts";
+import { TimeoutError } from "./registry/timeout_error.ts";
+
+/**
+ * Budgets of whole operations in milliseconds; `0` or `Infinity` means no
+ * deadline.
+ *
+ * @example
+ * ```ts
+ * import type { OperationDeadlines } from "./_deadline.ts";
+ * const d: OperationDeadlines = { list: 60_000, pull: 10 * 60_000 };
+ * console.log(d.list);
+ * ```
+ */
+export interface OperationDeadlines {
+  /** Listing the artifacts below a base (catalog and every tag list). */
+  list?: number;
+  /** Listing the versions of one artifact. */
+  versions?: number;
+  /** Describing one artifact (resolve, manifest, config). */
+  describe?: number;
+  /** Pulling one artifact into a directory. */
+  pull?: number;
+  /** Pushing one artifact. */
+  push?: number;
+}
+
+/**
+ * The default budgets: generous for a person on a slow link, finite so
+ * that nothing waits forever (list 5 min, versions and describe 2 min, pull
+ * 30 min, push 60 min).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_DEADLINES } from "./_deadline.ts";
+ * console.log(DEFAULT_DEADLINES.pull); // 1800000
+ * ```
+ */
+export const DEFAULT_DEADLINES: Readonly<Required<OperationDeadlines>> = {
+  list: 5 * 60_000,
+  versions: 2 * 60_000,
+  describe: 2 * 60_000,
+  pull: 30 * 60_000,
+  push: 60 * 60_000,
+};
+
+/**
+ * `deadlines` over {@linkcode DEFAULT_DEADLINES} (undefined, negative and
+ * NaN values take the default).
+ *
+ * @example
+ * ```ts
+ * import { resolveDeadlines } from "./_deadline.ts";
+ * console.log(resolveDeadlines({ list: 1000 }).list, resolveDeadlines().versions); // 1000 120000
+ * ```
+ */
+export function resolveDeadlines(
+  deadlines: OperationDeadlines = {},
+): Required<OperationDeadlines> {
+  const out = { ...DEFAULT_DEADLINES };
+  for (const key of Object.keys(out) as (keyof OperationDeadlines)[]) {
+    const v = deadlines[key];
+    if (typeof v === "number" && v >= 0) out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * The budget of `operation` in `deadlines`, else its default.
+ *
+ * @example
+ * ```ts
+ * import { budgetOf } from "./_deadline.ts";
+ * console.log(budgetOf({ list: 0 }, "list"), budgetOf(undefined, "versions")); // 0 120000
+ * ```
+ */
+export function budgetOf(
+  deadlines: OperationDeadlines | undefined,
+  operation: keyof OperationDeadlines,
+): number {
+  const v = deadlines?.[operation];
+  return typeof v === "number" && v >= 0 ? v : DEFAULT_DEADLINES[operation];
+}
+
+/**
+ * The error of an operation that ran out of its budget:
+ * `<operation>: deadline of <budget> exceeded`.
+ *
+ * @example
+ * ```ts
+ * import { deadlineError } from "./_deadline.ts";
+ * console.log(deadlineError("listing versions of r.example/a", 90_000).message);
+ * // listing versions of r.example/a: deadline of 1m30s exceeded
+ * ```
+ */
+export function deadlineError(
+  operation: string,
+  budgetMs: number,
+): TimeoutError {
+  return new TimeoutError(
+    redact(`${operation}: deadline of ${formatDuration(budgetMs)} exceeded`),
+    { timeoutMs: budgetMs },
+  );
+}
+
+/**
+ * Runs `fn` with a signal that aborts when `budgetMs` has passed (or when
+ * `signal` aborts), and settles no later than that: with a
+ * {@linkcode deadlineError} when the budget ran out, with the caller's
+ * reason when the caller aborted. No budget (`undefined`, `0`, `Infinity`)
+ * runs `fn` as it is.
+ *
+ * @example
+ * ```ts
+ * import { withDeadline } from "./_deadline.ts";
+ * const never = (signal: AbortSignal) => new Promise<void>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+ * await withDeadline("waiting", 10, never).catch((e) => console.log(e.message));
+ * // waiting: deadline of 10ms exceeded
+ * ```
+ */
+export async function withDeadline<T>(
+  operation: string,
+  budgetMs: number | undefined,
+  fn: (signal: AbortSignal | undefined) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (!hasBudget(budgetMs)) return await fn(signal);
+  signal?.throwIfAborted();
+  const controller = new AbortController();
+  const { promise: stopped, reject } = Promise.withResolvers<never>();
+  const stop = (reason: unknown) => {
+    controller.abort(reason);
+    reject(reason);
+  };
+  const onAbort = () => stop(signal!.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(
+    () => stop(deadlineError(operation, budgetMs)),
+    budgetMs,
+  );
+  try {
+    const work = fn(controller.signal);
+    // Whatever the work does after losing the race must not surface as an
+    // unhandled rejection.
+    work.catch(() => {});
+    return await Promise.race([work, stopped]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * An object whose `store` passes `signal` to every call (combined with a
+ * call's own signal), so that aborting it stops every request of the
+ * operation that uses the copy.
+ *
+ * @example
+ * ```ts ignore
+ * const scoped = withStoreSignal(ctx, AbortSignal.timeout(1000));
+ * await scoped.store.listTags({ registry: "r.example", repository: "a" });
+ * ```
+ */
+export function withStoreSignal<C extends { store: OciStore }>(
+  ctx: C,
+  signal: AbortSignal | undefined,
+): C {
+  return signal ? { ...ctx, store: new SignalStore(ctx.store, signal) } : ctx;
+}
+
+/**
+ * Runs an artifact operation on `ctx` within `budgetMs` (see
+ * {@linkcode withDeadline}): its store calls get the deadline's signal.
+ *
+ * @example
+ * ```ts ignore
+ * const tags = await withContextDeadline(ctx, "listing tags", 60_000, (c) => listTags(c.store, repo));
+ * ```
+ */
+export function withContextDeadline<C extends { store: OciStore }, T>(
+  ctx: C,
+  operation: string,
+  budgetMs: number | undefined,
+  fn: (ctx: C) => Promise<T>,
+): Promise<T> {
+  if (!hasBudget(budgetMs)) return fn(ctx);
+  return withDeadline(
+    operation,
+    budgetMs,
+    (signal) => fn(withStoreSignal(ctx, signal)),
+  );
+}
+
+function hasBudget(budgetMs: number | undefined): budgetMs is number {
+  return typeof budgetMs === "number" && budgetMs > 0 &&
+    Number.isFinite(budgetMs);
+}
+
+/**
+ * `90000` → `1m30s`, `10000` → `10s`, `250` → `250ms`.
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./_deadline.ts";
+ * console.log(formatDuration(3_600_000)); // 60m
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1000 || ms % 1000 !== 0) return `${ms}ms`;
+  const s = ms / 1000;
+  const m = Math.floor(s / 60);
+  if (m === 0) return `${s}s`;
+  return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+}
+
+function combine(
+  a: AbortSignal,
+  b: AbortSignal | undefined,
+): AbortSignal {
+  if (!b || b === a) return a;
+  return AbortSignal.any([a, b]);
+}
+
+/** An {@linkcode OciStore} adding a signal to every call of another. */
+class SignalStore implements OciStore {
+  readonly #inner: OciStore;
+  readonly #signal: AbortSignal;
+
+  constructor(inner: OciStore, signal: AbortSignal) {
+    this.#inner = inner;
+    this.#signal = signal;
+  }
+
+  #with<T extends CallOptions>(options: T | undefined): T {
+    return {
+      ...options as T,
+      signal: combine(this.#signal, options?.signal),
+    };
+  }
+
+  resolve(ref: Reference, options?: ResolveOptions): Promise<Resolved> {
+    return this.#inner.resolve(ref, this.#with(options));
+  }
+
+  fetchManifest(
+    ref: Reference,
+    options?: CallOptions,
+  ): Promise<FetchedManifest> {
+    return this.#inner.fetchManifest(ref, this.#with(options));
+  }
+
+  fetchBlob(
+    repo: RepositoryRef,
+    descriptor: Descriptor,
+    options?: TransferOptions,
+  ): Promise<ReadableStream<Uint8Array>> {
+    return this.#inner.fetchBlob(repo, descriptor, this.#with(options));
+  }
+
+  blobExists(
+    repo: RepositoryRef,
+    descriptor: Descriptor,
+    options?: CallOptions,
+  ): Promise<boolean> {
+    return this.#inner.blobExists(repo, descriptor, this.#with(options));
+  }
+
+  pushBlob(
+    repo: RepositoryRef,
+    descriptor: Descriptor,
+    content: BlobSource,
+    options?: TransferOptions,
+  ): Promise<void> {
+    return this.#inner.pushBlob(repo, descriptor, content, this.#with(options));
+  }
+
+  pushManifest(
+    ref: Reference,
+    bytes: Uint8Array,
+    mediaType: string,
+    options?: CallOptions,
+  ): Promise<Descriptor> {
+    return this.#inner.pushManifest(ref, bytes, mediaType, this.#with(options));
+  }
+
+  listTags(repo: RepositoryRef, options?: ListTagsOptions): Promise<TagList> {
+    return this.#inner.listTags(repo, this.#with(options));
+  }
+
+  listRepositories(base: string, options?: CallOptions): Promise<string[]> {
+    return this.#inner.listRepositories(base, this.#with(options));
+  }
+}

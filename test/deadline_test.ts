@@ -1,0 +1,86 @@
+/**
+ * Whole-operation deadlines (`src/_deadline.ts`).
+ */
+import { equal, ok, rejects } from "node:assert/strict";
+import {
+  budgetOf,
+  DEFAULT_DEADLINES,
+  formatDuration,
+  resolveDeadlines,
+  withContextDeadline,
+  withDeadline,
+} from "../src/_deadline.ts";
+import type { OciStore } from "../src/oci/store.ts";
+import { TimeoutError } from "../src/registry/timeout_error.ts";
+
+Deno.test("withDeadline settles at the budget even if the work ignores its signal", async () => {
+  const started = Date.now();
+  const hung = new Promise<never>(() => {});
+  let seen: AbortSignal | undefined;
+  await rejects(
+    withDeadline("listing tags of r.test/a", 50, (signal) => {
+      seen = signal;
+      return hung;
+    }),
+    (e: unknown) =>
+      e instanceof TimeoutError && e.timeoutMs === 50 &&
+      e.message === "listing tags of r.test/a: deadline of 50ms exceeded",
+  );
+  ok(Date.now() - started < 1000);
+  ok(seen?.aborted, "the work's signal is aborted too");
+  ok(seen?.reason instanceof TimeoutError);
+});
+
+Deno.test("withDeadline: a caller's abort keeps its reason; results pass", async () => {
+  const caller = new AbortController();
+  const p = withDeadline(
+    "x",
+    10_000,
+    () => new Promise<never>(() => {}),
+    caller.signal,
+  );
+  caller.abort(new Error("user gave up"));
+  await rejects(p, /user gave up/);
+  equal(await withDeadline("y", 1000, () => Promise.resolve(7)), 7);
+  equal(await withDeadline("z", 0, () => Promise.resolve(8)), 8);
+  await rejects(
+    withDeadline("w", 1000, () => Promise.reject(new Error("own"))),
+    /own/,
+  );
+});
+
+Deno.test("withContextDeadline hands the deadline's signal to every store call", async () => {
+  const signals: (AbortSignal | undefined)[] = [];
+  const store = {
+    listTags(_repo: unknown, options?: { signal?: AbortSignal }) {
+      signals.push(options?.signal);
+      return new Promise<never>((_, reject) =>
+        options?.signal?.addEventListener(
+          "abort",
+          () => reject(options.signal!.reason),
+        )
+      );
+    },
+  } as unknown as OciStore;
+  await rejects(
+    withContextDeadline(
+      { store },
+      "versions",
+      30,
+      (c) => c.store.listTags({ registry: "r.test", repository: "a" }),
+    ),
+    TimeoutError,
+  );
+  equal(signals.length, 1);
+  ok(signals[0]?.aborted);
+});
+
+Deno.test("deadline budgets: defaults, overrides, formatting", () => {
+  equal(budgetOf(undefined, "pull"), DEFAULT_DEADLINES.pull);
+  equal(budgetOf({ pull: 5 }, "pull"), 5);
+  equal(budgetOf({ pull: -1 }, "pull"), DEFAULT_DEADLINES.pull);
+  equal(resolveDeadlines({ list: 0 }).list, 0);
+  equal(formatDuration(90_000), "1m30s");
+  equal(formatDuration(10_000), "10s");
+  equal(formatDuration(1500), "1500ms");
+});
