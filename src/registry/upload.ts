@@ -182,7 +182,11 @@ async function uploadStream(
       return desc;
     }
 
-    let location = session.location;
+    const state: ChunkState = {
+      location: session.location,
+      maxPiece: size,
+      minPiece: Math.max(session.minChunk, 1),
+    };
     let offset = 0;
     while (filled > 0) {
       const chunk = buffers[current].subarray(0, filled);
@@ -192,7 +196,7 @@ async function uploadStream(
         : chunks.fill(buffers[1 - current]);
       // Observed below; until then a source failure must not go unhandled.
       next.catch(() => {});
-      location = await sendChunk(ctx, location, chunk, offset, signal);
+      await sendChunk(ctx, state, chunk, offset, signal);
       offset += filled;
       progress?.(
         pushEvent(expected?.digest ?? "", mediaType, offset, {
@@ -204,7 +208,7 @@ async function uploadStream(
       current = 1 - current;
     }
     const desc = checked(digester, mediaType, expected);
-    const put = withDigest(location, desc.digest);
+    const put = withDigest(state.location, desc.digest);
     const { response } = await ctx.send({
       method: "PUT",
       url: put,
@@ -275,33 +279,48 @@ class ChunkReader {
   }
 }
 
+/** Where a chunked upload stands between `PATCH`es. */
+interface ChunkState {
+  /** The session URL to send to next. */
+  location: URL;
+  /** Largest body sent in one `PATCH` (lowered when the registry refuses). */
+  maxPiece: number;
+  /** Smallest body the registry accepts before the last (`OCI-Chunk-Min-Length`). */
+  minPiece: number;
+}
+
 /**
- * `PATCH`es `chunk` (which starts at byte `start` of the blob) and returns
- * the session URL to use next. A failure is followed by an upload status
- * `GET`, and the part the registry does not have yet is sent again.
+ * `PATCH`es `chunk` (which starts at byte `start` of the blob). A failure is
+ * followed by an upload status `GET`, and the part the registry does not
+ * have yet is sent again. A registry that refuses the size of a body (413,
+ * or 416 without taking a byte: GHCR caps bodies at 4 MiB) gets the rest in
+ * halves, down to its minimum chunk length.
  */
 async function sendChunk(
   ctx: UploadContext,
-  location: URL,
+  state: ChunkState,
   chunk: Uint8Array,
   start: number,
   signal: AbortSignal | undefined,
-): Promise<URL> {
+): Promise<void> {
   const end = start + chunk.byteLength - 1;
   const retries = ctx.chunkRetries ?? 3;
-  let url = location;
   let from = start;
-  for (let attempt = 0;; attempt++) {
+  let attempt = 0;
+  while (from <= end) {
+    const url = state.location;
+    const last = Math.min(end, from + state.maxPiece - 1);
     let failure: unknown;
+    let tooLarge = false;
     try {
       const { response, url: answered } = await ctx.send({
         method: "PATCH",
         url,
         headers: {
           "content-type": OCTET_STREAM,
-          "content-range": `${from}-${end}`,
+          "content-range": `${from}-${last}`,
         },
-        body: chunk.subarray(from - start),
+        body: chunk.subarray(from - start, last - start + 1),
         scopes: ctx.scopes,
         signal,
         display: displayUrl(url),
@@ -310,20 +329,20 @@ async function sendChunk(
       });
       if (response.status === 202) {
         await discardBody(response);
-        const next = nextLocation(response, answered, ctx.uploadsUrl) ?? url;
-        const acked = rangeEnd(response.headers.get("range"));
-        if (acked === undefined || acked === end) return next;
-        if (acked > end || acked < from - 1) {
+        state.location = nextLocation(response, answered, ctx.uploadsUrl) ??
+          url;
+        const acked = rangeEnd(response.headers.get("range")) ?? last;
+        if (acked > last || acked < from - 1) {
           throw new RegistryError(
             `PATCH "${
               displayUrl(url)
-            }": registry acknowledged bytes up to ${acked}, sent ${from}-${end}`,
+            }": registry acknowledged bytes up to ${acked}, sent ${from}-${last}`,
             { status: response.status },
           );
         }
-        // Fewer bytes taken than sent: continue with the rest.
-        url = next;
+        // Fewer bytes taken than sent: the loop continues with the rest.
         from = acked + 1;
+        attempt = 0;
         continue;
       }
       failure = await responseError("PATCH", displayUrl(url), response);
@@ -333,17 +352,18 @@ async function sendChunk(
           cause: failure,
         });
       }
-      if (!isRetryableStatus(response.status) && response.status !== 416) {
-        throw failure;
-      }
+      tooLarge = response.status === 413 || response.status === 416;
+      if (!isRetryableStatus(response.status) && !tooLarge) throw failure;
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       // Only a lost connection or a timeout (no status) is worth a resume.
       if (!(e instanceof RegistryError) || e.status !== undefined) throw e;
       failure = e;
     }
-    if (attempt >= retries) throw failure;
-    await sleep(backoffDelay(attempt, DEFAULT_RETRY), signal);
+    if (attempt++ >= retries) throw failure;
+    if (!tooLarge) {
+      await sleep(backoffDelay(attempt - 1, DEFAULT_RETRY), signal);
+    }
     const status = await uploadStatus(ctx, url, signal);
     if (status.offset < start || status.offset > end + 1) {
       throw new SessionLost(
@@ -351,9 +371,15 @@ async function sendChunk(
           `of the upload, cannot resume at ${from}`,
       );
     }
-    url = status.location;
+    if (tooLarge && status.offset === from) {
+      const half = Math.max(state.minPiece, Math.floor(state.maxPiece / 2));
+      if (half >= last - from + 1) throw failure;
+      state.maxPiece = half;
+      // Not a failure of the connection: the smaller body gets its own tries.
+      attempt--;
+    }
+    state.location = status.location;
     from = status.offset;
-    if (from === end + 1) return url;
   }
 }
 

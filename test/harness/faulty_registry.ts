@@ -103,6 +103,8 @@ export interface FaultyRegistryOptions {
    * and answer 500, as when a connection drops midway; `undefined` passes.
    */
   partialPatch?: (n: number) => number | undefined;
+  /** Answer 416 to a `PATCH` body over this many bytes (GHCR: 4 MiB). */
+  maxPatchBytes?: number;
 }
 
 interface Upload {
@@ -497,6 +499,12 @@ export function startFaultyRegistry(
           if (start !== up.size) {
             return new Response(null, { status: 416 });
           }
+        }
+        if (
+          options.maxPatchBytes !== undefined &&
+          body.byteLength > options.maxPatchBytes
+        ) {
+          return ociError(416, "BLOB_UPLOAD_INVALID", "chunk too large");
         }
         const keep = options.partialPatch?.(++patchSeq);
         if (keep !== undefined) {

@@ -275,3 +275,24 @@ Deno.test("pushBlob: a source that does not match its descriptor is not committe
     strictEqual(reg.requests.at(-1)!.method, "DELETE");
   });
 });
+
+Deno.test("pushBlobStream: a registry refusing large bodies (416, as GHCR over 4 MiB) gets them in halves", async () => {
+  await withRegistry({ requireLength: true, maxPatchBytes: 5 }, async (reg) => {
+    const bytes = data(40);
+    const desc = await store({ chunkSize: 16 }).pushBlobStream(
+      { registry: reg.host, repository: REPO },
+      pieces(bytes, 16),
+    );
+    deepStrictEqual(reg.blobs.get(desc.digest), bytes);
+    const accepted = reg.requests.filter((r) =>
+      r.method === "PATCH" && r.bodyBytes <= 5
+    );
+    strictEqual(accepted.reduce((n, r) => n + r.bodyBytes, 0), 40);
+    // 16 refused, 8 refused, then 4-byte bodies for the rest of the upload.
+    strictEqual(
+      reg.requests.filter((r) => r.method === "PATCH" && r.bodyBytes > 5)
+        .length,
+      2,
+    );
+  });
+});
