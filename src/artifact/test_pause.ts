@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import type { PullOptions } from "./pull.ts";
 
 /** How long a forgotten pause holds a pull at most. */
@@ -39,7 +39,9 @@ export function testPause(
   return async (reached) => {
     if (reached !== step) return;
     const pid = (globalThis as { process?: { pid?: number } }).process?.pid;
-    await writeFile(marker, String(pid ?? ""));
+    // Whole or absent: the test reads it as soon as it appears.
+    await writeFile(`${marker}.tmp`, String(pid ?? ""));
+    await rename(`${marker}.tmp`, marker);
     await new Promise<void>((resolve) => {
       // The timer also keeps the event loop alive while nothing else does.
       const timer = setTimeout(done, MAX_PAUSE_MS);
