@@ -544,3 +544,77 @@ Deno.test({
     }
   },
 });
+
+/** A stand-in peer checkout whose start.sh runs `script` (no npm, no wrangler). */
+async function fakePeer(dir: string, script: string): Promise<void> {
+  await Deno.mkdir(`${dir}/src`, { recursive: true });
+  await Deno.mkdir(`${dir}/install/node_modules`, { recursive: true });
+  for (const f of ["index.ts", "package.json", "package-lock.json"]) {
+    await Deno.writeTextFile(`${dir}/${f}`, "{}\n");
+  }
+  await Deno.writeTextFile(`${dir}/wrangler.toml`, "");
+  await Deno.writeTextFile(
+    `${dir}/start.sh`,
+    `#!/usr/bin/env bash\n${script}\n`,
+  );
+}
+
+Deno.test({
+  name:
+    "harness: a peer that never answers fails at its deadline, with its output, and leaves nothing behind",
+  ignore: missing("setsid"),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "klaus-fake-peer-" });
+    try {
+      await fakePeer(
+        dir,
+        [
+          `echo "fake peer: booting on $1"`,
+          `echo "fake peer: state $2"`,
+          `echo "fake peer: group $(cut -d' ' -f5 /proc/$$/stat)"`,
+          "sleep 120",
+        ].join("\n"),
+      );
+      const t0 = performance.now();
+      const e = await startPeerRegistry({
+        peerDir: dir,
+        installDir: `${dir}/install`,
+        readyTimeoutMs: 1500,
+      }).then(() => undefined, (e: Error) => e);
+      ok(e instanceof Error, "startup must fail");
+      ok(performance.now() - t0 < 15_000, "the deadline fired");
+      match(e.message, /not ready after 1500 ms/);
+      match(e.message, /fake peer: booting on \d+/);
+      const state = /fake peer: state (\S+)/.exec(e.message)?.[1];
+      ok(state, e.message);
+      await rejects(Deno.stat(state), Deno.errors.NotFound);
+      const group = Number(/fake peer: group (\d+)/.exec(e.message)?.[1]);
+      ok(group > 0, e.message);
+      deepStrictEqual(await liveInGroup(group), [], "the group was killed");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "harness: a peer that exits at startup fails at once, with its output",
+  ignore: missing("setsid"),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "klaus-fake-peer-" });
+    try {
+      await fakePeer(dir, `echo "fake peer: boom" >&2; exit 3`);
+      const t0 = performance.now();
+      const e = await startPeerRegistry({
+        peerDir: dir,
+        installDir: `${dir}/install`,
+      }).then(() => undefined, (e: Error) => e);
+      ok(e instanceof Error, "startup must fail");
+      ok(performance.now() - t0 < 10_000, "no wait for the 60 s deadline");
+      match(e.message, /did not start/);
+      match(e.message, /fake peer: boom/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -40,6 +40,11 @@ export interface StartPeerRegistryOptions {
   peerDir?: string;
   /** How long startup may take, install excluded (default 60 000 ms). */
   readyTimeoutMs?: number;
+  /**
+   * A directory whose `node_modules` to link instead of the shared install
+   * (harness tests of a stand-in peer, which has nothing to install).
+   */
+  installDir?: string;
 }
 
 /** A running peer registry: a {@linkcode RegistryHandle} in Basic mode. */
@@ -376,6 +381,27 @@ async function removeOldTempDirs(root: string, prefix: string): Promise<void> {
   }
 }
 
+/**
+ * Whether a process of group `pgid` is still running (zombies do not
+ * count: they only wait for a parent — here maybe PID 1 — to reap them).
+ */
+async function groupAlive(pgid: number): Promise<boolean> {
+  if (!(await exists("/proc/self"))) return false; // no procfs: trust SIGTERM
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    let stat: string;
+    try {
+      stat = await Deno.readTextFile(`/proc/${e.name}/stat`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+  }
+  return false;
+}
+
 /** Copies a file tree with fresh, writable modes (the checkout is read-only). */
 async function copyTree(from: string, to: string): Promise<void> {
   const info = await Deno.stat(from);
@@ -698,19 +724,16 @@ class PeerRegistry implements PeerRegistryHandle {
     await this.#stdin?.close().catch(() => {});
     this.#stdin = undefined;
     await child.status;
-    // The pipes reach EOF once every process holding them has exited.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const drained = await Promise.race([
-      this.#drain!.then(() => true),
-      new Promise<false>((r) =>
-        timer = setTimeout(() => r(false), STOP_GRACE_MS)
-      ),
-    ]);
-    clearTimeout(timer);
-    if (!drained) {
+    // Our pipes reach EOF once every process holding them has exited, but
+    // workerd talks to wrangler through pipes of its own and may still be
+    // shutting down: wait until no process of the group is left.
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (Date.now() < deadline && await groupAlive(pgid)) await sleep(50);
+    if (await groupAlive(pgid)) {
       signal("SIGKILL");
-      await this.#drain;
+      while (await groupAlive(pgid)) await sleep(50);
     }
+    await this.#drain;
   }
 
   /** Starts on a fresh free port, retrying when another process took it. */
@@ -790,7 +813,7 @@ export async function startPeerRegistry(
   options: StartPeerRegistryOptions = {},
 ): Promise<PeerRegistryHandle> {
   const peerDir = options.peerDir ?? peerRegistryDir();
-  const install = await ensurePeerInstall(peerDir);
+  const install = options.installDir ?? await ensurePeerInstall(peerDir);
   const dir = await Deno.makeTempDir({ prefix: "klaus-oci-peer-" });
   const peer = new PeerRegistry(dir, peerDir, options);
   try {
