@@ -208,6 +208,7 @@ async function roundTrip(
     await t.step(
       "list plugins and personalities under the registry base",
       async () => {
+        counter.reset();
         const warnings: string[] = [];
         const onWarning = (w: string) => warnings.push(w);
         const byName = <T extends { name: string }>(a: T[]) =>
@@ -238,7 +239,20 @@ async function roundTrip(
             entry(personalities, "with-deps", "v1.0.0"),
           ],
         );
+        // The toolchains sort last in the catalog: the page holding them is
+        // the last one, and the peer still sends a Link (without a port, and
+        // with an empty `last` that would start over).
+        const tc = await client.listToolchains({
+          registry: toolchains,
+          onWarning,
+        });
+        deepStrictEqual(tc, [entry(toolchains, "go", "0.1.14")]);
         deepStrictEqual(warnings, []);
+        deepStrictEqual(
+          counter.requests.filter((r) => new URL(r.url).host !== reg.host),
+          [],
+          "every listing request goes to the registry's own origin",
+        );
       },
     );
 
