@@ -19,6 +19,12 @@
  * whole group (bash, wrangler's node, workerd, esbuild); a watchdog in the
  * group kills it too when this process dies without stopping it.
  *
+ * Clients reach the peer through a small byte relay on the handle's port
+ * that drops TLS handshakes at once (see {@linkcode TlsDroppingRelay}):
+ * without it every skopeo call waits 10 s for a TLS answer workerd never
+ * gives. Startup has a deadline (60 s) whose error carries the peer's
+ * output; install and startup times are logged.
+ *
  * @module
  */
 import { fileURLToPath } from "node:url";
