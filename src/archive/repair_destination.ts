@@ -40,6 +40,13 @@ export interface RepairOptions {
    * Default: never. Current `.old-*` siblings are whole by construction.
    */
   isComplete?: (dir: string) => Promise<boolean>;
+  /**
+   * When the copy in `dir` was made (ms since the epoch), to pick the
+   * newest of several `.old-*` copies; default and fallback: the
+   * directory's modification time. Pulls read `pulledAt` of the cache
+   * entry: the copy in place is always the one pulled last.
+   */
+  madeAt?: (dir: string) => Promise<number | undefined>;
   /** The clock (ms since the epoch), for tests. */
   now?: () => number;
 }
@@ -102,20 +109,22 @@ async function staleSiblings(
   return stale;
 }
 
-/** The newest of the complete `.old-*` copies (by change time). */
+/** The newest of the complete `.old-*` copies. */
 async function newestComplete(
   parent: string,
   olds: SiblingName[],
-  isComplete: (dir: string) => Promise<boolean>,
+  options: RepairOptions,
 ): Promise<string | undefined> {
   let best: { path: string; time: number } | undefined;
   for (const s of olds) {
     const path = join(parent, s.name);
     const st = await lstat(path).catch(() => undefined);
     if (!st?.isDirectory()) continue;
-    if (!s.owner && !await isComplete(path).catch(() => false)) continue;
-    // A rename updates the change time: the last copy moved aside wins.
-    const time = st.ctimeMs;
+    if (!s.owner && !await options.isComplete?.(path).catch(() => false)) {
+      continue;
+    }
+    const time = await options.madeAt?.(path).catch(() => undefined) ??
+      st.mtimeMs;
     if (!best || time > best.time) best = { path, time };
   }
   return best?.path;
@@ -166,7 +175,7 @@ export async function repairDestination(
     const from = await newestComplete(
       parent,
       stale.filter((s) => s.kind === "old"),
-      options.isComplete ?? (() => Promise.resolve(false)),
+      options,
     );
     if (from) {
       try {

@@ -282,3 +282,22 @@ export async function isCompletePull(dir: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * When the pulled copy in `dir` was made: its cache entry's `pulledAt` in
+ * ms since the epoch, `undefined` without a valid entry.
+ *
+ * @example
+ * ```ts
+ * import { pulledAtOf } from "./cache_entry.ts";
+ * console.log(await pulledAtOf("./plugins/base"));
+ * ```
+ */
+export async function pulledAtOf(dir: string): Promise<number | undefined> {
+  try {
+    const t = Date.parse((await readCacheEntry(dir)).pulledAt);
+    return Number.isNaN(t) ? undefined : t;
+  } catch {
+    return undefined;
+  }
+}

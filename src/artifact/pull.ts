@@ -20,6 +20,7 @@ import { repairDestination } from "../archive/repair_destination.ts";
 import {
   type CacheEntryInput,
   isCompletePull,
+  pulledAtOf,
   readCacheEntry,
   writeCacheEntry,
 } from "./cache_entry.ts";
@@ -126,7 +127,10 @@ async function pullArtifact<T>(
   const dest = resolve(destDir);
   await assertNotProtected(dest);
   try {
-    await repairDestination(dest, { isComplete: isCompletePull });
+    await repairDestination(dest, {
+      isComplete: isCompletePull,
+      madeAt: pulledAtOf,
+    });
   } catch (e) {
     throw wrapError(`repairing destination ${destDir}`, e);
   }

@@ -32,7 +32,9 @@ export async function pullCommand(ctx: CommandContext): Promise<void> {
     // The library names its option; here it is the flag.
     if (e instanceof UnsafeDestinationError) {
       throw new UnsafeDestinationError(
-        e.message.replace(/overwrite( to replace it)?$/, "--force$1"),
+        e.message
+          .replace(/pass overwrite to replace it$/, "use --force to replace it")
+          .replace(/not even with overwrite$/, "not even with --force"),
         { path: e.path, overridable: e.overridable, cause: e },
       );
     }
