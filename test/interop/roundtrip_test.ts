@@ -2,7 +2,7 @@
  * The whole round trip through the public `Client`, on both registry
  * implementations (`registries.ts`): push the fixtures and a plugin with a
  * 30 MiB incompressible layer, list under a registry base, versions and
- * latest among 60 semver tags (more than the peer's page of 50), describe a
+ * latest among 130 semver tags (more than one page of our n=100 and the peer's default 50), describe a
  * personality whose dependencies live on the same registry, pull identical
  * trees, count the requests of an up-to-date pull (1) and of an unchanged
  * push (3), read everything back with skopeo, and serve it through the
@@ -33,8 +33,8 @@ const BASE = fixture("plugins/base");
 const SRE = fixture("personalities/sre");
 const MiB = 1024 * 1024;
 const BIG_BYTES = 30 * MiB;
-/** v0.60.0 … v0.1.0: the order versions must come in. */
-const SEMVER_TAGS = Array.from({ length: 60 }, (_, i) => `v0.${60 - i}.0`);
+/** v0.130.0 … v0.1.0: the order versions must come in. */
+const SEMVER_TAGS = Array.from({ length: 130 }, (_, i) => `v0.${130 - i}.0`);
 const MT = {
   pluginConfig: "application/vnd.giantswarm.klaus-plugin.config.v1+json",
   pluginContent: "application/vnd.giantswarm.klaus-plugin.content.v1.tar+gzip",
@@ -150,7 +150,7 @@ async function roundTrip(
       },
     );
 
-    await t.step("tag one artifact 60 times (v0.1.0 … v0.60.0)", async () => {
+    await t.step("tag one artifact 130 times (v0.1.0 … v0.130.0)", async () => {
       await writeTree(semverSrc, {
         ".claude-plugin/plugin.json": JSON.stringify({ name: "semver" }),
         "commands/semver.md": "# semver\n",
@@ -193,7 +193,7 @@ async function roundTrip(
             // No tag: the highest semver tag, resolved at describe time.
             `  - repository: ${plugins}/base`,
             `  - repository: ${plugins}/semver`,
-            "    tag: v0.60.0",
+            "    tag: v0.130.0",
             "",
           ].join("\n"),
         });
@@ -224,7 +224,7 @@ async function roundTrip(
           [
             entry(plugins, "base", "v0.1.0"),
             entry(plugins, "big", "v1.0.0"),
-            entry(plugins, "semver", "v0.60.0"),
+            entry(plugins, "semver", "v0.130.0"),
           ],
         );
         deepStrictEqual(
@@ -257,7 +257,7 @@ async function roundTrip(
     );
 
     await t.step(
-      "versions and latest among 60 semver tags (more than one page)",
+      "versions and latest among 130 semver tags (more than one page)",
       async () => {
         const tags = await client.list(`${plugins}/semver`);
         deepStrictEqual([...tags].sort(), [...SEMVER_TAGS].sort());
@@ -267,14 +267,14 @@ async function roundTrip(
         );
         strictEqual(
           await client.resolvePluginRef("semver"),
-          `${plugins}/semver:v0.60.0`,
+          `${plugins}/semver:v0.130.0`,
         );
         strictEqual(
           await client.resolveLatestVersion(`${plugins}/semver`),
-          `${plugins}/semver:v0.60.0`,
+          `${plugins}/semver:v0.130.0`,
         );
         const d = await client.describePlugin("semver");
-        strictEqual(d.tag, "v0.60.0");
+        strictEqual(d.tag, "v0.130.0");
         strictEqual(d.digest, made.need("semver"));
         deepStrictEqual(await client.listPluginVersions("base"), ["v0.1.0"]);
         deepStrictEqual(
@@ -295,7 +295,7 @@ async function roundTrip(
         });
         deepStrictEqual(d.personality.plugins, [
           { repository: `${plugins}/base` },
-          { repository: `${plugins}/semver`, tag: "v0.60.0" },
+          { repository: `${plugins}/semver`, tag: "v0.130.0" },
         ]);
         const deps = await client.resolvePersonalityDeps(d.personality);
         deepStrictEqual(deps.warnings, []);
@@ -305,7 +305,7 @@ async function roundTrip(
           deps.plugins.map((p) => [p.ref, p.digest, p.plugin.name]),
           [
             [baseRef, made.need("base"), "base"],
-            [`${plugins}/semver:v0.60.0`, made.need("semver"), "semver"],
+            [`${plugins}/semver:v0.130.0`, made.need("semver"), "semver"],
           ],
         );
         // By short name, the fixture: `plugins: []` is not stored.
@@ -375,7 +375,7 @@ async function roundTrip(
         [baseRef, "base", MT.pluginConfig],
         [sreRef, "sre", MT.personalityConfig],
         [bigRef, "big", MT.pluginConfig],
-        [`${plugins}/semver:v0.60.0`, "semver", MT.pluginConfig],
+        [`${plugins}/semver:v0.130.0`, "semver", MT.pluginConfig],
         [`${plugins}/semver:v0.1.0`, "semver", MT.pluginConfig],
         [depsRef, "with-deps", MT.personalityConfig],
       ];
@@ -422,12 +422,12 @@ async function roundTrip(
           [
             ["base", "v0.1.0", baseRef],
             ["big", "v1.0.0", bigRef],
-            ["semver", "v0.60.0", `${plugins}/semver:v0.60.0`],
+            ["semver", "v0.130.0", `${plugins}/semver:v0.130.0`],
           ],
         );
         const semver = await get("/v1/plugins/semver");
-        strictEqual(semver.tag, "v0.60.0");
-        strictEqual(semver.ref, `${plugins}/semver:v0.60.0`);
+        strictEqual(semver.tag, "v0.130.0");
+        strictEqual(semver.ref, `${plugins}/semver:v0.130.0`);
         strictEqual(semver.digest, made.need("semver"));
         strictEqual(semver.plugin.name, "semver");
         deepStrictEqual(await get("/v1/plugins/semver/versions"), {
