@@ -5,6 +5,7 @@ import {
   DigestMismatchError,
   KlausOciError,
   UnsafeArchiveError,
+  UnsafeDestinationError,
 } from "../../src/errors.ts";
 import { digestOf, verifyingStream } from "../../src/oci/digest.ts";
 import { HOSTILE } from "./hostile_corpus.ts";
@@ -269,4 +270,152 @@ Deno.test("concurrent extractions into one destination: each succeeds, one compl
     "src2",
     "src3",
   ]);
+});
+
+/** A PID no process has any more. */
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  return child.pid;
+}
+
+Deno.test("siblings are named after this process: <dir>.tmp-<pid>-<start>-<hex>", async () => {
+  await using base = await tempDir();
+  const { dest, src } = await setup(base.path);
+  let tmpName = "";
+  await extractToDirectory((await packDirectory(src)).stream(), dest, {
+    beforeCommit: (dir) => {
+      tmpName = dir.slice(dir.lastIndexOf("/") + 1);
+    },
+  });
+  const m = /^dest\.tmp-(\d+)-([0-9a-z]+)-[0-9a-f]{8}$/.exec(tmpName);
+  ok(m, tmpName);
+  deepStrictEqual(Number(m[1]), Deno.pid);
+});
+
+Deno.test("the steps come in order; the previous copy is moved aside, then deleted under a .del- name", async () => {
+  await using base = await tempDir();
+  const { dest, src } = await setup(base.path);
+  const seen: string[] = [];
+  await extractToDirectory((await packDirectory(src)).stream(), dest, {
+    onStep: async (step) => {
+      const beside = (await names(base.path)).map((n) =>
+        n.replace(/-\d+-[0-9a-z]+-[0-9a-f]{8}$/, "")
+      );
+      seen.push(`${step}: ${beside.join(" ")}`);
+    },
+  });
+  deepStrictEqual(seen, [
+    "extracting: dest dest.tmp src",
+    "prepared: dest dest.tmp src",
+    "moved-aside: dest.old dest.tmp src",
+    "swapped: dest dest.old src",
+    "removing-old: dest dest.del src",
+  ]);
+  deepStrictEqual(await names(base.path), ["dest", "src"]);
+});
+
+Deno.test("an abort at the last step before the swap keeps the previous copy; once swapping, the swap completes", async () => {
+  await using base = await tempDir();
+  const { dest, src } = await setup(base.path);
+  const ac = new AbortController();
+  await failsKeepingPrevious(
+    base.path,
+    dest,
+    async () =>
+      extractToDirectory((await packDirectory(src)).stream(), dest, {
+        signal: ac.signal,
+        onStep: (step) => {
+          if (step === "prepared") ac.abort(new Error("stop"));
+        },
+      }),
+    (e) => e.message === "stop",
+  );
+  const ac2 = new AbortController();
+  await extractToDirectory((await packDirectory(src)).stream(), dest, {
+    signal: ac2.signal,
+    onStep: (step) => {
+      if (step === "moved-aside") {
+        ac2.abort(new Error("too late"));
+        throw new Error("a hook cannot break the swap");
+      }
+    },
+  });
+  deepStrictEqual(await snapshot(dest), await snapshot(src));
+  deepStrictEqual(await names(base.path), ["dest", "src"]);
+});
+
+Deno.test("a destination missing between the renames is restored from its .old- copy of a dead process; stale siblings are removed", async () => {
+  await using base = await tempDir();
+  const { dest, src } = await setup(base.path);
+  const previous = await snapshot(dest);
+  const dead = await deadPid();
+  await Deno.rename(dest, `${dest}.old-${dead}-1-0a0a0a0a`);
+  await write(`${dest}.tmp-${dead}-1-0b0b0b0b/half`, "x");
+  await write(`${dest}.del-${dead}-1-0c0c0c0c/half`, "x");
+  let during: string[] = [];
+  await extractToDirectory((await packDirectory(src)).stream(), dest, {
+    beforeCommit: async () => {
+      // Repaired before the extraction: the old copy is back in place.
+      deepStrictEqual(await snapshot(dest), previous);
+      during = (await names(base.path)).filter((n) => !n.includes(".tmp-"));
+    },
+  });
+  deepStrictEqual(during, ["dest", "src"]);
+  deepStrictEqual(await snapshot(dest), await snapshot(src));
+  deepStrictEqual(await names(base.path), ["dest", "src"]);
+});
+
+Deno.test("siblings of this process (a concurrent extraction) and of live processes are never touched", async () => {
+  await using base = await tempDir();
+  const { dest, src } = await setup(base.path);
+  const sleeper = new Deno.Command("sleep", { args: ["600"] }).spawn();
+  try {
+    const startOf = async (pid: number) => {
+      const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+      return BigInt(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19])
+        .toString(36);
+    };
+    const other = `${sleeper.pid}-${await startOf(sleeper.pid)}`;
+    const live = [
+      `dest.tmp-${other}-01234567`,
+      `dest.old-${other}-89abcdef`,
+      `dest.tmp-${Deno.pid}-${await startOf(Deno.pid)}-fedcba98`,
+    ];
+    for (const n of live) await write(`${base.path}/${n}/f`, "in use");
+    // An earlier version's name, fresh: its (unknown) owner may be running.
+    await write(`${base.path}/dest.tmp-0123456789ab/f`, "in use");
+    await extractToDirectory((await packDirectory(src)).stream(), dest);
+    deepStrictEqual(
+      await names(base.path),
+      [
+        "dest",
+        ...live,
+        "dest.tmp-0123456789ab",
+        "src",
+      ].sort(),
+    );
+  } finally {
+    sleeper.kill("SIGKILL");
+    await sleeper.status;
+  }
+});
+
+Deno.test("the root is never replaced (nothing is created next to it)", async () => {
+  const before = await names("/");
+  let cancelled = false;
+  const input = new ReadableStream<Uint8Array>({
+    cancel() {
+      cancelled = true;
+    },
+  });
+  await rejects(
+    extractToDirectory(input, "/"),
+    (e: Error) =>
+      e instanceof UnsafeDestinationError && !e.overridable &&
+      e.message ===
+        "refusing to replace /: it is the root directory, which is never replaced, not even with overwrite",
+  );
+  ok(cancelled);
+  deepStrictEqual(await names("/"), before);
 });

@@ -5,7 +5,10 @@ import { InvalidArtifactError, NotFoundError } from "../../src/errors.ts";
 import {
   CACHE_FILE_NAME,
   formatGoTime,
+  hasCacheFile,
   isCached,
+  isCompletePull,
+  pulledAtOf,
   readCacheEntry,
   writeCacheEntry,
 } from "../../src/artifact/cache_entry.ts";
@@ -239,4 +242,30 @@ Deno.test("formatGoTime: matches the local offset of this process", () => {
   const s = formatGoTime(new Date());
   ok(PULLED_AT.test(s), s);
   ok(Math.abs(Date.parse(s) - Date.now()) < 5000, s);
+});
+
+Deno.test("hasCacheFile, isCompletePull, pulledAtOf: what marks a pulled copy", async () => {
+  await withTempDir(async (dir) => {
+    strictEqual(await hasCacheFile(dir), false);
+    strictEqual(await isCompletePull(dir), false);
+    strictEqual(await pulledAtOf(dir), undefined);
+    // A corrupt entry still marks a directory some pull made, but no
+    // complete copy (it is not restored after a crash).
+    await writeFile(join(dir, CACHE_FILE_NAME), "{not json");
+    strictEqual(await hasCacheFile(dir), true);
+    strictEqual(await isCompletePull(dir), false);
+    strictEqual(await pulledAtOf(dir), undefined);
+    await writeFile(join(dir, CACHE_FILE_NAME), '{"digest":""}');
+    strictEqual(await isCompletePull(dir), false);
+    const before = Date.now();
+    await writeCacheEntry(dir, { digest: "sha256:abc", ref: "r/x:v1" });
+    strictEqual(await isCompletePull(dir), true);
+    const at = await pulledAtOf(dir);
+    ok(at !== undefined && at >= before - 1000 && at <= Date.now() + 1000);
+  });
+  await withTempDir(async (dir) => {
+    // A directory named like the file is no mark.
+    await Deno.mkdir(join(dir, CACHE_FILE_NAME));
+    strictEqual(await hasCacheFile(dir), false);
+  });
 });

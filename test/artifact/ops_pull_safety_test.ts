@@ -2,14 +2,16 @@
  * Pull safety (DESIGN §3 decisions 5, 13, 15): every failing pull — bytes
  * that do not match their digest, a descriptor lying about the size, a
  * hostile or oversized layer, an invalid config, the registry going away
- * before or while the layer streams, an abort — leaves the previous copy
- * exactly as it was (tree, modes and contents compared before and after)
- * and no `<dir>.tmp-*` / `<dir>.old-*` sibling behind.
+ * before or while the layer streams, an abort, a config that is JSON but
+ * no plugin config (parsed before the swap since issue 11) — leaves the
+ * previous copy exactly as it was (tree, modes and contents compared before
+ * and after) and no `<dir>.tmp-*` / `.old-*` / `.del-*` sibling behind.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
   type Client,
   DigestMismatchError,
+  InvalidArtifactError,
   isCached,
   TooLargeError,
   UnsafeArchiveError,
@@ -102,6 +104,13 @@ Deno.test({
       const assertIntact = async (what: string) => {
         deepStrictEqual(await snapshotTree(dest), before, what);
         deepStrictEqual(await straySiblings(dest), [], what);
+        deepStrictEqual(
+          [...Deno.readDirSync(`${tmp}/plugins`)].filter((e) =>
+            e.name.startsWith("safety.del-")
+          ),
+          [],
+          what,
+        );
         strictEqual(await isCached(dest, good.digest), true, what);
         // Nothing escaped next to the destination.
         deepStrictEqual(
@@ -230,6 +239,35 @@ Deno.test({
         );
         await assertIntact("bad config");
       });
+
+      await t.step(
+        "a config that is JSON but no plugin config (parsed before the swap)",
+        async () => {
+          await pushLayer(reg, "wrongconfig", await tarGz({ "a.txt": "a" }), {
+            config: '{"commands":5}',
+          });
+          const e = await failPull("wrongconfig");
+          ok(e instanceof InvalidArtifactError, `${e}`);
+          ok(e.message.startsWith("parsing plugin config: "), e.message);
+          await assertIntact("wrong config");
+        },
+      );
+
+      await t.step(
+        "an abort at the last step before the swap",
+        async () => {
+          await pushLayer(reg, "late", await tarGz({ "a.txt": "late" }));
+          const ac = new AbortController();
+          const e = await failPull("late", {
+            signal: ac.signal,
+            onStep: (step: string) => {
+              if (step === "prepared") ac.abort(new Error("stopped late"));
+            },
+          });
+          ok(e.message.endsWith("stopped late"), e.message);
+          await assertIntact("late abort");
+        },
+      );
 
       const big = await gzip(rawTar([
         { name: "blob.bin", data: randomBytes(32 * 1024 * 1024) },
