@@ -15,8 +15,8 @@
  * removes its temporary sibling (or, already swapping, finishes the swap:
  * the destination is never left missing); then the process exits 130 or
  * 143. Without a pull running, or on a second signal, or when the pull has
- * not stopped within {@linkcode INTERRUPT_GRACE_MS}, it exits at once (the
- * next pull repairs whatever was left).
+ * not stopped within 10 s, it exits at once (the next pull repairs
+ * whatever was left).
  *
  * @module
  */
@@ -68,7 +68,7 @@ function env(name: string): string | undefined {
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** How long an interrupted pull may take to clean up before a hard exit. */
-export const INTERRUPT_GRACE_MS = 10_000;
+const INTERRUPT_GRACE_MS = 10_000;
 
 type HandledSignal = keyof typeof SIGNAL_EXIT_CODES;
 
