@@ -11,6 +11,7 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import {
   digestAlgorithm,
   digestOf,
+  isValidDigest,
   verifyBytes,
   verifyingStream,
 } from "../oci/digest.ts";
@@ -37,10 +38,11 @@ import type { CacheStatus } from "./status.ts";
 const WHOLE_BLOB_BYTES = MAX_MANIFEST_BYTES;
 
 /**
- * Whether `bytes` is shaped like a manifest or index at all: a JSON object
- * with a config, or a layer, manifest or blob list. A `{}` a broken or
- * hostile registry serves is not kept, so it cannot answer again from the
- * cache (the artifact layer checks the shape a Klaus artifact needs).
+ * Whether `bytes` is a manifest worth keeping: a schema 2 image manifest
+ * with a config and a layer list, or an index listing at least one
+ * manifest. A `{}` (or any other broken document) a registry serves is not
+ * kept, so it cannot answer again from the cache; the artifact layer
+ * refuses it with {@linkcode InvalidArtifactError}.
  */
 function isManifestDocument(bytes: Uint8Array): boolean {
   let doc: unknown;
@@ -53,9 +55,12 @@ function isManifestDocument(bytes: Uint8Array): boolean {
     return false;
   }
   const d = doc as Record<string, unknown>;
-  return (typeof d.config === "object" && d.config !== null) ||
-    Array.isArray(d.layers) || Array.isArray(d.manifests) ||
-    Array.isArray(d.blobs);
+  if (d.schemaVersion !== 2) return false;
+  const config = d.config as Record<string, unknown> | null | undefined;
+  if (typeof config === "object" && config !== null) {
+    return isValidDigest(String(config.digest)) && Array.isArray(d.layers);
+  }
+  return Array.isArray(d.manifests) && d.manifests.length > 0;
 }
 
 /** The media type a manifest document declares, or the likely one. */
