@@ -299,6 +299,14 @@ class SignalStore implements OciStore {
     return this.#inner.pushBlob(repo, descriptor, content, this.#with(options));
   }
 
+  pushBlobStream(
+    repo: RepositoryRef,
+    stream: ReadableStream<Uint8Array>,
+    options?: TransferOptions & { mediaType?: string },
+  ): Promise<Descriptor> {
+    return this.#inner.pushBlobStream(repo, stream, this.#with(options));
+  }
+
   pushManifest(
     ref: Reference,
     bytes: Uint8Array,

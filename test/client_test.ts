@@ -160,6 +160,7 @@ Deno.test("Client: ocidir:// addresses go to the layout option", async () => {
     fetchBlob: refuse,
     blobExists: refuse,
     pushBlob: refuse,
+    pushBlobStream: refuse,
     pushManifest: refuse,
     listTags: refuse,
     listRepositories: refuse,

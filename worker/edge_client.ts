@@ -58,6 +58,7 @@ const NO_LAYOUTS: OciStore = {
   fetchBlob: noLayouts,
   blobExists: noLayouts,
   pushBlob: noLayouts,
+  pushBlobStream: noLayouts,
   pushManifest: noLayouts,
   listTags: noLayouts,
   listRepositories: noLayouts,

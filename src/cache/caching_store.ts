@@ -239,6 +239,15 @@ export class CachingStore implements OciStore {
     return this.inner.pushBlob(repo, descriptor, content, options);
   }
 
+  /** Passed through. */
+  pushBlobStream(
+    repo: RepositoryRef,
+    stream: ReadableStream<Uint8Array>,
+    options?: TransferOptions & { mediaType?: string },
+  ): Promise<Descriptor> {
+    return this.inner.pushBlobStream(repo, stream, options);
+  }
+
   /**
    * Pushes through, then records what the tag now points at, caches the
    * manifest, and forgets the repository's tag list and the catalogs that

@@ -93,6 +93,15 @@ export class CallOptionsStore<E extends object> implements OciStore {
     return this.#inner.pushBlob(repo, descriptor, content, this.#with(options));
   }
 
+  /** {@inheritDoc OciStore.pushBlobStream} */
+  pushBlobStream(
+    repo: RepositoryRef,
+    stream: ReadableStream<Uint8Array>,
+    options?: TransferOptions & { mediaType?: string },
+  ): Promise<Descriptor> {
+    return this.#inner.pushBlobStream(repo, stream, this.#with(options));
+  }
+
   /** {@inheritDoc OciStore.pushManifest} */
   pushManifest(
     ref: Reference,

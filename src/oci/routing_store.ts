@@ -68,6 +68,13 @@ export class RoutingStore implements OciStore {
       options,
     );
   }
+  pushBlobStream(
+    repo: RepositoryRef,
+    stream: ReadableStream<Uint8Array>,
+    options?: TransferOptions & { mediaType?: string },
+  ): Promise<Descriptor> {
+    return this.#for(repo.registry).pushBlobStream(repo, stream, options);
+  }
   pushManifest(
     ref: Reference,
     bytes: Uint8Array,

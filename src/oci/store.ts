@@ -142,6 +142,16 @@ export interface OciStore {
     options?: TransferOptions,
   ): Promise<void>;
   /**
+   * Uploads content of unknown digest and length from a stream, read once,
+   * hashing on the way; returns its descriptor (media type from
+   * `options.mediaType`, default `application/octet-stream`).
+   */
+  pushBlobStream(
+    repo: RepositoryRef,
+    stream: ReadableStream<Uint8Array>,
+    options?: TransferOptions & { mediaType?: string },
+  ): Promise<Descriptor>;
+  /**
    * Stores a manifest under `ref` (its tag, or its digest when it has no
    * tag) and returns the manifest's descriptor.
    */

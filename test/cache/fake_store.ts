@@ -5,6 +5,7 @@
 import { DigestMismatchError, NotFoundError } from "../../src/errors.ts";
 import type { Descriptor } from "../../src/oci/descriptor.ts";
 import { digestOf, verifyingStream } from "../../src/oci/digest.ts";
+import { createHash } from "node:crypto";
 import {
   MEDIA_TYPE_OCI_INDEX,
   MEDIA_TYPE_OCI_MANIFEST,
@@ -288,6 +289,24 @@ export class FakeStore implements OciStore {
       ? content
       : new Uint8Array(await new Response(content()).arrayBuffer());
     this.#blobs.set(descriptor.digest, bytes);
+  }
+
+  async pushBlobStream(
+    _repo: RepositoryRef,
+    stream: ReadableStream<Uint8Array>,
+    options: TransferOptions & { mediaType?: string } = {},
+  ): Promise<Descriptor> {
+    await this.#enter("pushBlob", options.signal);
+    const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+    const digest = `sha256:${
+      createHash("sha256").update(bytes).digest("hex")
+    }`;
+    this.#blobs.set(digest, bytes);
+    return {
+      mediaType: options.mediaType ?? "application/octet-stream",
+      digest,
+      size: bytes.byteLength,
+    };
   }
 
   async pushManifest(

@@ -20,6 +20,7 @@ function recordingStore(calls: Call[]): OciStore {
     fetchBlob: record("fetchBlob"),
     blobExists: record("blobExists"),
     pushBlob: record("pushBlob"),
+    pushBlobStream: record("pushBlobStream"),
     pushManifest: record("pushManifest"),
     listTags: record("listTags"),
     listRepositories: record("listRepositories"),
