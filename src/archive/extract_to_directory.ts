@@ -17,7 +17,7 @@
  */
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { wrapError } from "../errors.ts";
+import { UnsafeDestinationError, wrapError } from "../errors.ts";
 import {
   type ExtractOptions,
   type ExtractResult,
@@ -136,7 +136,7 @@ export async function extractToDirectory(
     await mkdir(tmp, { mode: 0o755 });
   } catch (err) {
     await stream.cancel(err).catch(() => {});
-    if ((err as Error)?.name === "UnsafeDestinationError") throw err;
+    if (err instanceof UnsafeDestinationError) throw err;
     throw wrapError(`creating destination ${destDir}`, err);
   }
   try {

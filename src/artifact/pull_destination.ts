@@ -10,7 +10,7 @@
 import { lstat, readdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { assertNotProtected } from "../archive/protected_destination.ts";
-import { UnsafeDestinationError } from "../errors.ts";
+import { UnsafeDestinationError, wrapError } from "../errors.ts";
 import { CACHE_FILE_NAME, hasCacheFile } from "./cache_entry.ts";
 
 function code(err: unknown): string | undefined {
@@ -88,9 +88,14 @@ export async function assertPullDestination(
 ): Promise<void> {
   await assertNotProtected(dest);
   if (overwrite) return;
-  const what = await foreignContent(dest);
-  if (what === undefined) return;
   const path = resolve(dest);
+  let what: string | undefined;
+  try {
+    what = await foreignContent(path);
+  } catch (e) {
+    throw wrapError(`checking destination ${path}`, e);
+  }
+  if (what === undefined) return;
   throw new UnsafeDestinationError(
     `refusing to replace ${path}: it ${what}; pass overwrite to replace it`,
     { path, overridable: true },
