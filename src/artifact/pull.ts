@@ -7,7 +7,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { NotFoundError, wrapError } from "../errors.ts";
+import { KlausOciError, NotFoundError, wrapError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { Reference } from "../ref/reference_type.ts";
 import {
@@ -98,6 +98,23 @@ function decodeConfig(entry: CacheEntry): Uint8Array | undefined {
     return undefined;
   }
   return new TextEncoder().encode(JSON.stringify(entry.configJSON));
+}
+
+/**
+ * `err` with the temporary sibling's path in its message replaced by the
+ * destination's (`read <dest>/SOUL.md: is a directory`): the sibling is
+ * gone by the time anyone reads the message.
+ */
+function namingDestination(err: unknown, tmp: string, dest: string): unknown {
+  if (!(err instanceof KlausOciError) || !err.message.includes(tmp)) {
+    return err;
+  }
+  const renamed = new KlausOciError(err.message.replaceAll(tmp, dest), {
+    cause: err,
+  });
+  Object.setPrototypeOf(renamed, Object.getPrototypeOf(err));
+  renamed.name = err.name;
+  return renamed;
 }
 
 /**
@@ -214,7 +231,11 @@ async function pullArtifact<T>(
   let prepareError: unknown;
   const prepare = async (tmp: string) => {
     try {
-      value = await finish(tmp, parts);
+      try {
+        value = await finish(tmp, parts);
+      } catch (e) {
+        throw namingDestination(e, tmp, dest);
+      }
       try {
         // Last, so a sibling with a cache entry is a complete copy.
         await writeCacheEntry(tmp, entry);

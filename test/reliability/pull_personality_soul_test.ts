@@ -65,6 +65,11 @@ Deno.test({
           /^reading SOUL\.md: read .*SOUL\.md: is a directory$/.test(e.message),
           e.message,
         );
+        strictEqual(
+          e.message,
+          `reading SOUL.md: read ${dest}/SOUL.md: is a directory`,
+          "names the destination, not the temporary sibling",
+        );
         deepStrictEqual(await contentTree(dest), before);
         strictEqual(await isCached(dest, good.digest), true);
         deepStrictEqual(await siblingsOf(dest), []);
