@@ -377,18 +377,19 @@ function guardBody(
   let received = 0;
   let finished = false;
   let out!: ReadableStreamDefaultController<Uint8Array>;
+  const onAbort = () => fail(o.signal!.reason);
+  const detach = () => o.signal?.removeEventListener("abort", onAbort);
   const fail = (error: unknown) => {
     if (finished) return;
     finished = true;
+    detach();
     o.release();
     o.abort();
     // Not awaited: cancelling a stuck body must not become the next hang.
     reader.cancel(error).catch(() => {});
     out.error(error);
   };
-  const onAbort = () => fail(o.signal!.reason);
   o.signal?.addEventListener("abort", onAbort, { once: true });
-  const detach = () => o.signal?.removeEventListener("abort", onAbort);
   // Waiting since the last chunk: tells a stall from a drip.
   let sinceChunk = 0;
   const windowError = () =>

@@ -4,6 +4,7 @@ import { TimeoutError } from "../../src/registry/timeout_error.ts";
 import { Transport } from "../../src/registry/transport.ts";
 import { DEFAULT_USER_AGENT } from "../../src/registry/user_agent.ts";
 import { hang, startServer } from "../harness/faulty_registry.ts";
+import { startHostileServer } from "../harness/hostile_server.ts";
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 4, maxRetryAfterMs: 2_000 };
 
@@ -225,6 +226,49 @@ Deno.test("transport: a body that stalls errors after the timeout", async () => 
         /no data for 150 ms/.test(e.message) &&
         e.message.startsWith(`GET "${s.origin}/v2/x/blobs/y"`),
     );
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("transport: a dripping body errors once a window brings too few bytes", async () => {
+  await using server = await startHostileServer({ kind: "drip", dripMs: 20 });
+  const t = new Transport({ timeoutMs: 300, retry: FAST });
+  const { response } = await t.send({
+    method: "GET",
+    url: new URL(`${server.url}/v2/x/tags/list`),
+  });
+  const started = Date.now();
+  await rejects(
+    response.arrayBuffer(),
+    (e: unknown) =>
+      e instanceof TimeoutError && e.timeoutMs === 300 &&
+      /less than 1024 \(dripping\)/.test(e.message),
+  );
+  ok(Date.now() - started < 2_000);
+});
+
+Deno.test("transport: a steady slow body is not a drip", async () => {
+  // 2 KiB every 100 ms: well above 1 KiB per 300 ms of waiting.
+  const s = startServer(() => {
+    let n = 0;
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        async pull(c) {
+          await new Promise((r) => setTimeout(r, 100));
+          if (++n > 10) c.close();
+          else c.enqueue(new Uint8Array(2048));
+        },
+      }),
+    );
+  });
+  try {
+    const t = new Transport({ timeoutMs: 300, retry: FAST });
+    const { response } = await t.send({
+      method: "GET",
+      url: new URL(`${s.origin}/v2/`),
+    });
+    strictEqual((await response.arrayBuffer()).byteLength, 20_480);
   } finally {
     await s.close();
   }
