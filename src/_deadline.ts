@@ -152,7 +152,9 @@ export async function withDeadline<T>(
   if (!hasBudget(budgetMs)) return await fn(signal);
   signal?.throwIfAborted();
   const controller = new AbortController();
-  const { promise: stopped, reject } = Promise.withResolvers<never>();
+  // (Not Promise.withResolvers: Node 20 has none.)
+  let reject!: (reason: unknown) => void;
+  const stopped = new Promise<never>((_, r) => reject = r);
   const stop = (reason: unknown) => {
     controller.abort(reason);
     reject(reason);

@@ -280,16 +280,18 @@ export class Transport {
     // The timer and the caller's abort settle the wait themselves: a fetch
     // that ignores its signal (an injected one, a stuck connection) must
     // not hold the request past its timeout.
-    const stop = Promise.withResolvers<never>();
+    // (Not Promise.withResolvers: Node 20 has none.)
+    let stop!: (reason: unknown) => void;
+    const stopped = new Promise<never>((_, reject) => stop = reject);
     const timer = setTimeout(() => {
-      stop.reject(timeout);
+      stop(timeout);
       controller.abort(timeout);
     }, this.#timeoutMs);
-    const onCallerAbort = () => stop.reject(signal!.reason);
+    const onCallerAbort = () => stop(signal!.reason);
     signal?.addEventListener("abort", onCallerAbort, { once: true });
     let response: Response;
     try {
-      response = await Promise.race([pending, stop.promise]);
+      response = await Promise.race([pending, stopped]);
     } catch (e) {
       release();
       // A response arriving after all is nobody's: free its connection.
