@@ -5,6 +5,7 @@
  * @module
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { displayText } from "../../src/_redact.ts";
 import { ApiError, toApiError } from "../errors.ts";
 import type { AppEnv } from "../types.ts";
 
@@ -23,7 +24,13 @@ export function errorResponse(c: Context<AppEnv>, err: unknown): Response {
   const e = toApiError(err, secrets);
   if (e.status === 500) {
     // Bugs only; library errors map to 4xx/502/504 and are not logged.
-    console.error(`internal error on ${c.req.method} ${c.req.path}:`, err);
+    // Logs are output too: redacted like every response.
+    const detail = err instanceof Error ? err.stack ?? err.message : err;
+    console.error(
+      `internal error on ${c.req.method} ${c.req.path}: ${
+        displayText(String(detail))
+      }`,
+    );
   }
   return c.json(e.body(), e.status, { "Cache-Control": "no-store" });
 }
