@@ -12,6 +12,12 @@ import type { CacheOptions } from "./cache/options.ts";
 import type { CacheCallOptions } from "./cache/status.ts";
 import { LayoutStore } from "./layout/layout_store.ts";
 import { PlainHttpHosts } from "./plain_http_hosts.ts";
+import {
+  budgetOf,
+  type OperationDeadlines,
+  resolveDeadlines,
+  withDeadline,
+} from "./_deadline.ts";
 import { RegistryStore } from "./registry/registry_store.ts";
 import type { RetryOptions } from "./registry/retry.ts";
 import { CallOptionsStore } from "./oci/call_options_store.ts";
@@ -138,6 +144,14 @@ export interface ClientOptions {
    * refuses.
    */
   layout?: OciStore;
+  /**
+   * Budgets of whole operations in milliseconds: `list`, `versions`,
+   * `describe`, `pull`, `push` (defaults 5 min, 2 min, 2 min, 30 min, 60
+   * min; `0` for none). Past it the operation fails with a `TimeoutError`
+   * naming it and its budget, and every request it has in flight is
+   * aborted.
+   */
+  deadlines?: OperationDeadlines;
 }
 
 /** What every view of one client shares. */
@@ -193,6 +207,7 @@ function buildStack(options: ClientOptions): ClientStack {
       toolchain: options.registries?.toolchain ?? DEFAULT_TOOLCHAIN_REGISTRY,
     },
     onProgress: options.onProgress,
+    deadlines: resolveDeadlines(options.deadlines),
   };
   return { ctx, cache, hosts };
 }
@@ -387,7 +402,12 @@ export class Client {
     options?: PullOptions,
   ): Promise<PulledPlugin> {
     this.#stack.hosts.name(ref);
-    return pullPlugin(this.#ctx, ref, destDir, options);
+    return withDeadline(
+      `pulling ${ref}`,
+      budgetOf(this.#ctx.deadlines, "pull"),
+      (signal) => pullPlugin(this.#ctx, ref, destDir, { ...options, signal }),
+      options?.signal,
+    );
   }
   /** Pulls a personality (ref with tag or digest) into `destDir`. */
   pullPersonality(
@@ -396,7 +416,13 @@ export class Client {
     options?: PullOptions,
   ): Promise<PulledPersonality> {
     this.#stack.hosts.name(ref);
-    return pullPersonality(this.#ctx, ref, destDir, options);
+    return withDeadline(
+      `pulling ${ref}`,
+      budgetOf(this.#ctx.deadlines, "pull"),
+      (signal) =>
+        pullPersonality(this.#ctx, ref, destDir, { ...options, signal }),
+      options?.signal,
+    );
   }
 
   /** Pushes a plugin directory under `ref`. */
@@ -407,7 +433,13 @@ export class Client {
     options?: PushOptions,
   ): Promise<PushResult> {
     this.#stack.hosts.name(ref);
-    return pushPlugin(this.#ctx, sourceDir, ref, plugin, options);
+    return withDeadline(
+      `pushing ${ref}`,
+      budgetOf(this.#ctx.deadlines, "push"),
+      (signal) =>
+        pushPlugin(this.#ctx, sourceDir, ref, plugin, { ...options, signal }),
+      options?.signal,
+    );
   }
   /** Pushes a personality directory under `ref`. */
   pushPersonality(
@@ -417,7 +449,16 @@ export class Client {
     options?: PushOptions,
   ): Promise<PushResult> {
     this.#stack.hosts.name(ref);
-    return pushPersonality(this.#ctx, sourceDir, ref, personality, options);
+    return withDeadline(
+      `pushing ${ref}`,
+      budgetOf(this.#ctx.deadlines, "push"),
+      (signal) =>
+        pushPersonality(this.#ctx, sourceDir, ref, personality, {
+          ...options,
+          signal,
+        }),
+      options?.signal,
+    );
   }
 
   /** Waits for background cache refreshes and stops new ones. */

@@ -25,6 +25,7 @@
 
 // The facade.
 export { Client, type ClientOptions, DEFAULT_CONCURRENCY } from "./client.ts";
+export { DEFAULT_DEADLINES, type OperationDeadlines } from "./_deadline.ts";
 export type { ListOptions } from "./artifact/list.ts";
 export type { PullOptions } from "./artifact/pull.ts";
 export type { PushOptions } from "./artifact/push.ts";
@@ -75,6 +76,7 @@ export { CallOptionsStore } from "./oci/call_options_store.ts";
 
 // Stores: registry client, image layouts, cache.
 export {
+  type ListLimits,
   type PushStreamOptions,
   RegistryStore,
   type RegistryStoreOptions,

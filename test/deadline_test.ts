@@ -11,6 +11,8 @@ import {
   withDeadline,
 } from "../src/_deadline.ts";
 import type { OciStore } from "../src/oci/store.ts";
+import { Client } from "../src/client.ts";
+import { hang, startFaultyRegistry } from "./harness/faulty_registry.ts";
 import { TimeoutError } from "../src/registry/timeout_error.ts";
 
 Deno.test("withDeadline settles at the budget even if the work ignores its signal", async () => {
@@ -83,4 +85,56 @@ Deno.test("deadline budgets: defaults, overrides, formatting", () => {
   equal(formatDuration(90_000), "1m30s");
   equal(formatDuration(10_000), "10s");
   equal(formatDuration(1500), "1500ms");
+});
+
+Deno.test("Client: pull and push stop at their deadlines with a TimeoutError naming them", async () => {
+  const reg = startFaultyRegistry();
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/README.md`, "hello");
+    reg.fault((req, _url, { closed }) =>
+      req.method !== "GET" || !_url.pathname.endsWith("/v2/")
+        ? hang(req, closed)
+        : undefined
+    );
+    const client = new Client({
+      plainHttp: true,
+      env: {},
+      deadlines: { pull: 300, push: 300 },
+    });
+    for (
+      const [what, run] of [
+        [
+          "pushing",
+          () => client.pushPlugin(dir, `${reg.host}/p/a:v1`, { name: "a" }),
+        ],
+        [
+          "pulling",
+          () => client.pullPlugin(`${reg.host}/p/a:v1`, `${dir}/out`),
+        ],
+      ] as const
+    ) {
+      const started = Date.now();
+      let caught: unknown;
+      try {
+        await run();
+      } catch (e) {
+        caught = e;
+      }
+      const ms = Date.now() - started;
+      if (
+        !(caught instanceof TimeoutError) ||
+        !caught.message.startsWith(
+          `${what} ${reg.host}/p/a:v1: deadline of 300ms exceeded`,
+        )
+      ) {
+        throw new Error(`${what}: ${caught}`);
+      }
+      if (ms > 3_000) throw new Error(`${what} took ${ms} ms`);
+    }
+    await client.close();
+  } finally {
+    await reg.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -78,6 +78,7 @@ const COMMAND_FLAGS: Partial<Record<keyof FlagValues, Command>> = {
   deps: "describe",
   "no-deps": "describe",
   "dry-run": "push",
+  force: "pull",
 };
 
 function isCommand(word: string | undefined): word is Command {
