@@ -12,6 +12,7 @@ import type { CacheOptions } from "./cache/options.ts";
 import type { CacheCallOptions } from "./cache/status.ts";
 import { LayoutStore } from "./layout/layout_store.ts";
 import { PlainHttpHosts } from "./plain_http_hosts.ts";
+import { FsPushRecords } from "./cache/push_records.ts";
 import {
   budgetOf,
   type OperationDeadlines,
@@ -208,6 +209,9 @@ function buildStack(options: ClientOptions): ClientStack {
     },
     onProgress: options.onProgress,
     deadlines: resolveDeadlines(options.deadlines),
+    pushRecords: options.cache?.dir
+      ? new FsPushRecords(`${options.cache.dir}/push`)
+      : undefined,
   };
   return { ctx, cache, hosts };
 }

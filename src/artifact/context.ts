@@ -1,4 +1,5 @@
 import type { OperationDeadlines } from "../_deadline.ts";
+import type { PushRecords } from "../cache/push_records.ts";
 import type { OciStore, ProgressEvent } from "../oci/store.ts";
 import type { ArtifactKindName } from "./kind.ts";
 
@@ -21,4 +22,9 @@ export interface ArtifactContext {
    * `DEFAULT_DEADLINES` (`src/_deadline.ts`).
    */
   deadlines?: OperationDeadlines;
+  /**
+   * Records of earlier pushes (in the cache directory), for re-pushes that
+   * read no file and moves that mount instead of uploading.
+   */
+  pushRecords?: PushRecords;
 }

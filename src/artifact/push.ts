@@ -1,16 +1,20 @@
-import { wrapError } from "../errors.ts";
+import { DigestMismatchError, KlausOciError, wrapError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { digestOf } from "../oci/digest.ts";
 import { MEDIA_TYPE_OCI_MANIFEST } from "../oci/media_types.ts";
 import type { BlobSource, RepositoryRef } from "../oci/store.ts";
-import { packDirectory } from "../archive/mod.ts";
+import { packDirectory, type PackedDirectory } from "../archive/mod.ts";
+import {
+  type PushRecord,
+  treeFingerprint,
+  withRepository,
+} from "../cache/push_records.ts";
 import { buildKlausAnnotations } from "./annotations.ts";
 import { encodePersonalityConfig, encodePluginConfig } from "./config_blob.ts";
 import type { ArtifactContext } from "./context.ts";
 import { parsePinnedRef } from "./resolve_ref.ts";
 import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
 import { buildManifest } from "./manifest.ts";
-import { spoolLayer } from "./spool.ts";
 import type { Personality, Plugin, PushResult } from "./types.ts";
 
 /**
@@ -34,6 +38,7 @@ async function pushBlobIfMissing(
   descriptor: Descriptor,
   source: BlobSource,
   signal?: AbortSignal,
+  mountFrom?: readonly string[],
 ): Promise<void> {
   if (await ctx.store.blobExists(repo, descriptor, { signal })) {
     ctx.onProgress?.({
@@ -50,13 +55,27 @@ async function pushBlobIfMissing(
   await ctx.store.pushBlob(repo, descriptor, source, {
     signal,
     onProgress: ctx.onProgress,
+    mountFrom,
   });
 }
 
 /**
- * Packs `sourceDir` (reproducibly), uploads config and layer unless the
- * registry already has them, and puts the manifest straight to the tag:
- * at most 7 requests cold, 3 when the content is unchanged.
+ * Packs `sourceDir` (reproducibly) and uploads the layer in the same pass,
+ * then the config, then the manifest straight to the tag.
+ *
+ * - Unchanged since a push recorded in the cache directory: the record
+ *   gives the layer's digest, two `HEAD`s confirm both blobs, and the
+ *   manifest goes up: 3 requests, no file read. A blob the registry has in
+ *   another repository is mounted from there.
+ * - A layer that fits in the first chunk is hashed before anything is sent,
+ *   `HEAD`-skipped when the registry has it, else sent in one `PUT`.
+ * - A larger one goes up in chunks while it is being packed; its digest
+ *   goes into the final `PUT ?digest=`. Memory stays bounded by the chunk
+ *   size, and nothing is spooled to disk.
+ *
+ * The tree is checked for changes at the end of packing, before the layer
+ * is committed; the config follows the layer, so an unreadable tree
+ * leaves no orphan blob.
  */
 async function pushArtifact(
   ctx: ArtifactContext,
@@ -70,62 +89,245 @@ async function pushArtifact(
   const parsed = parsePinnedRef(ref, "a tag");
   const signal = options.signal;
   signal?.throwIfAborted();
-  // The archive is made before anything is uploaded, so an unreadable
-  // source tree leaves no orphan blob behind.
-  let layer;
+  const mediaType = kind.contentMediaType!;
+  const records = ctx.pushRecords;
+  let packed: PackedDirectory;
+  let fingerprint: string | undefined;
+  let record: PushRecord | undefined;
   try {
-    layer = await spoolLayer(
-      await packDirectory(sourceDir),
-      undefined,
-      signal,
-    );
+    packed = await packDirectory(sourceDir);
+    if (records) {
+      fingerprint = await treeFingerprint(sourceDir, packed.entries, PACKING);
+      record = await records.get(fingerprint);
+    }
   } catch (e) {
     if (signal?.aborted && e === signal.reason) throw e;
     throw wrapError("creating archive", e);
   }
-  try {
-    const configDesc: Descriptor = {
-      mediaType: kind.configMediaType!,
-      digest: digestOf(config),
-      size: config.byteLength,
-    };
-    const layerDesc: Descriptor = {
-      mediaType: kind.contentMediaType!,
-      digest: layer.digest,
-      size: layer.size,
-    };
-    try {
-      await pushBlobIfMissing(ctx, parsed, configDesc, config, options.signal);
-    } catch (e) {
-      throw wrapError("pushing config blob", e);
-    }
+  const mountFrom = record?.repositories[parsed.registry] ?? [];
+
+  let layerDesc: Descriptor | undefined;
+  if (record && record.layer.mediaType === mediaType) {
+    // The record is only a hint: the registry confirms it, and an upload
+    // of the files checks them against its digest.
     try {
       await pushBlobIfMissing(
         ctx,
         parsed,
-        layerDesc,
-        layer.source,
-        options.signal,
+        record.layer,
+        () => packed.stream(),
+        signal,
+        mountFrom,
       );
+      layerDesc = record.layer;
     } catch (e) {
-      // The registry saw the upload cut short; the cause is on this side.
-      throw wrapError("pushing content layer", layer.sourceError ?? e);
+      if (signal?.aborted && e === signal.reason) throw e;
+      if (!(e instanceof DigestMismatchError)) {
+        throw wrapError("pushing content layer", e);
+      }
     }
-    const manifest = buildManifest(configDesc, layerDesc, annotations);
-    try {
-      const desc = await ctx.store.pushManifest(
-        parsed,
-        manifest,
-        MEDIA_TYPE_OCI_MANIFEST,
-        { signal: options.signal },
-      );
-      return { digest: desc.digest };
-    } catch (e) {
-      throw wrapError("pushing manifest", e);
-    }
-  } finally {
-    await layer.cleanup();
   }
+  layerDesc ??= await pushLayerOnePass(
+    ctx,
+    parsed,
+    packed,
+    mediaType,
+    signal,
+    fingerprint,
+  );
+
+  const configDesc: Descriptor = {
+    mediaType: kind.configMediaType!,
+    digest: digestOf(config),
+    size: config.byteLength,
+  };
+  try {
+    await pushBlobIfMissing(ctx, parsed, configDesc, config, signal);
+  } catch (e) {
+    throw wrapError("pushing config blob", e);
+  }
+  const manifest = buildManifest(configDesc, layerDesc, annotations);
+  let digest: string;
+  try {
+    const desc = await ctx.store.pushManifest(
+      parsed,
+      manifest,
+      MEDIA_TYPE_OCI_MANIFEST,
+      { signal },
+    );
+    digest = desc.digest;
+  } catch (e) {
+    throw wrapError("pushing manifest", e);
+  }
+  if (records && fingerprint) {
+    await records.put(
+      fingerprint,
+      withRepository(record, layerDesc, parsed.registry, parsed.repository),
+    );
+  }
+  return { digest };
+}
+
+/** Packing options that change the archive, part of the fingerprint. */
+const PACKING = { mtime: 0, format: "tar.gz/1" };
+
+/**
+ * Layers up to this size are packed into memory and hashed before the
+ * upload (one chunk of the chunked upload): typical plugins and
+ * personalities are a few KiB to a few MiB.
+ */
+const FIRST_CHUNK = 8 * 1024 * 1024;
+
+async function pushLayerOnePass(
+  ctx: ArtifactContext,
+  repo: RepositoryRef,
+  packed: PackedDirectory,
+  mediaType: string,
+  signal: AbortSignal | undefined,
+  fingerprint: string | undefined,
+): Promise<Descriptor> {
+  const source = checkedSource(packed, fingerprint);
+  let head: { bytes: Uint8Array; complete: boolean };
+  try {
+    head = await readHead(source.reader, FIRST_CHUNK, signal);
+  } catch (e) {
+    await source.reader.cancel().catch(() => {});
+    throw sourceFailure(e, signal);
+  }
+  try {
+    if (head.complete) {
+      const desc: Descriptor = {
+        mediaType,
+        digest: digestOf(head.bytes),
+        size: head.bytes.byteLength,
+      };
+      await pushBlobIfMissing(ctx, repo, desc, head.bytes, signal);
+      return desc;
+    }
+    return await ctx.store.pushBlobStream(
+      repo,
+      prepend(head.bytes, source.reader),
+      { mediaType, signal, onProgress: ctx.onProgress },
+    );
+  } catch (e) {
+    await source.reader.cancel().catch(() => {});
+    // The registry saw the upload cut short; the cause is on this side.
+    const cause = source.error();
+    if (cause !== undefined) throw sourceFailure(cause, signal);
+    if (signal?.aborted && e === signal.reason) throw e;
+    throw wrapError("pushing content layer", e);
+  }
+}
+
+function sourceFailure(e: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted && e === signal.reason) return e;
+  if (typeof e === "object" && e !== null && contentChanged.has(e)) {
+    return wrapError("pushing content layer", e);
+  }
+  return wrapError("creating archive", e);
+}
+
+/** Errors saying the tree changed between the start and the end of packing. */
+const contentChanged = new WeakSet<object>();
+
+interface SourceStream {
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** Why reading the source tree failed, if it did. */
+  error(): unknown;
+}
+
+/**
+ * A reader of the archive that remembers why the archive failed, and that
+ * fails at its end — before the upload is committed — when the tree's
+ * fingerprint is no longer what it was when packing started.
+ */
+function checkedSource(
+  packed: PackedDirectory,
+  fingerprint: string | undefined,
+): SourceStream {
+  let failure: unknown;
+  const before = fingerprint ??
+    treeFingerprint(packed.dir, packed.entries, PACKING);
+  const inner = packed.stream().getReader();
+  const watched = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const r = await inner.read();
+        if (!r.done) {
+          controller.enqueue(r.value);
+          return;
+        }
+        const after = await treeFingerprint(
+          packed.dir,
+          packed.entries,
+          PACKING,
+        );
+        if (after !== await before) {
+          const e = new KlausOciError(
+            `the content changed while it was being pushed (${packed.dir})`,
+          );
+          contentChanged.add(e);
+          throw e;
+        }
+        controller.close();
+      } catch (e) {
+        failure ??= e;
+        controller.error(e);
+      }
+    },
+    cancel: (reason) => inner.cancel(reason),
+  }, { highWaterMark: 0 });
+  return { reader: watched.getReader(), error: () => failure };
+}
+
+/** Reads up to `limit` bytes; `complete` when the stream ended within them. */
+async function readHead(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  limit: number,
+  signal: AbortSignal | undefined,
+): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  while (size <= limit) {
+    signal?.throwIfAborted();
+    const { done, value } = await reader.read();
+    if (done) return { bytes: concatBytes(parts, size), complete: true };
+    parts.push(value);
+    size += value.byteLength;
+  }
+  return { bytes: concatBytes(parts, size), complete: false };
+}
+
+function concatBytes(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
+}
+
+/** `head`, then the rest of `reader`, as one stream. */
+function prepend(
+  head: Uint8Array,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  let first: Uint8Array | undefined = head;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (first) {
+        controller.enqueue(first);
+        first = undefined;
+        return;
+      }
+      const r = await reader.read();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
 }
 
 /** Pushes a plugin directory under `ref` (which must carry a tag). */

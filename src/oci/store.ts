@@ -94,6 +94,16 @@ export interface TransferOptions extends CallOptions {
   onProgress?: (event: ProgressEvent) => void;
 }
 
+/** Options of {@linkcode OciStore.pushBlob}. */
+export interface PushBlobOptions extends TransferOptions {
+  /**
+   * Repositories of the same registry that may hold the blob already: a
+   * registry is asked to mount it from them (no bytes sent) before any
+   * upload. Stores without mounts ignore this.
+   */
+  mountFrom?: readonly string[];
+}
+
 /**
  * Blob content for upload: bytes, or a factory returning a fresh stream of
  * the same bytes each time it is called (so an upload can be replayed after
@@ -134,12 +144,15 @@ export interface OciStore {
     descriptor: Descriptor,
     options?: CallOptions,
   ): Promise<boolean>;
-  /** Uploads a blob whose digest and size are known. */
+  /**
+   * Uploads a blob whose digest and size are known (mounting it from
+   * `options.mountFrom` where the registry can).
+   */
   pushBlob(
     repo: RepositoryRef,
     descriptor: Descriptor,
     content: BlobSource,
-    options?: TransferOptions,
+    options?: PushBlobOptions,
   ): Promise<void>;
   /**
    * Uploads content of unknown digest and length from a stream, read once,

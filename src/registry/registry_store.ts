@@ -32,6 +32,7 @@ import type {
   FetchedManifest,
   ListTagsOptions,
   OciStore,
+  PushBlobOptions,
   RepositoryRef,
   Resolved,
   ResolveOptions,
@@ -59,6 +60,8 @@ import { CATALOG_SCOPE, repositoryScope } from "./scope.ts";
 import type { TokenCache } from "./token_cache.ts";
 import { type HttpResponse, Transport } from "./transport.ts";
 import {
+  mountBlob,
+  type Session,
   uploadBytes,
   uploadChunked,
   type UploadContext,
@@ -368,7 +371,7 @@ export class RegistryStore implements OciStore {
     repo: RepositoryRef,
     descriptor: Descriptor,
     content: BlobSource,
-    options: TransferOptions = {},
+    options: PushBlobOptions = {},
   ): Promise<void> {
     digestAlgorithm(descriptor.digest);
     let source = content;
@@ -383,10 +386,36 @@ export class RegistryStore implements OciStore {
       source = await readAll(source(), descriptor.size);
     }
     const ctx = this.#uploadContext(repo);
+    let session: Session | undefined;
+    for (const from of options.mountFrom ?? []) {
+      if (from === repo.repository || !isValidRepository(from)) continue;
+      const mounted = await mountBlob(
+        ctx,
+        descriptor,
+        from,
+        repositoryScope(from),
+        options.signal,
+      );
+      if (mounted === true) {
+        options.onProgress?.({
+          direction: "push",
+          digest: descriptor.digest,
+          mediaType: descriptor.mediaType,
+          transferred: descriptor.size,
+          total: descriptor.size,
+          done: true,
+          skipped: true,
+        });
+        return;
+      }
+      // The registry opened an upload instead: use it.
+      session = mounted;
+      break;
+    }
     if (source instanceof Uint8Array) {
-      await uploadBytes(ctx, descriptor, source, options);
+      await uploadBytes(ctx, descriptor, source, options, session);
     } else {
-      await uploadKnownStream(ctx, descriptor, source, options);
+      await uploadKnownStream(ctx, descriptor, source, options, session);
     }
   }
 

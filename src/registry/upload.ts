@@ -54,7 +54,8 @@ export interface StreamUploadOptions extends TransferOptions {
   mediaType?: string;
 }
 
-interface Session {
+/** An upload session the registry opened. */
+export interface Session {
   location: URL;
   minChunk: number;
   maxChunk: number;
@@ -74,8 +75,9 @@ export async function uploadBytes(
   descriptor: Descriptor,
   bytes: Uint8Array,
   options: TransferOptions = {},
+  started?: Session,
 ): Promise<void> {
-  const session = await startUpload(ctx, options.signal);
+  const session = started ?? await startUpload(ctx, options.signal);
   const put = withDigest(session.location, descriptor.digest);
   const { response } = await ctx.send({
     method: "PUT",
@@ -106,13 +108,20 @@ export async function uploadKnownStream(
   descriptor: Descriptor,
   source: () => ReadableStream<Uint8Array>,
   options: TransferOptions = {},
+  started?: Session,
 ): Promise<void> {
   for (let attempt = 0;; attempt++) {
     try {
-      await uploadStream(ctx, source(), {
-        ...options,
-        mediaType: descriptor.mediaType,
-      }, descriptor);
+      await uploadStream(
+        ctx,
+        source(),
+        {
+          ...options,
+          mediaType: descriptor.mediaType,
+        },
+        descriptor,
+        attempt === 0 ? started : undefined,
+      );
       return;
     } catch (e) {
       if (!(e instanceof SessionLost) || attempt > 0) throw e;
@@ -134,11 +143,52 @@ export function uploadChunked(
   return uploadStream(ctx, stream, options, undefined);
 }
 
+/**
+ * Cross-repository mount (`POST …/blobs/uploads/?mount=<digest>&from=<repo>`):
+ * `true` when the registry now has the blob in the repository (201); the
+ * upload session it opened instead (202) otherwise, for the upload to use.
+ */
+export async function mountBlob(
+  ctx: UploadContext,
+  descriptor: Descriptor,
+  from: string,
+  fromScope: string,
+  signal: AbortSignal | undefined,
+): Promise<true | Session> {
+  const url = new URL(ctx.uploadsUrl);
+  url.searchParams.set("mount", descriptor.digest);
+  url.searchParams.set("from", from);
+  const { response, url: answered } = await ctx.send({
+    method: "POST",
+    url,
+    scopes: [...ctx.scopes, fromScope],
+    signal,
+  });
+  if (response.status === 201) {
+    await discardBody(response);
+    const header = response.headers.get("docker-content-digest");
+    if (header && isValidDigest(header) && header !== descriptor.digest) {
+      throw new DigestMismatchError(
+        `POST "${
+          displayUrl(url)
+        }": registry mounted digest ${header}, want ${descriptor.digest}`,
+      );
+    }
+    return true;
+  }
+  if (response.status !== 202) {
+    throw await responseError("POST", displayUrl(url), response);
+  }
+  await discardBody(response);
+  return sessionOf(response, answered, ctx.uploadsUrl);
+}
+
 async function uploadStream(
   ctx: UploadContext,
   stream: ReadableStream<Uint8Array>,
   options: StreamUploadOptions,
   expected: Descriptor | undefined,
+  started?: Session,
 ): Promise<Descriptor> {
   const signal = options.signal;
   const mediaType = options.mediaType ?? OCTET_STREAM;
@@ -146,7 +196,7 @@ async function uploadStream(
   let session: Session | undefined;
   let committed = false;
   try {
-    session = await startUpload(ctx, signal);
+    session = started ?? await startUpload(ctx, signal);
     const size = Math.min(
       Math.max(ctx.chunkSize, session.minChunk, 1),
       session.maxChunk,
@@ -177,7 +227,10 @@ async function uploadStream(
       committed = true;
       await finishUpload(ctx, put, response, desc.digest, signal);
       progress?.(
-        pushEvent(desc.digest, mediaType, filled, { total, done: true }),
+        pushEvent(desc.digest, mediaType, filled, {
+          total: desc.size,
+          done: true,
+        }),
       );
       return desc;
     }
@@ -221,14 +274,16 @@ async function uploadStream(
     committed = true;
     await finishUpload(ctx, put, response, desc.digest, signal);
     progress?.(
-      pushEvent(desc.digest, mediaType, offset, { total, done: true }),
+      pushEvent(desc.digest, mediaType, offset, {
+        total: desc.size,
+        done: true,
+      }),
     );
     return desc;
   } catch (e) {
     await reader.cancel(e).catch(() => {});
-    if (session && !committed && !signal?.aborted) {
-      await cancelUpload(ctx, session.location);
-    }
+    // Also after an abort: the session is given back on a signal of its own.
+    if (session && !committed) await cancelUpload(ctx, session.location);
     throw e;
   } finally {
     reader.releaseLock();
@@ -445,10 +500,14 @@ async function startUpload(
     throw await responseError("POST", ctx.uploadsUrl.href, response);
   }
   await discardBody(response);
-  const location = nextLocation(response, url, ctx.uploadsUrl);
+  return sessionOf(response, url, ctx.uploadsUrl);
+}
+
+function sessionOf(response: Response, url: URL, uploadsUrl: URL): Session {
+  const location = nextLocation(response, url, uploadsUrl);
   if (!location) {
     throw new RegistryError(
-      `POST "${ctx.uploadsUrl.href}": upload session without Location`,
+      `POST "${uploadsUrl.href}": upload session without Location`,
       { status: response.status },
     );
   }

@@ -371,7 +371,7 @@ Deno.test({
       );
 
       await t.step(
-        "an abort while packing stops the push before any request",
+        "an abort while packing stops the push before anything is committed",
         async () => {
           await withTempDir(async (tmp) => {
             // Random hex digits: compressible, so packing deflates them
@@ -396,7 +396,12 @@ Deno.test({
               }),
             );
             strictEqual(e, reason);
-            strictEqual(counter.count(), 0);
+            // The layer goes up while it is packed, so an upload may have
+            // begun; nothing is committed and its session is given back.
+            strictEqual(counter.count({ method: "PUT" }), 0);
+            // (A POST cut off by the abort leaves no session to give back.)
+            const begun = counter.count({ method: "POST" });
+            ok(counter.count({ method: "DELETE" }) <= begun);
             ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
             const e2 = await errorOf(
               c.pushPlugin(src, reg.ref(repo("aborted"), "v1"), { name: "a" }, {
