@@ -10,13 +10,17 @@
 import { createHash, type Hash } from "node:crypto";
 import { DigestMismatchError, InvalidReferenceError } from "../errors.ts";
 
-const DIGEST_RE = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+// go-digest's rule for the algorithms it registers (those oras-go accepts in
+// a reference): lowercase hex of exactly the hash's length.
+const DIGEST_RE =
+  /^(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
 
 /** Digest algorithms the client can compute and verify. */
-export type DigestAlgorithm = "sha256" | "sha512";
+export type DigestAlgorithm = "sha256" | "sha384" | "sha512";
 
 /**
- * Whether `digest` is a well-formed `sha256:` or `sha512:` digest.
+ * Whether `digest` is a well-formed `sha256:`, `sha384:` or `sha512:`
+ * digest (lowercase hex of the algorithm's length, as go-digest requires).
  *
  * @example
  * ```ts
@@ -36,7 +40,7 @@ export function digestAlgorithm(digest: string): DigestAlgorithm {
   if (!isValidDigest(digest)) {
     throw new InvalidReferenceError(`invalid digest "${digest}"`);
   }
-  return digest.startsWith("sha512:") ? "sha512" : "sha256";
+  return digest.slice(0, digest.indexOf(":")) as DigestAlgorithm;
 }
 
 /** An incremental hasher producing `<alg>:<hex>` digests. */

@@ -5,9 +5,11 @@
  * @module
  */
 
-// One DNS label: alphanumerics with inner hyphens. Case is kept as written
-// because credential lookup matches the host exactly.
-const DNS_LABEL_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+// A host name as oras-go (Go's net/url) accepts it, restricted to the RFC
+// 3986 unreserved characters: labels of letters, digits, `-`, `_` and `~`
+// in any order (`local_registry`, `-x`), and an optional final `.`. Case is
+// kept as written because credential lookup matches the host exactly.
+const HOST_NAME_RE = /^(?:[A-Za-z0-9_~-]+\.)*[A-Za-z0-9_~-]+\.?$/;
 const DOTTED_QUAD_RE = /^[0-9]+(?:\.[0-9]+){3}$/;
 const PORT_RE = /^[0-9]{1,5}$/;
 const HEX_GROUP_RE = /^[0-9A-Fa-f]{1,4}$/;
@@ -24,14 +26,23 @@ export const MAX_REPOSITORY_LENGTH = 255;
 
 /**
  * Whether `s` is a registry host as it appears before the first `/` of a
- * reference: a DNS name (including `localhost`), an IPv4 address or a
- * bracketed IPv6 address, optionally followed by `:port` (1–65535).
+ * reference: a host name, an IPv4 address or a bracketed IPv6 address,
+ * optionally followed by `:port` (1–65535).
+ *
+ * Host names follow what oras-go accepts for real hosts: labels of letters,
+ * digits, `-`, `_` and `~` in any order and of any length
+ * (`local_registry:5000`, as Docker Compose names services), an optional
+ * final `.`. Stricter than Go, which takes whatever Go's `net/url` takes as
+ * a host: empty labels, other punctuation, non-ASCII, extra `:`, an empty
+ * host or port, ports outside 1–65535 and dotted quads over 255 are refused
+ * here (none of them can reach a registry; Go fails when it connects).
  *
  * @example
  * ```ts
  * import { isValidRegistry } from "./grammar.ts";
  * console.log(isValidRegistry("localhost:5000")); // true
  * console.log(isValidRegistry("[::1]:5000")); // true
+ * console.log(isValidRegistry("local_registry:5000")); // true
  * console.log(isValidRegistry("host:port")); // false
  * ```
  */
@@ -105,14 +116,10 @@ export function isValidTag(s: string): boolean {
 }
 
 function isHostName(host: string): boolean {
-  if (host.length === 0 || host.length > 253) return false;
-  const labels = host.split(".");
-  for (const label of labels) {
-    if (label.length > 63 || !DNS_LABEL_RE.test(label)) return false;
-  }
+  if (!HOST_NAME_RE.test(host)) return false;
   // Four numeric labels can only be meant as an IPv4 address.
   if (DOTTED_QUAD_RE.test(host)) {
-    return labels.every((l) => Number(l) <= 255);
+    return host.split(".").every((l) => Number(l) <= 255);
   }
   return true;
 }

@@ -9,9 +9,11 @@ import { InvalidReferenceError } from "../errors.ts";
 import { isValidRegistry, isValidRepository, isValidTag } from "./grammar.ts";
 import { OCI_LAYOUT_REGISTRY, type Reference } from "./reference_type.ts";
 
-// Same rule as `isValidDigest` of ../oci/digest.ts, kept here so that
+// Same rule as `isValidDigest` of ../oci/digest.ts (go-digest's: the
+// algorithms Go links, lowercase hex of the exact length), kept here so that
 // reference parsing does not pull node:crypto into its importers.
-const DIGEST_RE = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+const DIGEST_RE =
+  /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
 
 /**
  * Whether `s` names an OCI image layout on disk (`ocidir://…`) rather than
@@ -32,11 +34,15 @@ export function isLayoutReference(s: string): boolean {
  * Parses a reference, validating every part against the OCI grammar.
  *
  * Registry references need a registry host before the first `/`; there is
- * no implicit `docker.io`. Unlike oras-go, `repo:tag@digest` keeps both the
- * tag and the digest (the digest wins when fetching, see
- * {@linkcode manifestReference}). For `ocidir://<dir>` the tag and digest
- * are looked for only after the last `/`, so directories may contain `:`
- * and `@`.
+ * no implicit `docker.io`. As in oras-go, an empty tag or digest
+ * (`host/repo:`, `host/repo@`) means none — a pull then fails with "must
+ * include a tag or digest" — and `repo:<anything>@digest` is accepted: the
+ * tag is kept when it is a valid tag (the digest wins when fetching, see
+ * {@linkcode manifestReference}) and dropped otherwise, as oras-go always
+ * drops it. An empty digest after `@` drops the tag too (oras-go: no
+ * reference). For `ocidir://<dir>` the same rules apply, and the tag and
+ * digest are looked for only after the last `/`, so directories may contain
+ * `:` and `@`.
  *
  * @throws {InvalidReferenceError} `parsing reference "<ref>": invalid
  * <registry|repository|tag|digest> "<value>"`, or `…: missing registry or
@@ -132,14 +138,22 @@ function validated(
   parts: Reference,
   checkRepository: boolean,
 ): Reference {
-  const { registry, repository, tag, digest } = parts;
+  const { registry, repository } = parts;
+  let { tag, digest } = parts;
   if (checkRepository && !isValidRepository(repository)) {
     invalid(s, "repository", repository);
   }
-  if (tag !== undefined && !isValidTag(tag)) invalid(s, "tag", tag);
-  if (digest !== undefined && !DIGEST_RE.test(digest)) {
-    invalid(s, "digest", digest);
+  if (digest === "") {
+    // oras-go: everything from the `@` on is the (empty) reference.
+    digest = undefined;
+    tag = undefined;
+  } else if (digest !== undefined) {
+    // oras-go drops the tag of `repo:tag@digest` without looking at it.
+    if (tag !== undefined && !isValidTag(tag)) tag = undefined;
+    if (!DIGEST_RE.test(digest)) invalid(s, "digest", digest);
   }
+  if (tag === "") tag = undefined;
+  if (tag !== undefined && !isValidTag(tag)) invalid(s, "tag", tag);
   const ref: Reference = { registry, repository };
   if (tag !== undefined) ref.tag = tag;
   if (digest !== undefined) ref.digest = digest;

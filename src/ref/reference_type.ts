@@ -21,7 +21,7 @@ export interface Reference {
   repository: string;
   /** Tag, when the reference names one. */
   tag?: string;
-  /** Digest (`sha256:<hex>` or `sha512:<hex>`), when the reference names one. */
+  /** Digest (`sha256:`, `sha384:` or `sha512:` and hex), when the reference names one. */
   digest?: string;
 }
 
