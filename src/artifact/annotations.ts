@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { trimSpace } from "../ref/_trim_space.ts";
 import type { Author, KlausMetadata } from "./types.ts";
 
 /**
@@ -135,7 +136,8 @@ export function buildKlausAnnotations(
 /**
  * The metadata in `annotations` (any other key, such as
  * `org.opencontainers.image.version`, is ignored). Keywords are split on `,`
- * and trimmed, keeping empty parts; the author is present when any of its
+ * and trimmed with Go's `strings.TrimSpace` (which removes U+0085 and keeps
+ * U+FEFF, unlike `String#trim`), keeping empty parts; the author is present when any of its
  * three keys is non-empty.
  *
  * @example
@@ -169,16 +171,6 @@ export function metadataFromAnnotations(
   const license = get(ANNOTATION_LICENSE);
   if (license) meta.license = license;
   const keywords = get(ANNOTATION_KEYWORDS);
-  if (keywords) meta.keywords = keywords.split(",").map(goTrimSpace);
+  if (keywords) meta.keywords = keywords.split(",").map(trimSpace);
   return meta;
-}
-
-// Go's unicode.IsSpace set: unlike String#trim it includes U+0085 and
-// excludes U+FEFF.
-const GO_TRIM =
-  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
-
-/** Go's `strings.TrimSpace`. */
-function goTrimSpace(s: string): string {
-  return s.replace(GO_TRIM, "");
 }

@@ -1,3 +1,4 @@
+import { redact } from "../_redact.ts";
 import { InvalidReferenceError, NotFoundError, wrapError } from "../errors.ts";
 import type { OciStore, RepositoryRef } from "../oci/store.ts";
 import { parseReference } from "../ref/reference.ts";
@@ -9,6 +10,7 @@ import {
   repositoryFromRef,
   splitNameTag,
 } from "../ref/mod.ts";
+import { trimSpace } from "../ref/_trim_space.ts";
 
 /** Parses `host/repo` (or `ocidir://dir`) into a repository address. */
 export function parseRepository(repository: string): RepositoryRef {
@@ -47,14 +49,15 @@ export async function resolveLatestVersion(
 /**
  * The Go module's `resolveArtifactRef` (spec §3.6): short names expand
  * against `base`; a missing tag or `latest` becomes the highest semver tag;
- * pinned tags and digests are returned as they are, without network.
+ * pinned tags and digests are returned as they are, without network. The
+ * reference is trimmed with Go's `strings.TrimSpace` ({@linkcode trimSpace}).
  */
 export async function resolveArtifactRef(
   store: OciStore,
   ref: string,
   base: string,
 ): Promise<string> {
-  const trimmed = ref.trim();
+  const trimmed = trimSpace(ref);
   if (trimmed === "") {
     throw new InvalidReferenceError("empty artifact reference");
   }
@@ -75,19 +78,28 @@ export async function resolveArtifactRef(
 }
 
 /**
- * Parses `ref` for pull or push (`parsing reference "<ref>": …`) and
- * requires a tag or digest, failing with `reference "<ref>" must include
- * <what>` in the Go module's wording for that operation.
+ * Parses `ref` for pull or push and requires a tag or digest, failing with
+ * `reference "<ref>" must include <what>` in the Go module's wording for
+ * that operation (also for an empty tag or digest: `host/repo:`). A
+ * malformed reference fails with {@linkcode parseReference}'s error, which
+ * already reads `parsing reference "<ref>": …` — the Go module's prefix,
+ * once.
  */
 export function parsePinnedRef(ref: string, what: string): Reference {
   let parsed: Reference;
   try {
     parsed = parseReference(ref);
   } catch (e) {
+    // Already prefixed; only redacted here, as wrapError would.
+    if (e instanceof InvalidReferenceError) {
+      throw new InvalidReferenceError(redact(e.message), { cause: e });
+    }
     throw wrapError(`parsing reference "${ref}"`, e);
   }
   if (parsed.tag === undefined && parsed.digest === undefined) {
-    throw new InvalidReferenceError(`reference "${ref}" must include ${what}`);
+    throw new InvalidReferenceError(
+      redact(`reference "${ref}" must include ${what}`),
+    );
   }
   return parsed;
 }

@@ -45,6 +45,12 @@ export function shortName(repository: string): string {
  * (`sha256:abc123def456`). Strings without `:` or with 12 or fewer
  * characters after it are returned unchanged.
  *
+ * Lengths count UTF-8 bytes, as Go's string indexing does: `sha256:` and
+ * seven `é` (14 bytes) are cut to six. When the cut splits a character, Go
+ * keeps its first bytes, which are not valid UTF-8; here each of them
+ * becomes U+FFFD, which is what Go shows when it converts the result to
+ * runes or JSON.
+ *
  * @example
  * ```ts
  * import { truncateDigest } from "@klaus/oci";
@@ -53,11 +59,72 @@ export function shortName(repository: string): string {
  */
 export function truncateDigest(d: string): string {
   const idx = d.indexOf(":");
-  if (idx >= 0) {
-    const suffix = d.slice(idx + 1);
-    if (suffix.length > 12) return d.slice(0, idx + 1) + suffix.slice(0, 12);
+  if (idx < 0) return d;
+  const suffix = d.slice(idx + 1);
+  // ASCII (every real digest): bytes and UTF-16 units agree.
+  if (isAscii(suffix)) {
+    return suffix.length > 12 ? d.slice(0, idx + 1) + suffix.slice(0, 12) : d;
   }
-  return d;
+  const bytes = utf8.encode(suffix);
+  if (bytes.length <= 12) return d;
+  return d.slice(0, idx + 1) + goRunes(bytes.subarray(0, 12));
+}
+
+const utf8 = new TextEncoder();
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) > 0x7f) return false;
+  }
+  return true;
+}
+
+/**
+ * `bytes` decoded as Go decodes a string into runes: every byte that does
+ * not start a complete, valid UTF-8 sequence becomes one U+FFFD (the
+ * WHATWG decoder would merge an incomplete sequence into one).
+ */
+function goRunes(bytes: Uint8Array): string {
+  const fatal = new TextDecoder("utf-8", { fatal: true });
+  let out = "";
+  let start = 0;
+  let i = 0;
+  while (i < bytes.length) {
+    const n = sequenceLength(bytes, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    out += fatal.decode(bytes.subarray(start, i)) + "\ufffd";
+    i++;
+    start = i;
+  }
+  return out + fatal.decode(bytes.subarray(start));
+}
+
+/** Length of the valid UTF-8 sequence at `i`, 0 when there is none. */
+function sequenceLength(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  let n: number;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) n = 2;
+  else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c === 0xe0) lo = 0xa0;
+    if (c === 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c === 0xf0) lo = 0x90;
+    if (c === 0xf4) hi = 0x8f;
+  } else return 0;
+  if (i + n > b.length) return 0;
+  if (b[i + 1] < lo || b[i + 1] > hi) return 0;
+  for (let k = 2; k < n; k++) {
+    if (b[i + k] < 0x80 || b[i + k] > 0xbf) return 0;
+  }
+  return n;
 }
 
 /**

@@ -82,6 +82,26 @@ Deno.test("truncateDigest", async (t) => {
     [":" + "a".repeat(20), ":aaaaaaaaaaaa"],
     ["", ""],
     ["a:b:cccccccccccccccc", "a:b:cccccccccc"], // first colon counts
+    // Go counts bytes (`len(d[i+1:]) > 12`, `[:12]`), not UTF-16 units:
+    // 7 × é = 14 bytes > 12, cut after 12 bytes = 6 × é.
+    ["sha256:" + "é".repeat(7), "sha256:" + "é".repeat(6)],
+    // 6 × é = 12 bytes: unchanged.
+    ["sha256:" + "é".repeat(6), "sha256:" + "é".repeat(6)],
+    // 4 emoji = 16 bytes (8 UTF-16 units): cut to 3.
+    ["x:" + "\u{1F600}".repeat(4), "x:" + "\u{1F600}".repeat(3)],
+    // 3 emoji = 12 bytes: unchanged.
+    ["x:" + "\u{1F600}".repeat(3), "x:" + "\u{1F600}".repeat(3)],
+    // The cut splits a character: Go keeps its first bytes (invalid UTF-8),
+    // one U+FFFD each when Go turns them into runes or JSON.
+    ["sha256:a" + "é".repeat(6), "sha256:a" + "é".repeat(5) + "\ufffd"],
+    [
+      "x:ab" + "\u{1F600}".repeat(3),
+      "x:ab" + "\u{1F600}".repeat(2) + "\ufffd\ufffd",
+    ],
+    ["x:abcdefghijk€", "x:abcdefghijk\ufffd"], // € = E2 82 AC, 1 byte kept
+    ["x:abcdefghij€", "x:abcdefghij\ufffd\ufffd"], // 2 bytes kept
+    // The prefix before the colon is never cut.
+    ["é:" + "a".repeat(13), "é:" + "a".repeat(12)],
   ];
   for (const [input, want] of cases) {
     await t.step(JSON.stringify(input), () => {
