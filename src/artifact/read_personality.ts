@@ -112,11 +112,32 @@ class Decoder {
     return scalarText(node);
   }
 
-  stringList(raw: unknown): string[] | undefined {
+  /**
+   * A sequence decoded into a Go slice: null → undefined. yaml.v3 leaves
+   * out every item that decodes to nothing — a null (`~`, `null`, an empty
+   * item, an alias of one) cannot be stored in a string or a struct, so
+   * `[a, null, ""]` becomes `["a", ""]`.
+   */
+  slice<T>(
+    raw: unknown,
+    goType: string,
+    item: (node: unknown) => T | undefined,
+  ): T[] | undefined {
     const node = this.resolve(raw);
     if (this.isNull(node)) return undefined;
-    if (!isSeq(node)) return this.mismatch(node!, "[]string");
-    return node.items.map((item) => this.string(item) ?? "");
+    if (!isSeq(node)) return this.mismatch(node!, goType);
+    const out: T[] = [];
+    for (const raw of node.items) {
+      const resolved = this.resolve(raw);
+      if (this.isNull(resolved)) continue;
+      const v = item(resolved);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
+  stringList(raw: unknown): string[] | undefined {
+    return this.slice(raw, "[]string", (item) => this.string(item));
   }
 
   /**
@@ -243,14 +264,12 @@ class Decoder {
         );
         return t && (t.repository || t.tag || t.digest) ? t : undefined;
       },
-      plugins: (v) => {
-        const node = this.resolve(v);
-        if (this.isNull(node)) return undefined;
-        if (!isSeq(node)) return this.mismatch(node!, "[]oci.PluginReference");
-        return node.items.map((item) =>
-          this.reference(item, "oci.PluginReference") ?? { repository: "" }
-        );
-      },
+      plugins: (v) =>
+        this.slice(
+          v,
+          "[]oci.PluginReference",
+          (item) => this.reference(item, "oci.PluginReference"),
+        ),
     }) ?? { name: "" };
     // `version` (and the legacy `image`) are not fields: the version is the tag.
     return { ...p, name: p.name ?? "" };
@@ -291,8 +310,10 @@ function shortTag(node: Scalar): string {
  * legacy `image`) ignored; string fields take the scalar text as written;
  * `null`, `~` and empty values are absent; duplicate keys, syntax errors and
  * values of the wrong type (`plugins: "x"`, `toolchain: "repo:tag"`) throw
- * an {@linkcode InvalidArtifactError} worded `yaml: …`. The name is not
- * checked here.
+ * an {@linkcode InvalidArtifactError} worded `yaml: …`. Null items of a
+ * list are left out, as yaml.v3 leaves them out of a Go slice
+ * (`keywords: [a, null]` gives `["a"]`, `plugins: [null]` no plugin). The
+ * name is not checked here.
  *
  * @example
  * ```ts

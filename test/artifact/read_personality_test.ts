@@ -14,6 +14,9 @@ import {
   readSoul,
 } from "../../src/artifact/read_personality.ts";
 import type { Personality } from "../../src/artifact/types.ts";
+import { buildKlausAnnotations } from "../../src/artifact/annotations.ts";
+import { encodePersonalityConfig } from "../../src/artifact/config_blob.ts";
+import { digestOf } from "../../src/oci/digest.ts";
 import { fixture, withTempDir, writeTree } from "./_fs_helpers.ts";
 
 function readYaml(
@@ -297,13 +300,10 @@ Deno.test('parsePersonalityYaml: name: true stays the string "true"; block scala
       .description,
     "folded plain text",
   );
+  // yaml.v3 leaves the null out of the []string
   deepStrictEqual(
     parsePersonalityYaml("name: x\nkeywords: [1.0, ~, yes]\n").keywords,
-    [
-      "1.0",
-      "",
-      "yes",
-    ],
+    ["1.0", "yes"],
   );
 });
 
@@ -318,7 +318,11 @@ const shapeCases: [string, string, Personality][] = [
     plugins: [],
   }],
   ["empty toolchain is none", "name: x\ntoolchain: {}\n", { name: "x" }],
-  ["null plugin entry is an empty reference", "name: x\nplugins:\n  - ~\n", {
+  ["null plugin entry is left out", "name: x\nplugins:\n  - ~\n", {
+    name: "x",
+    plugins: [],
+  }],
+  ["an empty mapping entry is an empty reference", "name: x\nplugins: [{}]\n", {
     name: "x",
     plugins: [{ repository: "" }],
   }],
@@ -360,6 +364,84 @@ for (const [name, yaml, want] of shapeCases) {
     deepStrictEqual(parsePersonalityYaml(yaml), want);
   });
 }
+
+// gopkg.in/yaml.v3 v3.0.1 decoder.sequence: a slice of len(items) is made
+// and only the items whose unmarshal succeeds are kept; a null into a
+// string or struct element "fails" (decoder.null sets only interfaces,
+// pointers, maps and slices), so null items vanish — plain `null`, `~`,
+// `Null`, `NULL`, an empty item, `!!null`, an alias of a null — while `""`,
+// `'null'` and `!!str null` are strings and stay.
+// [yaml, keywords, keywords annotation (undefined: none), plugins]
+const nullItemCases: [
+  string,
+  string[] | undefined,
+  string | undefined,
+  Personality["plugins"],
+][] = [
+  ["keywords: [a, null]", ["a"], "a", undefined],
+  ['keywords: [a, null, ""]', ["a", ""], "a,", undefined],
+  ["keywords: [a, ~, b]", ["a", "b"], "a,b", undefined],
+  ["keywords: [null]", [], undefined, undefined],
+  ["keywords: [Null, NULL, ~]", [], undefined, undefined],
+  ["keywords:\n  - a\n  -\n  - b", ["a", "b"], "a,b", undefined],
+  ["keywords: [a, !!null , b]", ["a", "b"], "a,b", undefined],
+  ["n: &n ~\nkeywords: [a, *n]", ["a"], "a", undefined],
+  [
+    "keywords: ['null', \"~\", !!str null]",
+    ["null", "~", "null"],
+    "null,~,null",
+    undefined,
+  ],
+  ["keywords: [a, '']", ["a", ""], "a,", undefined],
+  ["plugins: [null]", undefined, undefined, []],
+  ["plugins: [~, {repository: r}, null]", undefined, undefined, [{
+    repository: "r",
+  }]],
+  ["plugins:\n  -\n  - repository: r\n    tag: v1", undefined, undefined, [{
+    repository: "r",
+    tag: "v1",
+  }]],
+  ["plugins: [{}, null]", undefined, undefined, [{ repository: "" }]],
+];
+
+Deno.test("parsePersonalityYaml: null list items are left out, as yaml.v3 does (issue 12)", async (t) => {
+  for (const [yaml, keywords, annotation, plugins] of nullItemCases) {
+    await t.step(yaml, () => {
+      const p = parsePersonalityYaml(`name: x\n${yaml}\n`);
+      deepStrictEqual(p.keywords, keywords);
+      deepStrictEqual(p.plugins, plugins);
+      strictEqual(
+        buildKlausAnnotations(p)?.["io.giantswarm.klaus.keywords"],
+        annotation,
+      );
+    });
+  }
+});
+
+Deno.test("parsePersonalityYaml: null items change nothing in the config blob or its digest", () => {
+  // Go: `plugins: [null]` decodes to an empty slice, which omitempty drops:
+  // the empty personality blob and its digest.
+  const empty = encodePersonalityConfig(
+    parsePersonalityYaml("name: x\nplugins: [null]\n"),
+  );
+  strictEqual(
+    new TextDecoder().decode(empty),
+    '{"toolchain":{"repository":""}}',
+  );
+  strictEqual(
+    digestOf(empty),
+    digestOf(new TextEncoder().encode('{"toolchain":{"repository":""}}')),
+  );
+  const one = encodePersonalityConfig(
+    parsePersonalityYaml(
+      "name: x\nplugins: [~, {repository: r, tag: v1}, null]\n",
+    ),
+  );
+  strictEqual(
+    new TextDecoder().decode(one),
+    '{"toolchain":{"repository":""},"plugins":[{"repository":"r","tag":"v1"}]}',
+  );
+});
 
 const yamlErrors: [string, string, RegExp][] = [
   [
