@@ -1,5 +1,6 @@
 /**
- * Extraction limits and their defaults.
+ * Archive limits and their defaults: what extraction accepts, and what
+ * packing checks so that a push never makes an artifact a pull refuses.
  *
  * @module
  */
@@ -40,7 +41,8 @@ export const DEFAULT_MAX_TOTAL_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
 /**
- * Limits applied while reading an archive. Exceeding one is a
+ * Limits applied while reading an archive, and checked (against the walked
+ * tree, before anything is read) when packing one. Exceeding one is a
  * `TooLargeError`.
  *
  * @example

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { TooLargeError } from "../errors.ts";
 import { type DigestAlgorithm, Digester } from "../oci/digest.ts";
 import {
   frameStored,
@@ -26,10 +27,18 @@ import {
   storedSize,
 } from "./adaptive_gzip.ts";
 import { gzipStream } from "./gzip.ts";
+import {
+  type ArchiveLimits,
+  DEFAULT_MAX_ENTRIES,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_TOTAL_BYTES,
+} from "./limits.ts";
 import { loadZlib } from "./node_zlib.ts";
 import { layerPieces, registerPacked } from "./packed_layer.ts";
 import { tarChunks } from "./tar_chunks.ts";
-import { type PackEntry, walkDirectory } from "./walk.ts";
+import { blockPadding, TYPE } from "./tar_format.ts";
+import { encodeEntryHeader, END_OF_ARCHIVE } from "./tar_writer.ts";
+import { type PackEntry, type SourceEntry, walkDirectory } from "./walk.ts";
 
 /** Size of the chunks the uncompressed tar stream produces. */
 const CHUNK_SIZE = 64 * 1024;
@@ -51,6 +60,22 @@ export interface PackOptions {
    * change on every checkout.
    */
   mtime?: number;
+  /**
+   * The limits of the pull that must accept the archive (default: a pull's
+   * defaults — {@linkcode DEFAULT_MAX_FILE_BYTES} per file,
+   * {@linkcode DEFAULT_MAX_TOTAL_BYTES} of tar data,
+   * {@linkcode DEFAULT_MAX_ENTRIES} entries). A tree over any of them is
+   * refused with a {@linkcode TooLargeError} before a file is read: an
+   * artifact made from it could be pushed but not pulled.
+   */
+  limits?: ArchiveLimits;
+  /**
+   * Pack a tree over `limits` anyway (for pulls configured with larger
+   * limits); each excess is reported through `onWarning` instead.
+   */
+  allowOversize?: boolean;
+  /** Hears each excess `allowOversize` lets through. */
+  onWarning?: (warning: string) => void;
 }
 
 /**
@@ -107,6 +132,14 @@ export interface PackedDirectory {
  * the walk reject here; errors while reading files (a file that shrank or
  * disappeared since the walk) error the stream.
  *
+ * A tree whose archive a pull would refuse — a file over the per-file
+ * limit, more tar data or more entries than allowed (`options.limits`,
+ * default a pull's defaults) — is refused here with a
+ * {@linkcode TooLargeError} naming the file or the total and the limit,
+ * unless `options.allowOversize` is set (then `options.onWarning` hears
+ * each excess). The Go module packs such trees and refuses them only on
+ * pull (per file; it has no total or entry limit).
+ *
  * @example
  * ```ts
  * import { packDirectory } from "@klaus/oci";
@@ -122,6 +155,15 @@ export async function packDirectory(
 ): Promise<PackedDirectory> {
   const sources = await walkDirectory(dir);
   const mtime = options.mtime ?? 0;
+  const excesses = pullLimitExcesses(sources, mtime, options.limits ?? {});
+  if (excesses.length > 0 && !options.allowOversize) {
+    throw new TooLargeError(
+      `${excesses[0]}: a pull would refuse it (allowOversize packs it anyway)`,
+    );
+  }
+  for (const excess of excesses) {
+    options.onWarning?.(`${excess}: a pull with these limits refuses it`);
+  }
   const entries: PackEntry[] = sources.map(({ name, type, mode, size }) => ({
     name,
     type,
@@ -162,6 +204,50 @@ export async function packDirectory(
   };
   registerPacked(packed, sources, mtime);
   return packed;
+}
+
+/**
+ * What a pull with `limits` would refuse in the archive of `sources`, in
+ * archive order (each file over the per-file limit, then the total tar
+ * bytes and the entry count), worded like the pull's own errors.
+ */
+function pullLimitExcesses(
+  sources: readonly SourceEntry[],
+  mtime: number,
+  limits: ArchiveLimits,
+): string[] {
+  const maxFile = limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxTotal = limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const out: string[] = [];
+  // The exact length of the tar stream, which is what a pull counts:
+  // headers (with PAX records for long names), data, padding, end marker.
+  let total = END_OF_ARCHIVE.byteLength;
+  for (const e of sources) {
+    if (e.type === "file" && e.size > maxFile) {
+      out.push(
+        `file ${e.name} (${e.size} bytes) exceeds max size (${maxFile} bytes)`,
+      );
+    }
+    total += encodeEntryHeader({
+      name: e.name,
+      typeflag: e.type === "directory" ? TYPE.dir : TYPE.reg,
+      mode: e.mode,
+      size: e.size,
+      mtime,
+    }).byteLength + e.size + blockPadding(e.size);
+  }
+  if (total > maxTotal) {
+    out.push(
+      `archive (${total} bytes of tar data) exceeds max total size (${maxTotal} bytes)`,
+    );
+  }
+  if (sources.length > maxEntries) {
+    out.push(
+      `archive (${sources.length} entries) exceeds max entry count (${maxEntries})`,
+    );
+  }
+  return out;
 }
 
 /**

@@ -3,10 +3,16 @@ import {
   notDeepStrictEqual,
   ok,
   rejects,
+  strictEqual,
 } from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { listTarGz, packDirectory } from "../../src/archive/mod.ts";
-import { KlausOciError } from "../../src/errors.ts";
+import {
+  type ArchiveLimits,
+  extractTarGz,
+  listTarGz,
+  packDirectory,
+} from "../../src/archive/mod.ts";
+import { KlausOciError, TooLargeError } from "../../src/errors.ts";
 import { hasCommand } from "../harness/require.ts";
 import { tempDir } from "./raw_tar.ts";
 
@@ -225,4 +231,162 @@ Deno.test("a file that shrank after the walk errors the stream", async () => {
     new Response(packed.stream()).arrayBuffer(),
     /file shrank while it was being archived/,
   );
+});
+
+// Push refuses what a pull would refuse (issue 12): the check runs on the
+// walk, before a file is read, against the pull's limits.
+
+const MiB = 1024 * 1024;
+
+/** A file of `size` bytes that takes no disk space (sparse). */
+async function sparse(path: string, size: number) {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  const f = await Deno.open(path, { write: true, create: true });
+  try {
+    await f.truncate(size);
+  } finally {
+    f.close();
+  }
+}
+
+async function tarLength(packed: { tarStream(): ReadableStream<Uint8Array> }) {
+  return (await new Response(packed.tarStream()).bytes()).byteLength;
+}
+
+Deno.test("pull limits: a file over 100 MiB is refused by default, exactly 100 MiB packs", async () => {
+  await using t = await tempDir();
+  await sparse(`${t.path}/ok/exact.bin`, 100 * MiB);
+  const packed = await packDirectory(`${t.path}/ok`);
+  deepStrictEqual(packed.entries.map((e) => e.size), [100 * MiB]);
+  await sparse(`${t.path}/big/skills/x/huge.bin`, 100 * MiB + 1);
+  await rejects(packDirectory(`${t.path}/big`), (e: unknown) => {
+    ok(e instanceof TooLargeError, String(e));
+    strictEqual(
+      e.message,
+      "file skills/x/huge.bin (104857601 bytes) exceeds max size (104857600 bytes): " +
+        "a pull would refuse it (allowOversize packs it anyway)",
+    );
+    return true;
+  });
+});
+
+Deno.test("pull limits: the total is the exact tar length, long names included", async () => {
+  await using t = await tempDir();
+  const long = "d".repeat(120) + "/" + "f".repeat(120); // PAX path record
+  await write(`${t.path}/${long}`, "x".repeat(1000));
+  await write(`${t.path}/small`, "y");
+  await write(`${t.path}/é-${"ü".repeat(60)}`, "z"); // non-ASCII: PAX too
+  const reference = await packDirectory(t.path, { allowOversize: true });
+  const length = await tarLength(reference);
+  ok(length > 6 * 512, String(length));
+  // the limit equal to the length packs; one byte less is refused
+  await packDirectory(t.path, { limits: { maxTotalBytes: length } });
+  await rejects(
+    packDirectory(t.path, { limits: { maxTotalBytes: length - 1 } }),
+    (e: unknown) => {
+      ok(e instanceof TooLargeError);
+      strictEqual(
+        e.message,
+        `archive (${length} bytes of tar data) exceeds max total size (${
+          length - 1
+        } bytes): a pull would refuse it (allowOversize packs it anyway)`,
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("pull limits: every limit agrees with what extraction refuses", async (t) => {
+  await using d = await tempDir();
+  await write(`${d.path}/src/a/one`, "1".repeat(10));
+  await write(`${d.path}/src/a/two`, "2".repeat(11));
+  await write(`${d.path}/src/b`, "3");
+  // entries: a, a/one, a/two, b
+  const length = await tarLength(
+    await packDirectory(`${d.path}/src`, { allowOversize: true }),
+  );
+  // [limits, message or undefined when both sides accept]
+  const cases: [ArchiveLimits, string | undefined][] = [
+    [{ maxFileBytes: 11, maxEntries: 4, maxTotalBytes: length }, undefined],
+    [
+      { maxFileBytes: 10 },
+      "file a/two (11 bytes) exceeds max size (10 bytes)",
+    ],
+    [{ maxEntries: 3 }, "archive (4 entries) exceeds max entry count (3)"],
+    [
+      { maxTotalBytes: length - 1 },
+      `archive (${length} bytes of tar data) exceeds max total size (${
+        length - 1
+      } bytes)`,
+    ],
+  ];
+  let n = 0;
+  for (const [limits, message] of cases) {
+    await t.step(JSON.stringify(limits), async () => {
+      const dest = `${d.path}/out${n++}`;
+      const warnings: string[] = [];
+      const packed = await packDirectory(`${d.path}/src`, {
+        limits,
+        allowOversize: true,
+        onWarning: (w) => warnings.push(w),
+      });
+      if (message === undefined) {
+        deepStrictEqual(warnings, []);
+        await packDirectory(`${d.path}/src`, { limits });
+        await extractTarGz(packed.stream(), dest, limits);
+        return;
+      }
+      deepStrictEqual(warnings, [
+        `${message}: a pull with these limits refuses it`,
+      ]);
+      await rejects(
+        packDirectory(`${d.path}/src`, { limits }),
+        (e: unknown) =>
+          e instanceof TooLargeError && e.message.startsWith(message),
+      );
+      // the pull side refuses the archive allowOversize let through
+      await rejects(
+        extractTarGz(packed.stream(), dest, limits),
+        (e: unknown) => e instanceof TooLargeError,
+      );
+    });
+  }
+});
+
+Deno.test("pull limits: allowOversize packs, warns once per excess, in archive order", async () => {
+  await using t = await tempDir();
+  await sparse(`${t.path}/a.bin`, 100 * MiB + 1);
+  await sparse(`${t.path}/b/c.bin`, 100 * MiB + 2);
+  const warnings: string[] = [];
+  const packed = await packDirectory(t.path, {
+    allowOversize: true,
+    onWarning: (w) => warnings.push(w),
+  });
+  deepStrictEqual(warnings, [
+    "file a.bin (104857601 bytes) exceeds max size (104857600 bytes): " +
+    "a pull with these limits refuses it",
+    "file b/c.bin (104857602 bytes) exceeds max size (104857600 bytes): " +
+    "a pull with these limits refuses it",
+  ]);
+  deepStrictEqual(packed.entries.map((e) => e.name), ["a.bin", "b", "b/c.bin"]);
+  // without a listener it packs silently
+  await packDirectory(t.path, { allowOversize: true });
+});
+
+Deno.test("pull limits: more than 1 GiB of tar data is refused by default", async () => {
+  await using t = await tempDir();
+  for (let i = 0; i < 11; i++) await sparse(`${t.path}/f${i}`, 100 * MiB);
+  // 11 × (512-byte header + 100 MiB, a multiple of 512) + 1024-byte end
+  const total = 11 * (512 + 100 * MiB) + 1024;
+  await rejects(packDirectory(t.path), (e: unknown) => {
+    ok(e instanceof TooLargeError);
+    strictEqual(
+      e.message,
+      `archive (${total} bytes of tar data) exceeds max total size (1073741824 bytes): ` +
+        "a pull would refuse it (allowOversize packs it anyway)",
+    );
+    return true;
+  });
+  await Deno.remove(`${t.path}/f10`);
+  await packDirectory(t.path);
 });
