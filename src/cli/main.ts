@@ -1,15 +1,17 @@
 /**
- * The `klaus-oci` command line under Deno:
+ * The `klaus-oci` command line, the same entry under Deno, Bun and
+ * Node ≥ 22 (and in a single binary, `deno task compile`):
  *
  * ```sh
  * deno run -A jsr:@klaus/oci/cli plugin list
  * deno run -A jsr:@klaus/oci/cli personality describe sre --json
  * deno run -A jsr:@klaus/oci/cli plugin pull gs-base:v0.1.0 ./gs-base
+ * bun src/cli/main.ts plugin list
+ * node --experimental-strip-types src/cli/main.ts plugin list   # Node 22
  * ```
  *
- * This is the only file of the library that touches `Deno.*`: it wires
- * stdio, the environment, signals and the library client into
- * {@linkcode runCli}.
+ * It wires the runtime (`_runtime.ts`: stdio, the environment, signals,
+ * exit) and the library client into {@linkcode runCli}.
  *
  * SIGINT and SIGTERM: while a pull runs, its signal is aborted so it
  * removes its temporary sibling (or, already swapping, finishes the swap:
@@ -21,48 +23,17 @@
  * @module
  */
 
-import denoJson from "../../deno.json" with { type: "json" };
 import { testPause } from "../artifact/test_pause.ts";
 import { Client } from "../client.ts";
+import { VERSION } from "../version.ts";
+import {
+  currentRuntime,
+  isMain,
+  type Runtime,
+  type Signal,
+} from "./_runtime.ts";
 import type { CliClient } from "./context.ts";
-import type { Writer } from "./output.ts";
 import { runCli } from "./run.ts";
-
-const encoder = new TextEncoder();
-
-function writerFor(file: typeof Deno.stdout | typeof Deno.stderr): Writer {
-  const isTTY = file.isTerminal();
-  return {
-    write(text: string) {
-      const bytes = encoder.encode(text);
-      let offset = 0;
-      while (offset < bytes.length) {
-        offset += file.writeSync(bytes.subarray(offset));
-      }
-    },
-    isTTY,
-    get columns() {
-      if (!isTTY) return undefined;
-      try {
-        const { columns } = Deno.consoleSize();
-        if (columns > 0) return columns;
-      } catch {
-        // not a console after all
-      }
-      // A pseudo-terminal without a size reports 0 columns.
-      return Number(env("COLUMNS")) || undefined;
-    },
-  };
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    // Without --allow-env a variable reads as unset.
-    return undefined;
-  }
-}
 
 /** The exit code for each signal handled: 128 + its number. */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -70,34 +41,33 @@ const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 /** How long an interrupted pull may take to clean up before a hard exit. */
 const INTERRUPT_GRACE_MS = 10_000;
 
-type HandledSignal = keyof typeof SIGNAL_EXIT_CODES;
-
 /** Signal handling for one run: aborts running pulls, then exits. */
 class Interrupts {
+  readonly #runtime: Runtime;
   readonly #controller = new AbortController();
-  readonly #listeners: [HandledSignal, () => void][] = [];
+  readonly #removers: (() => void)[] = [];
   #pulls = 0;
   /** The exit code of the first signal received, if any. */
   exitCode: number | undefined;
 
-  constructor() {
-    for (const name of Object.keys(SIGNAL_EXIT_CODES) as HandledSignal[]) {
-      const listener = () => this.#received(name);
-      try {
-        Deno.addSignalListener(name, listener);
-        this.#listeners.push([name, listener]);
-      } catch {
-        // Not available here (SIGTERM on Windows): the default stays.
-      }
+  constructor(runtime: Runtime) {
+    this.#runtime = runtime;
+    for (const name of Object.keys(SIGNAL_EXIT_CODES) as Signal[]) {
+      const remove = runtime.onSignal(name, () => this.#received(name));
+      // Not available here (SIGTERM on Windows under Deno): the default stays.
+      if (remove) this.#removers.push(remove);
     }
   }
 
-  #received(name: HandledSignal): void {
+  #received(name: Signal): void {
+    const runtime = this.#runtime;
     const code = SIGNAL_EXIT_CODES[name];
-    if (this.exitCode !== undefined || this.#pulls === 0) Deno.exit(code);
+    if (this.exitCode !== undefined || this.#pulls === 0) runtime.exit(code);
     this.exitCode = code;
     this.#controller.abort(new Error(`interrupted by ${name}`));
-    Deno.unrefTimer(setTimeout(() => Deno.exit(code), INTERRUPT_GRACE_MS));
+    runtime.unrefTimer(
+      setTimeout(() => runtime.exit(code), INTERRUPT_GRACE_MS),
+    );
   }
 
   /** `client` with every pull given the abort signal (and the test pause). */
@@ -128,32 +98,37 @@ class Interrupts {
   }
 
   dispose(): void {
-    for (const [name, listener] of this.#listeners) {
-      Deno.removeSignalListener(name, listener);
-    }
+    for (const remove of this.#removers) remove();
   }
 }
 
 /**
- * Runs the command line with `args` and returns the exit code (130 or 143
- * when SIGINT or SIGTERM interrupted a pull).
+ * Runs the command line with `args` on `runtime` (default: the one this
+ * process runs on) and returns the exit code (130 or 143 when SIGINT or
+ * SIGTERM interrupted a pull).
  *
  * @example
  * ```ts ignore
  * import { main } from "./main.ts";
- * Deno.exit(await main(["plugin", "list", "--json"]));
+ * console.log(await main(["plugin", "list", "--json"]));
  * ```
  */
-export async function main(args: string[]): Promise<number> {
-  const interrupts = new Interrupts();
+export async function main(
+  args: string[],
+  runtime: Runtime = currentRuntime(),
+): Promise<number> {
+  const interrupts = new Interrupts(runtime);
   try {
     const code = await runCli(args, {
-      stdout: writerFor(Deno.stdout),
-      stderr: writerFor(Deno.stderr),
-      env,
+      stdout: runtime.stdout,
+      stderr: runtime.stderr,
+      env: runtime.env,
       createClient: (options) =>
-        interrupts.wrap(new Client(options), env("KLAUS_OCI_TEST_PAUSE")),
-      version: denoJson.version,
+        interrupts.wrap(
+          new Client(options),
+          runtime.env("KLAUS_OCI_TEST_PAUSE"),
+        ),
+      version: VERSION,
     });
     return interrupts.exitCode ?? code;
   } finally {
@@ -161,6 +136,7 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+if (isMain(import.meta)) {
+  const runtime = currentRuntime();
+  await runtime.flushAndExit(await main(runtime.args, runtime));
 }

@@ -1,7 +1,8 @@
 /**
  * The command line without the runtime: parses arguments, runs one command
  * and maps the outcome to an exit code (0 success, 1 failure, 2 usage).
- * `main.ts` wires it to Deno's stdio, environment and the library client.
+ * `main.ts` wires it to the runtime's stdio and environment (`_runtime.ts`)
+ * and the library client.
  *
  * @module
  */

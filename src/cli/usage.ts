@@ -196,6 +196,26 @@ registry base, or ocidir://DIR[:tag|@digest] for an OCI image layout on disk.
 Exit codes: 0 success, 1 the operation failed, 2 usage error; 130 and 143
 when SIGINT or SIGTERM interrupted the command.`;
 
+/** `name args` of a command, as the command lists show it. */
+function commandLeft(command: Command): string {
+  return `${command} ${COMMAND_HELP[command].args}`.trimEnd();
+}
+
+/**
+ * The command lists: each `name args` padded to one column (the longest
+ * plus two spaces, the same in every list), then the summary.
+ */
+function commandLines(
+  commands: Command[],
+  suffix: (command: Command) => string = () => "",
+): string[] {
+  const all = Object.keys(COMMAND_HELP) as Command[];
+  const width = Math.max(...all.map((c) => commandLeft(c).length)) + 2;
+  return commands.map((c) =>
+    `  ${commandLeft(c).padEnd(width)}${COMMAND_HELP[c].summary}${suffix(c)}`
+  );
+}
+
 function programHelp(): string {
   const lines = [
     `${PROGRAM}: Klaus plugins, personalities and toolchains in OCI registries`,
@@ -205,13 +225,12 @@ function programHelp(): string {
     "",
     "Commands:",
   ];
-  for (const [name, help] of Object.entries(COMMAND_HELP)) {
-    const left = `${name} ${help.args}`.trimEnd();
-    const only = name === "pull" || name === "push"
-      ? " (plugin, personality)"
-      : "";
-    lines.push(`  ${left.padEnd(26)}${help.summary}${only}`);
-  }
+  lines.push(
+    ...commandLines(
+      Object.keys(COMMAND_HELP) as Command[],
+      (c) => c === "pull" || c === "push" ? " (plugin, personality)" : "",
+    ),
+  );
   lines.push(
     "",
     "Examples:",
@@ -232,11 +251,7 @@ function kindHelp(kind: Kind): string {
     "",
     "Commands:",
   ];
-  for (const command of commandsOf(kind)) {
-    const help = COMMAND_HELP[command];
-    const left = `${command} ${help.args}`.trimEnd();
-    lines.push(`  ${left.padEnd(26)}${help.summary}`);
-  }
+  lines.push(...commandLines(commandsOf(kind)));
   lines.push("", `Run '${PROGRAM} ${kind} <command> --help' for details.`);
   return lines.join("\n");
 }

@@ -4,24 +4,13 @@
  * @module
  */
 
-/**
- * Version of this library, as sent in the `User-Agent`.
- *
- * @example
- * ```ts
- * import { KLAUS_OCI_VERSION } from "@klaus/oci";
- * console.log(KLAUS_OCI_VERSION); // "0.1.0"
- * ```
- */
-export const KLAUS_OCI_VERSION = "0.1.0";
+import { VERSION } from "../version.ts";
 
 /**
- * Default `User-Agent` header: `klaus-oci-ts/<version>`.
- *
- * @example
- * ```ts
- * import { DEFAULT_USER_AGENT } from "@klaus/oci";
- * console.log(DEFAULT_USER_AGENT); // "klaus-oci-ts/0.1.0"
- * ```
+ * Version of this library, as sent in the `User-Agent` (from `src/version.ts`,
+ * the one version source, which a test keeps equal to `deno.json`).
  */
-export const DEFAULT_USER_AGENT = `klaus-oci-ts/${KLAUS_OCI_VERSION}`;
+export const KLAUS_OCI_VERSION: string = VERSION;
+
+/** Default `User-Agent` header: `klaus-oci-ts/<version>`. */
+export const DEFAULT_USER_AGENT: string = `klaus-oci-ts/${KLAUS_OCI_VERSION}`;

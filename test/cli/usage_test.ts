@@ -5,7 +5,32 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import denoJson from "../../deno.json" with { type: "json" };
+import { DEFAULT_USER_AGENT } from "../../src/registry/user_agent.ts";
+import { VERSION } from "../../src/version.ts";
+import { helpText } from "../../src/cli/usage.ts";
 import { PLUGIN_BASE, sandbox } from "./helpers.ts";
+
+Deno.test("one version source: src/version.ts is deno.json's version", () => {
+  equal(VERSION, denoJson.version);
+  equal(DEFAULT_USER_AGENT, `klaus-oci-ts/${denoJson.version}`);
+});
+
+Deno.test("help: the command lists align their summaries in one column", () => {
+  for (
+    const topic of [{}, { kind: "plugin" }, { kind: "toolchain" }] as const
+  ) {
+    const text = helpText(topic);
+    const block = text.split("Commands:\n")[1].split("\n\n")[0].split("\n");
+    ok(block.length >= 4, text);
+    const starts = block.map((line) => {
+      const m = /^ {2}(\S+(?: \S+)*?) {2,}(\S)/.exec(line);
+      ok(m, `not "  <command> <args>  <summary>": ${JSON.stringify(line)}`);
+      return m.index + m[0].length - 1;
+    });
+    equal(new Set(starts).size, 1, block.join("\n"));
+  }
+  match(helpText({}), /\n {2}versions <name\|repository> {2,}list the semver/);
+});
 
 Deno.test("cli --version prints the deno.json version", async () => {
   await using sb = await sandbox();
