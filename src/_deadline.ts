@@ -159,7 +159,10 @@ export async function withDeadline<T>(
     controller.abort(reason);
     reject(reason);
   };
-  const onAbort = () => stop(signal!.reason);
+  // The caller's abort reaches the work, which rejects with its reason once
+  // it has cleaned up (a pull removes its temporary sibling): waiting for
+  // that is what keeps an interrupted pull from leaving data behind.
+  const onAbort = () => controller.abort(signal!.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
   const timer = setTimeout(
     () => stop(deadlineError(operation, budgetMs)),

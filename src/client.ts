@@ -12,6 +12,7 @@ import type { CacheOptions } from "./cache/options.ts";
 import type { CacheCallOptions } from "./cache/status.ts";
 import { LayoutStore } from "./layout/layout_store.ts";
 import { PlainHttpHosts } from "./plain_http_hosts.ts";
+import { trimSpace } from "./ref/_trim_space.ts";
 import { FsPushRecords } from "./cache/push_records.ts";
 import {
   budgetOf,
@@ -292,7 +293,7 @@ export class Client {
     this.#stack.hosts.name(ref);
     let parsed;
     try {
-      parsed = parseReference(ref.trim());
+      parsed = parseReference(trimSpace(ref));
     } catch (e) {
       throw wrapError(`resolving ${ref}`, e);
     }

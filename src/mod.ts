@@ -65,6 +65,7 @@ export type {
   ListTagsOptions,
   OciStore,
   ProgressEvent,
+  PushBlobOptions,
   RepositoryRef,
   Resolved,
   ResolveOptions,

@@ -1,3 +1,4 @@
+import { trimSpace } from "../ref/_trim_space.ts";
 import { budgetOf, withContextDeadline } from "../_deadline.ts";
 import { InvalidReferenceError, wrapError } from "../errors.ts";
 import { shortName, sortedSemverTags, splitNameTag } from "../ref/mod.ts";
@@ -99,7 +100,7 @@ export async function listVersions(
   kind: ArtifactKind,
   nameOrRef: string,
 ): Promise<string[]> {
-  const trimmed = nameOrRef.trim();
+  const trimmed = trimSpace(nameOrRef);
   if (trimmed === "") {
     throw new InvalidReferenceError("empty artifact reference");
   }

@@ -3,7 +3,11 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import { digestOf } from "../oci/digest.ts";
 import { MEDIA_TYPE_OCI_MANIFEST } from "../oci/media_types.ts";
 import type { BlobSource, RepositoryRef } from "../oci/store.ts";
-import { packDirectory, type PackedDirectory } from "../archive/mod.ts";
+import {
+  type ArchiveLimits,
+  packDirectory,
+  type PackedDirectory,
+} from "../archive/mod.ts";
 import {
   type PushRecord,
   treeFingerprint,
@@ -30,6 +34,16 @@ import type { Personality, Plugin, PushResult } from "./types.ts";
 export interface PushOptions {
   /** Aborts the push. */
   signal?: AbortSignal;
+  /**
+   * The limits of the pulls that must accept the artifact (default: a
+   * pull's defaults): a tree over them is refused with a `TooLargeError`
+   * before anything is read or sent.
+   */
+  limits?: ArchiveLimits;
+  /** Pack a tree over `limits` anyway, reporting each excess to `onWarning`. */
+  allowOversize?: boolean;
+  /** Hears each excess `allowOversize` lets through. */
+  onWarning?: (warning: string) => void;
 }
 
 async function pushBlobIfMissing(
@@ -95,7 +109,11 @@ async function pushArtifact(
   let fingerprint: string | undefined;
   let record: PushRecord | undefined;
   try {
-    packed = await packDirectory(sourceDir);
+    packed = await packDirectory(sourceDir, {
+      limits: options.limits,
+      allowOversize: options.allowOversize,
+      onWarning: options.onWarning,
+    });
     if (records) {
       fingerprint = await treeFingerprint(sourceDir, packed.entries, PACKING);
       record = await records.get(fingerprint);

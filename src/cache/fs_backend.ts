@@ -358,7 +358,7 @@ export class FsCacheBackend implements CacheBackend {
   async #evictOnce(): Promise<void> {
     const startedAt = Date.now();
     const paths: string[] = [];
-    for (const alg of ["sha256", "sha512"]) {
+    for (const alg of ["sha256", "sha384", "sha512"]) {
       const dir = join(this.dir, "blobs", alg);
       try {
         for (const name of await readdir(dir)) paths.push(join(dir, name));

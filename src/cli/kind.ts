@@ -1,3 +1,4 @@
+import { trimSpace } from "../ref/_trim_space.ts";
 /**
  * The three artifact kinds as the command line names them, and the
  * short-name expansion klausctl applies before talking to a registry.
@@ -93,7 +94,7 @@ export function defaultBase(kind: Kind): string {
  * ```
  */
 export function expandRef(ref: string, base: string): string {
-  const trimmed = ref.trim();
+  const trimmed = trimSpace(ref);
   if (trimmed === "" || trimmed.includes("/")) return trimmed;
   let cut = trimmed.indexOf("@");
   if (cut < 0) cut = trimmed.lastIndexOf(":");

@@ -29,7 +29,9 @@ const started = performance.now();
 let result: unknown;
 try {
   result = op === "push"
-    ? await client.pushPlugin(a, b, { name: "big" })
+    ? await client.pushPlugin(a, b, { name: "big" }, {
+      limits: { maxFileBytes: Number(maxFileBytes) },
+    })
     : await client.pullPlugin(a, b, {
       limits: { maxFileBytes: Number(maxFileBytes) },
     });

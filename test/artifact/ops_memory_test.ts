@@ -103,7 +103,7 @@ Deno.test({
       let digest = "";
 
       await t.step("push", async () => {
-        const m = await child(["push", `${tmp}/src`, ref]);
+        const m = await child(["push", `${tmp}/src`, ref, String(SIZE)]);
         digest = m.result.digest;
         ok(digest.startsWith("sha256:"));
         const growth = report("push", m);

@@ -298,9 +298,7 @@ export class FakeStore implements OciStore {
   ): Promise<Descriptor> {
     await this.#enter("pushBlob", options.signal);
     const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-    const digest = `sha256:${
-      createHash("sha256").update(bytes).digest("hex")
-    }`;
+    const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
     this.#blobs.set(digest, bytes);
     return {
       mediaType: options.mediaType ?? "application/octet-stream",

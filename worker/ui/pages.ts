@@ -16,6 +16,11 @@ import {
   type ResolvedDependencies,
   type ToolchainReference,
 } from "../../src/artifact/types.ts";
+import {
+  repositoryFromRef,
+  shortName,
+  truncateDigest,
+} from "../../src/ref/helpers.ts";
 import type { ApiError } from "../errors.ts";
 import type {
   ArtifactMeta,
@@ -109,7 +114,7 @@ function summary(kind: Kind, d: DescribedAny | undefined): Html {
     if (p.toolchain?.repository) {
       parts.push(
         html`<span class="badge">toolchain ${
-          shortOf(p.toolchain.repository)
+          shortName(p.toolchain.repository)
         }</span>`,
       );
     }
@@ -123,11 +128,6 @@ function summary(kind: Kind, d: DescribedAny | undefined): Html {
   return html`${
     m.description ? html`<p class="description">${m.description}</p>` : ""
   }${parts.length > 0 ? html`<p>${parts}</p>` : ""}`;
-}
-
-function shortOf(repository: string): string {
-  const i = repository.lastIndexOf("/");
-  return i < 0 ? repository : repository.slice(i + 1);
 }
 
 /**
@@ -279,10 +279,16 @@ function resolvedSection(
   }
   const plugin = (p: DescribedPlugin) =>
     html`<li><a href="${
-      detailHref(PLUGINS, shortOf(refRepo(p.ref)), p.tag || p.digest)
-    }">${p.plugin.name || shortOf(refRepo(p.ref))}</a> <span class="badge">${
-      p.tag || "digest"
-    }</span> ${shortDigest(p.digest)}${
+      detailHref(
+        PLUGINS,
+        shortName(repositoryFromRef(p.ref)),
+        p.tag || p.digest,
+      )
+    }">${
+      p.plugin.name || shortName(repositoryFromRef(p.ref))
+    }</a> <span class="badge">${p.tag || "digest"}</span> ${
+      shortDigest(p.digest)
+    }${
       p.plugin.description
         ? html`
           — ${p.plugin.description}
@@ -296,11 +302,12 @@ ${
       ? html`<p><a href="${
         detailHref(
           TOOLCHAINS,
-          shortOf(refRepo(deps.toolchain.ref)),
+          shortName(repositoryFromRef(deps.toolchain.ref)),
           deps.toolchain.tag || deps.toolchain.digest,
         )
       }">${
-        deps.toolchain.toolchain.name || shortOf(refRepo(deps.toolchain.ref))
+        deps.toolchain.toolchain.name ||
+        shortName(repositoryFromRef(deps.toolchain.ref))
       }</a> <span class="badge">${deps.toolchain.tag || "digest"}</span> ${
         shortDigest(deps.toolchain.digest)
       }${
@@ -333,18 +340,7 @@ ${
 
 /** A digest shortened for lists, whole in the tooltip. */
 function shortDigest(digest: string): Html {
-  const colon = digest.indexOf(":");
-  const short = colon >= 0 ? digest.slice(0, colon + 13) : digest;
-  return html`<code title="${digest}">${short}</code>`;
-}
-
-/** `repo` of `repo:tag` / `repo@digest`. */
-function refRepo(ref: string): string {
-  const at = ref.indexOf("@");
-  if (at > 0) return ref.slice(0, at);
-  const slash = ref.lastIndexOf("/");
-  const colon = ref.lastIndexOf(":");
-  return colon > slash ? ref.slice(0, colon) : ref;
+  return html`<code title="${digest}">${truncateDigest(digest)}</code>`;
 }
 
 /**
