@@ -49,16 +49,8 @@ import {
   type ListOptions,
   listVersions,
 } from "./artifact/list.ts";
-import {
-  type PullOptions,
-  pullPersonality,
-  pullPlugin,
-} from "./artifact/pull.ts";
-import {
-  type PushOptions,
-  pushPersonality,
-  pushPlugin,
-} from "./artifact/push.ts";
+import type { PullOptions } from "./artifact/pull.ts";
+import type { PushOptions } from "./artifact/push.ts";
 import {
   listTags,
   resolveArtifactRef,
@@ -141,9 +133,13 @@ export interface ClientOptions {
    */
   credentialHelpers?: boolean;
   /**
-   * The store `ocidir://` addresses go to (default a {@linkcode LayoutStore}
-   * on the local file system). A runtime without a disk can pass one that
-   * refuses.
+   * The store `ocidir://` addresses go to (default an OCI image layout
+   * store on the local file system). Internal: the edge API in `worker/`
+   * passes one that refuses, so requests cannot name files on the server.
+   * Its type is the library's internal store interface, which is not part
+   * of the public API.
+   *
+   * @ignore
    */
   layout?: OciStore;
   /**
@@ -410,7 +406,16 @@ export class Client {
     return withDeadline(
       `pulling ${ref}`,
       budgetOf(this.#ctx.deadlines, "pull"),
-      (signal) => pullPlugin(this.#ctx, ref, destDir, { ...options, signal }),
+      async (signal) =>
+        (await import("./artifact/pull.ts")).pullPlugin(
+          this.#ctx,
+          ref,
+          destDir,
+          {
+            ...options,
+            signal,
+          },
+        ),
       options?.signal,
     );
   }
@@ -424,8 +429,13 @@ export class Client {
     return withDeadline(
       `pulling ${ref}`,
       budgetOf(this.#ctx.deadlines, "pull"),
-      (signal) =>
-        pullPersonality(this.#ctx, ref, destDir, { ...options, signal }),
+      async (signal) =>
+        (await import("./artifact/pull.ts")).pullPersonality(
+          this.#ctx,
+          ref,
+          destDir,
+          { ...options, signal },
+        ),
       options?.signal,
     );
   }
@@ -441,8 +451,14 @@ export class Client {
     return withDeadline(
       `pushing ${ref}`,
       budgetOf(this.#ctx.deadlines, "push"),
-      (signal) =>
-        pushPlugin(this.#ctx, sourceDir, ref, plugin, { ...options, signal }),
+      async (signal) =>
+        (await import("./artifact/push.ts")).pushPlugin(
+          this.#ctx,
+          sourceDir,
+          ref,
+          plugin,
+          { ...options, signal },
+        ),
       options?.signal,
     );
   }
@@ -457,11 +473,17 @@ export class Client {
     return withDeadline(
       `pushing ${ref}`,
       budgetOf(this.#ctx.deadlines, "push"),
-      (signal) =>
-        pushPersonality(this.#ctx, sourceDir, ref, personality, {
-          ...options,
-          signal,
-        }),
+      async (signal) =>
+        (await import("./artifact/push.ts")).pushPersonality(
+          this.#ctx,
+          sourceDir,
+          ref,
+          personality,
+          {
+            ...options,
+            signal,
+          },
+        ),
       options?.signal,
     );
   }

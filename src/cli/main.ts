@@ -24,7 +24,7 @@
  */
 
 import { testPause } from "../artifact/test_pause.ts";
-import { Client } from "../client.ts";
+import type { Client } from "../client.ts";
 import { VERSION } from "../version.ts";
 import {
   currentRuntime,
@@ -123,9 +123,10 @@ export async function main(
       stdout: runtime.stdout,
       stderr: runtime.stderr,
       env: runtime.env,
-      createClient: (options) =>
+      // Loaded once a command needs it: `--version` and usage errors don't.
+      createClient: async (options) =>
         interrupts.wrap(
-          new Client(options),
+          new (await import("../client.ts")).Client(options),
           runtime.env("KLAUS_OCI_TEST_PAUSE"),
         ),
       version: VERSION,

@@ -9,9 +9,7 @@
 
 import { parseArgs } from "node:util";
 import type { CliClient, CommandContext } from "./context.ts";
-import { describeCommand } from "./describe.ts";
 import { defaultBase, isKind, type Kind } from "./kind.ts";
-import { listCommand } from "./list.ts";
 import {
   AUTH_ENV,
   type CliClientOptions,
@@ -27,9 +25,6 @@ import {
   registerUserInfoSecrets,
 } from "../_redact.ts";
 import { createProgress, type ProgressRenderer } from "./progress.ts";
-import { pullCommand } from "./pull.ts";
-import { pushCommand } from "./push.ts";
-import { resolveCommand } from "./resolve.ts";
 import {
   type Command,
   commandsOf,
@@ -38,7 +33,6 @@ import {
   UsageError,
   usageLine,
 } from "./usage.ts";
-import { versionsCommand } from "./versions.ts";
 
 /**
  * What the command line needs from its host.
@@ -58,20 +52,22 @@ export interface CliIo {
   /** Environment variables. */
   env: EnvGetter;
   /** Makes the library client for one run. */
-  createClient(options: CliClientOptions): CliClient;
+  createClient(options: CliClientOptions): CliClient | Promise<CliClient>;
   /** The program version (`--version`). */
   version: string;
   /** Longest wait for background work before exit (ms, default 2000). */
   closeTimeoutMs?: number;
 }
 
+// Loaded on use: a describe never loads the archive and upload code, and
+// `--version` or a usage error loads no command at all.
 const COMMANDS: Record<Command, (ctx: CommandContext) => Promise<void>> = {
-  list: listCommand,
-  versions: versionsCommand,
-  describe: describeCommand,
-  resolve: resolveCommand,
-  pull: pullCommand,
-  push: pushCommand,
+  list: async (ctx) => (await import("./list.ts")).listCommand(ctx),
+  versions: async (ctx) => (await import("./versions.ts")).versionsCommand(ctx),
+  describe: async (ctx) => (await import("./describe.ts")).describeCommand(ctx),
+  resolve: async (ctx) => (await import("./resolve.ts")).resolveCommand(ctx),
+  pull: async (ctx) => (await import("./pull.ts")).pullCommand(ctx),
+  push: async (ctx) => (await import("./push.ts")).pushCommand(ctx),
 };
 
 /** Flags that belong to one command only. */
@@ -266,7 +262,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   );
   let client: CliClient | undefined;
   try {
-    client = io.createClient(
+    client = await io.createClient(
       clientOptions(globals, kind, progress && ((e) => progress.update(e))),
     );
     await COMMANDS[command]({
