@@ -27,7 +27,13 @@ export interface MachineInfo {
   skopeoCacheIsolated: boolean;
   /** 1/5/15 minute load averages when the run started. */
   loadStart: number[];
+  /** The commit measured (`abc1234 subject`), or `"unknown"` outside git. */
+  commit: string;
+  /** Uncommitted changes under `src/` (`git status --porcelain` lines). */
+  srcChanges: number;
 }
+
+const REPO = new URL("../", import.meta.url).pathname;
 
 async function firstLine(cmd: string, args: string[]): Promise<string> {
   try {
@@ -41,6 +47,21 @@ async function firstLine(cmd: string, args: string[]): Promise<string> {
     return text.split("\n")[0];
   } catch {
     return "not installed";
+  }
+}
+
+async function srcChanges(): Promise<number> {
+  try {
+    const out = await new Deno.Command("git", {
+      args: ["-C", REPO, "status", "--porcelain", "--", "src/"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!out.success) return 0;
+    return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean)
+      .length;
+  } catch {
+    return 0;
   }
 }
 
@@ -74,5 +95,13 @@ export async function machineInfo(): Promise<MachineInfo> {
     registry: await firstLine("docker-registry", ["--version"]),
     skopeoCacheIsolated: await skopeoCacheIsolated(),
     loadStart: Deno.loadavg(),
+    commit: (await firstLine("git", [
+      "-C",
+      REPO,
+      "log",
+      "-1",
+      "--format=%h %s",
+    ])) || "unknown",
+    srcChanges: await srcChanges(),
   };
 }

@@ -11,6 +11,20 @@ import type { OpResult } from "./op.ts";
 const OP_SCRIPT = new URL("./op.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
 
+/**
+ * Credentials of a registry with Basic auth: a Docker config directory for
+ * our side (`DOCKER_CONFIG`, read by the library's credential chain) and
+ * the same user and password for skopeo's `--src-creds`/`--dest-creds`.
+ */
+export interface BenchAuth {
+  /** User name. */
+  username: string;
+  /** Password. */
+  password: string;
+  /** A directory holding `config.json` with these credentials. */
+  dockerConfigDir: string;
+}
+
 /** A library operation measured from outside and inside. */
 export interface OursRun extends OpResult {
   /** Wall time of the whole process (runtime start + module load + op). */
@@ -25,16 +39,20 @@ export interface OursRun extends OpResult {
  * const r = await runOurs("pull", "127.0.0.1:5000/bench/p:v1", "/tmp/out");
  * console.log(r.ms, r.wallMs, r.peakRssBytes);
  * ```
+ *
+ * With `auth`, the process gets `DOCKER_CONFIG` pointing at its config.
  */
 export async function runOurs(
   op: "pull" | "push" | "upload" | "pack",
   a: string,
   b: string,
   extraFlags: string[] = [],
+  auth?: BenchAuth,
 ): Promise<OursRun> {
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...extraFlags, OP_SCRIPT, op, a, b],
+    ...(auth ? { env: { DOCKER_CONFIG: auth.dockerConfigDir } } : {}),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -111,21 +129,29 @@ export async function skopeoCacheIsolated(): Promise<boolean> {
 
 /**
  * Runs `skopeo copy <src> <dst>` against a plain-HTTP registry and returns
- * its wall time in ms.
+ * its wall time in ms. With `auth`, the `docker://` side gets
+ * `--src-creds`/`--dest-creds user:pass`.
  *
  * @example
  * ```ts ignore
  * const ms = await runSkopeoCopy("docker://127.0.0.1:5000/a:v1", "oci:/tmp/l:t");
  * ```
  */
-export async function runSkopeoCopy(src: string, dst: string): Promise<number> {
+export async function runSkopeoCopy(
+  src: string,
+  dst: string,
+  auth?: BenchAuth,
+): Promise<number> {
   const home = await Deno.makeTempDir({ prefix: "klaus-bench-skopeo-" });
   try {
     await Deno.writeTextFile(`${home}/registries.conf`, "");
-    const tls = [
+    const flags = [
       ...(src.startsWith("docker://") ? ["--src-tls-verify=false"] : []),
       ...(dst.startsWith("docker://") ? ["--dest-tls-verify=false"] : []),
     ];
+    const creds = auth ? `${auth.username}:${auth.password}` : undefined;
+    if (creds && src.startsWith("docker://")) flags.push("--src-creds", creds);
+    if (creds && dst.startsWith("docker://")) flags.push("--dest-creds", creds);
     const hide = await cacheIsolation();
     const skopeoArgs = [
       "--insecure-policy",
@@ -135,7 +161,7 @@ export async function runSkopeoCopy(src: string, dst: string): Promise<number> {
       "amd64",
       "copy",
       "--preserve-digests",
-      ...tls,
+      ...flags,
       src,
       dst,
     ];

@@ -9,6 +9,8 @@ import type { MachineInfo } from "./machine.ts";
 import type { LatencyRow, RequestCount } from "./metadata.ts";
 import type { ShaResult } from "./sha.ts";
 import { median, MiB, mib, ms, ratio, table } from "./stats.ts";
+import type { PeerResult } from "./peer.ts";
+import type { RuntimesResult, RuntimesSkipped } from "./runtimes.ts";
 import type { OpRuns, SizeResult } from "./transfer.ts";
 import type { WorkerdResult } from "./workerd.ts";
 
@@ -26,8 +28,12 @@ export interface Report {
   loadEnd: number[];
   /** Runs per transfer median. */
   runs: number;
-  /** Pull/push per size. */
+  /** Pull/push per size on distribution 2.8. */
   transfers: SizeResult[];
+  /** Pull/push per size on the peer registry (serverless-registry). */
+  peer: PeerResult;
+  /** Peak RSS of push and pull per runtime. */
+  runtimes: RuntimesResult | RuntimesSkipped;
   /** Requests per operation. */
   requests: RequestCount[];
   /** Metadata latency. */
@@ -115,6 +121,44 @@ export function verdicts(r: Report): string[] {
       `peak RSS for ${TARGETS.peakRssSizeMiB} MiB: not measured in this run`,
     );
   }
+  if (r.peer.measured) {
+    for (const t of r.peer.transfers) {
+      const pr = medOurs(t.pull) / median(t.pull.skopeo);
+      const pu = medOurs(t.push) / median(t.push.skopeo);
+      out.push(
+        `serverless-registry, ${t.sizeMiB} MiB: pull ${pr.toFixed(2)}× ` +
+          `skopeo (${met(pr <= TARGETS.pull)} ≤ ${
+            TARGETS.pull.toFixed(1)
+          }×), ` +
+          `push ${pu.toFixed(2)}× skopeo (${met(pu <= TARGETS.push)} ≤ ` +
+          `${TARGETS.push.toFixed(1)}×); peak RSS push ${
+            mib(peak(t.push))
+          }, pull ${mib(peak(t.pull))}`,
+      );
+    }
+  } else {
+    out.push(
+      `**serverless-registry: NOT MEASURED** — ${r.peer.reason.split("\n")[0]}`,
+    );
+  }
+  if (r.runtimes.measured) {
+    const parts = r.runtimes.runtimes.map((rt) =>
+      rt.missing
+        ? `${rt.label} **not installed**`
+        : rt.failed
+        ? `${rt.version || rt.label} **FAILED** (${rt.label})`
+        : `${rt.version} ${
+          mib(Math.max(...rt.push.map((x) => x.peakRssBytes)))
+        }`
+    );
+    out.push(
+      `peak RSS push ${r.runtimes.sizeMiB} MiB by runtime (max of ${r.runtimes.runs}): ${
+        parts.join(", ")
+      } — target ≤ ${TARGETS.peakRssMiB} MiB`,
+    );
+  } else {
+    out.push(`**runtimes: NOT MEASURED** — ${r.runtimes.reason}`);
+  }
   const sr = r.sha.verifyingStream / r.sha.sha256sum;
   out.push(
     `SHA-256: Digester ${(r.sha.digester / r.sha.sha256sum).toFixed(2)}×, ` +
@@ -126,6 +170,185 @@ export function verdicts(r: Report): string[] {
 
 function counts(detail: Record<string, number>): string {
   return Object.entries(detail).map(([k, v]) => `${v}× ${k}`).join(", ");
+}
+
+const TRANSFER_HEAD = [
+  "operation",
+  "ours (call)",
+  "ours (process)",
+  "skopeo",
+  "ratio (call)",
+  "ratio (process)",
+  "ours throughput",
+];
+
+/** Rows of pull, push, upload (and pack, when measured) per size. */
+function transferTable(transfers: SizeResult[]): string {
+  const rows: string[][] = [];
+  const row = (
+    name: string,
+    o: OpRuns,
+    theirs: number,
+    bytes: number,
+  ): string[] => [
+    name,
+    ms(medOurs(o)),
+    ms(medWall(o)),
+    ms(theirs),
+    ratio(medOurs(o), theirs),
+    ratio(medWall(o), theirs),
+    `${(bytes / MiB / (medOurs(o) / 1000)).toFixed(0)} MiB/s`,
+  ];
+  for (const t of transfers) {
+    const sk = median(t.pull.skopeo);
+    const psk = median(t.push.skopeo);
+    rows.push(row(`pull ${t.sizeMiB} MiB`, t.pull, sk, t.layerBytes));
+    rows.push(
+      row(
+        `push ${t.sizeMiB} MiB (pushPlugin: pack pass, then upload pass)`,
+        t.push,
+        psk,
+        t.layerBytes,
+      ),
+    );
+    rows.push(
+      row(
+        `upload ${t.sizeMiB} MiB (RegistryStore, same layout as skopeo)`,
+        t.upload,
+        psk,
+        t.layerBytes,
+      ),
+    );
+    if (t.pack.ours.length > 0) {
+      rows.push(
+        row(
+          `pack ${t.sizeMiB} MiB (a push's first pass: tar + adaptive gzip + SHA-256; "skopeo" column: \`tar \\| gzip -6 \\| sha256sum\`)`,
+          t.pack,
+          median(t.pack.skopeo),
+          t.sizeMiB * MiB,
+        ),
+      );
+    }
+  }
+  return table(TRANSFER_HEAD, rows);
+}
+
+/** Every kept run, for the record. */
+function allRuns(transfers: SizeResult[]): string {
+  const list = (xs: number[]) => `[${xs.map((x) => x.toFixed(0)).join(", ")}]`;
+  const ours = (o: OpRuns) => list(o.ours.map((x) => x.ms));
+  return "All runs (ms, ours call / skopeo): " +
+    transfers.map((t) =>
+      `${t.sizeMiB} MiB pull ${ours(t.pull)} / ${list(t.pull.skopeo)}, ` +
+      `push ${ours(t.push)} / ${list(t.push.skopeo)}, upload ${
+        ours(t.upload)
+      }` +
+      (t.pack.ours.length > 0
+        ? `, pack ${ours(t.pack)} / tar|gzip ${list(t.pack.skopeo)}`
+        : "")
+    ).join("; ") + ".";
+}
+
+/** Peak RSS per operation and size: median / max. */
+function rssTable(transfers: SizeResult[]): string {
+  const withPack = transfers.some((t) => t.pack.ours.length > 0);
+  const cell = (o: OpRuns) =>
+    `${mib(median(o.ours.map((x) => x.peakRssBytes)))} / ${mib(peak(o))}`;
+  return table(
+    [
+      "size",
+      "pull (median / max)",
+      "push (median / max)",
+      "upload (median / max)",
+      ...(withPack ? ["pack (median / max)"] : []),
+    ],
+    transfers.map((t) => [
+      `${t.sizeMiB} MiB`,
+      cell(t.pull),
+      cell(t.push),
+      cell(t.upload),
+      ...(withPack ? [cell(t.pack)] : []),
+    ]),
+  );
+}
+
+/** The peer registry's pull/push section (or why it is missing). */
+function peerSection(p: PeerResult): string[] {
+  const lines = [
+    "### Second registry implementation: cloudflare/serverless-registry",
+    "",
+  ];
+  if (!p.measured) {
+    lines.push(
+      "> [!WARNING]",
+      "> **NOT MEASURED in this run.** Push and pull on the second registry",
+      "> implementation are missing from these results:",
+      ">",
+      ...p.reason.split("\n").map((l) => `> ${l}`.trimEnd()),
+      "",
+    );
+    return lines;
+  }
+  lines.push(
+    `${p.label}; started in ${p.startupMs} ms. Medians of ${p.runs} ` +
+      "alternating runs after a warm-up round, same data and same columns as " +
+      "above (packing alone is not repeated: it sends nothing). Our processes " +
+      "read the credentials from `DOCKER_CONFIG`, skopeo gets " +
+      "`--src-creds`/`--dest-creds` and falls back from https to http.",
+    "",
+    transferTable(p.transfers),
+    "",
+    allRuns(p.transfers),
+    "",
+    "Peak RSS on this registry (whole Deno process, VmHWM):",
+    "",
+    rssTable(p.transfers),
+    "",
+  );
+  return lines;
+}
+
+/** Peak RSS per runtime (or why it is missing). */
+function runtimesSection(rt: RuntimesResult | RuntimesSkipped): string[] {
+  const lines = ["### Peak RSS by runtime", ""];
+  if (!rt.measured) {
+    lines.push(`**Not measured in this run**: ${rt.reason}.`, "");
+    return lines;
+  }
+  lines.push(
+    `\`pushPlugin\` and \`pullPlugin\` of the ${rt.sizeMiB} MiB plugin on ` +
+      "distribution 2.8, the same script (`bench/runtime_op.ts`) in a process " +
+      `of its own per run under each runtime, ${rt.runs} alternating runs ` +
+      "after a warm-up round; peak RSS is the process's VmHWM, time is the " +
+      "library call alone.",
+    "",
+  );
+  const rows = rt.runtimes.map((x) => {
+    if (x.missing || x.failed) {
+      const why = x.missing
+        ? `**not installed**: ${x.missing}`
+        : `**FAILED**: ${x.failed!.replaceAll("|", "\\|")}`;
+      return [x.label, x.version || "", why, "", "", ""];
+    }
+    const rss = (o: { peakRssBytes: number }[]) =>
+      `${mib(median(o.map((y) => y.peakRssBytes)))} / ${
+        mib(Math.max(...o.map((y) => y.peakRssBytes)))
+      }`;
+    const t = (o: { ms: number }[]) => ms(median(o.map((y) => y.ms)));
+    return [x.label, x.version, rss(x.push), t(x.push), rss(x.pull), t(x.pull)];
+  });
+  lines.push(
+    table([
+      "runtime",
+      "version",
+      "push peak RSS (median / max)",
+      "push time",
+      "pull peak RSS (median / max)",
+      "pull time",
+    ], rows),
+    "",
+  );
+  return lines;
 }
 
 /**
@@ -159,6 +382,14 @@ export function renderReport(r: Report): string {
             : "**shared: its pushes may mount instead of upload**"
         }`,
       ],
+      [
+        "code",
+        `${m.commit}; ${
+          m.srcChanges === 0
+            ? "`src/` as committed"
+            : `**\`src/\` with ${m.srcChanges} uncommitted changes**`
+        }`,
+      ],
       ["registry", m.registry],
       [
         "load average (1/5/15 min) start → end",
@@ -175,107 +406,24 @@ export function renderReport(r: Report): string {
   lines.push("");
 
   lines.push(
-    `### Pull and push (medians of ${r.runs} alternating runs)`,
+    `### Pull and push on CNCF distribution 2.8 (open, medians of ${r.runs} alternating runs)`,
     "",
     '"ours (call)" is the library call inside its process; "ours (process)" ' +
       "adds Deno start-up and module loading, as skopeo's time includes its own " +
       "process start. Ratios are ours/skopeo (lower is better).",
     "",
   );
-  const rows: string[][] = [];
-  for (const t of r.transfers) {
-    const sk = median(t.pull.skopeo);
-    rows.push([
-      `pull ${t.sizeMiB} MiB`,
-      ms(medOurs(t.pull)),
-      ms(medWall(t.pull)),
-      ms(sk),
-      ratio(medOurs(t.pull), sk),
-      ratio(medWall(t.pull), sk),
-      `${(t.layerBytes / MiB / (medOurs(t.pull) / 1000)).toFixed(0)} MiB/s`,
-    ]);
-    const psk = median(t.push.skopeo);
-    rows.push([
-      `push ${t.sizeMiB} MiB (pushPlugin: pack pass, then upload pass)`,
-      ms(medOurs(t.push)),
-      ms(medWall(t.push)),
-      ms(psk),
-      ratio(medOurs(t.push), psk),
-      ratio(medWall(t.push), psk),
-      `${(t.layerBytes / MiB / (medOurs(t.push) / 1000)).toFixed(0)} MiB/s`,
-    ]);
-    rows.push([
-      `upload ${t.sizeMiB} MiB (RegistryStore, same layout as skopeo)`,
-      ms(medOurs(t.upload)),
-      ms(medWall(t.upload)),
-      ms(psk),
-      ratio(medOurs(t.upload), psk),
-      ratio(medWall(t.upload), psk),
-      `${(t.layerBytes / MiB / (medOurs(t.upload) / 1000)).toFixed(0)} MiB/s`,
-    ]);
-    const gz = median(t.pack.skopeo);
-    rows.push([
-      `pack ${t.sizeMiB} MiB (a push's first pass: tar + adaptive gzip + SHA-256; "skopeo" column: \`tar \\| gzip -6 \\| sha256sum\`)`,
-      ms(medOurs(t.pack)),
-      ms(medWall(t.pack)),
-      ms(gz),
-      ratio(medOurs(t.pack), gz),
-      ratio(medWall(t.pack), gz),
-      `${(t.sizeMiB / (medOurs(t.pack) / 1000)).toFixed(0)} MiB/s`,
-    ]);
-  }
+  lines.push(transferTable(r.transfers), "", allRuns(r.transfers), "");
+
   lines.push(
-    table([
-      "operation",
-      "ours (call)",
-      "ours (process)",
-      "skopeo",
-      "ratio (call)",
-      "ratio (process)",
-      "ours throughput",
-    ], rows),
+    "### Peak RSS of our operations (whole Deno process, VmHWM)",
     "",
-  );
-  lines.push(
-    "All runs (ms, ours call / skopeo): " +
-      r.transfers.map((t) =>
-        `${t.sizeMiB} MiB pull [${
-          t.pull.ours.map((o) => o.ms.toFixed(0)).join(", ")
-        }] / ` +
-        `[${t.pull.skopeo.map((x) => x.toFixed(0)).join(", ")}], push ` +
-        `[${t.push.ours.map((o) => o.ms.toFixed(0)).join(", ")}] / ` +
-        `[${t.push.skopeo.map((x) => x.toFixed(0)).join(", ")}], upload ` +
-        `[${t.upload.ours.map((o) => o.ms.toFixed(0)).join(", ")}], pack ` +
-        `[${t.pack.ours.map((o) => o.ms.toFixed(0)).join(", ")}] / tar|gzip ` +
-        `[${t.pack.skopeo.map((x) => x.toFixed(0)).join(", ")}]`
-      ).join("; ") + ".",
+    rssTable(r.transfers),
     "",
   );
 
-  lines.push("### Peak RSS of our operations (whole Deno process, VmHWM)", "");
-  lines.push(
-    table(
-      [
-        "size",
-        "pull (median / max)",
-        "push (median / max)",
-        "upload (median / max)",
-        "pack (median / max)",
-      ],
-      r.transfers.map((t) => {
-        const cell = (o: OpRuns) =>
-          `${mib(median(o.ours.map((x) => x.peakRssBytes)))} / ${mib(peak(o))}`;
-        return [
-          `${t.sizeMiB} MiB`,
-          cell(t.pull),
-          cell(t.push),
-          cell(t.upload),
-          cell(t.pack),
-        ];
-      }),
-    ),
-    "",
-  );
+  lines.push(...peerSection(r.peer));
+  lines.push(...runtimesSection(r.runtimes));
 
   lines.push(
     "### Registry requests per operation (open registry, fresh client, no cache)",

@@ -15,14 +15,22 @@
  *   beside `tar -cf - . | gzip -6 | sha256sum`.
  *
  * Every push goes to a fresh repository, so nothing is skipped. Each of our
- * runs is a process of its own: its peak RSS is measured there.
+ * runs is a process of its own: its peak RSS is measured there. The same
+ * measurement runs on a registry with Basic auth (`peer.ts`) given its
+ * credentials; there the packing (which sends nothing) is left out.
  *
  * @module
  */
 import { join } from "node:path";
 import type { RegistryHandle } from "../test/harness/registry.ts";
 import type { BenchPlugin } from "./data.ts";
-import { type OursRun, runOurs, runSkopeoCopy, timeCommand } from "./procs.ts";
+import {
+  type BenchAuth,
+  type OursRun,
+  runOurs,
+  runSkopeoCopy,
+  timeCommand,
+} from "./procs.ts";
 
 /** The runs of one operation at one size. */
 export interface OpRuns {
@@ -52,6 +60,16 @@ async function rmrf(path: string): Promise<void> {
   await Deno.remove(path, { recursive: true }).catch(() => {});
 }
 
+/** Options of {@linkcode measureTransfer}. */
+export interface TransferOptions {
+  /** Credentials of a registry with Basic auth (default: an open one). */
+  auth?: BenchAuth;
+  /** Whether to measure the packing alone too (default true). */
+  pack?: boolean;
+  /** Prefix of the log lines (default none). */
+  name?: string;
+}
+
 /** Runs `fns` in an order rotated by `round`. */
 async function rotated(
   round: number,
@@ -73,14 +91,19 @@ export async function measureTransfer(
   runs: number,
   warmup: boolean,
   log: (msg: string) => void,
+  options: TransferOptions = {},
 ): Promise<SizeResult> {
+  const { auth } = options;
   const sizeMiB = plugin.size / (1024 * 1024);
   const tag = "v1.0.0";
+  const at = options.name ? `${options.name} ` : "";
+  const say = (msg: string) => log(`  ${at}${msg}`);
   const pullRef = reg.ref(`bench/pull-${sizeMiB}`, tag);
-  log(`  seeding ${pullRef}`);
-  await runOurs("push", plugin.dir, pullRef);
-  const layout = join(root, `layout-${sizeMiB}`);
-  await runSkopeoCopy(`docker://${pullRef}`, `oci:${layout}:t`);
+  say(`seeding ${pullRef}`);
+  await runOurs("push", plugin.dir, pullRef, [], auth);
+  const layout = join(root, `${options.name ?? "dist"}-layout-${sizeMiB}`);
+  await rmrf(layout);
+  await runSkopeoCopy(`docker://${pullRef}`, `oci:${layout}:t`, auth);
   const index = JSON.parse(await Deno.readTextFile(join(layout, "index.json")));
   const manifest = JSON.parse(
     await Deno.readTextFile(
@@ -105,44 +128,53 @@ export async function measureTransfer(
     await rotated(round + 1, [
       async () => {
         const dest = join(root, `pull-ours-${seq++}`);
-        const r = await runOurs("pull", pullRef, dest);
+        const r = await runOurs("pull", pullRef, dest, [], auth);
         await rmrf(dest);
         if (keep) result.pull.ours.push(r);
-        log(`  ${sizeMiB} MiB pull ours   ${label}: ${r.ms.toFixed(0)} ms`);
+        say(`${sizeMiB} MiB pull ours   ${label}: ${r.ms.toFixed(0)} ms`);
       },
       async () => {
         const dest = join(root, `pull-skopeo-${seq++}`);
-        const ms = await runSkopeoCopy(`docker://${pullRef}`, `oci:${dest}:t`);
+        const ms = await runSkopeoCopy(
+          `docker://${pullRef}`,
+          `oci:${dest}:t`,
+          auth,
+        );
         await rmrf(dest);
         if (keep) result.pull.skopeo.push(ms);
-        log(`  ${sizeMiB} MiB pull skopeo ${label}: ${ms.toFixed(0)} ms`);
+        say(`${sizeMiB} MiB pull skopeo ${label}: ${ms.toFixed(0)} ms`);
       },
     ]);
     await rotated(round + 1, [
       async () => {
         const ref = reg.ref(`bench/push-${sizeMiB}-ours-${seq++}`, tag);
-        const r = await runOurs("push", plugin.dir, ref);
+        const r = await runOurs("push", plugin.dir, ref, [], auth);
         if (keep) result.push.ours.push(r);
-        log(`  ${sizeMiB} MiB push ours   ${label}: ${r.ms.toFixed(0)} ms`);
+        say(`${sizeMiB} MiB push ours   ${label}: ${r.ms.toFixed(0)} ms`);
       },
       async () => {
         const ref = reg.ref(`bench/upload-${sizeMiB}-ours-${seq++}`, tag);
-        const r = await runOurs("upload", layout, ref);
+        const r = await runOurs("upload", layout, ref, [], auth);
         if (keep) result.upload.ours.push(r);
-        log(`  ${sizeMiB} MiB upload ours ${label}: ${r.ms.toFixed(0)} ms`);
+        say(`${sizeMiB} MiB upload ours ${label}: ${r.ms.toFixed(0)} ms`);
       },
       async () => {
         const ref = reg.ref(`bench/push-${sizeMiB}-skopeo-${seq++}`, tag);
-        const ms = await runSkopeoCopy(`oci:${layout}:t`, `docker://${ref}`);
+        const ms = await runSkopeoCopy(
+          `oci:${layout}:t`,
+          `docker://${ref}`,
+          auth,
+        );
         if (keep) result.push.skopeo.push(ms);
-        log(`  ${sizeMiB} MiB push skopeo ${label}: ${ms.toFixed(0)} ms`);
+        say(`${sizeMiB} MiB push skopeo ${label}: ${ms.toFixed(0)} ms`);
       },
     ]);
+    if (options.pack === false) continue;
     await rotated(round + 1, [
       async () => {
         const r = await runOurs("pack", plugin.dir, "-");
         if (keep) result.pack.ours.push(r);
-        log(`  ${sizeMiB} MiB pack ours   ${label}: ${r.ms.toFixed(0)} ms`);
+        say(`${sizeMiB} MiB pack ours   ${label}: ${r.ms.toFixed(0)} ms`);
       },
       async () => {
         const { ms } = await timeCommand("sh", [
@@ -151,7 +183,7 @@ export async function measureTransfer(
           plugin.dir,
         ]);
         if (keep) result.pack.skopeo.push(ms);
-        log(`  ${sizeMiB} MiB pack tar|gzip ${label}: ${ms.toFixed(0)} ms`);
+        say(`${sizeMiB} MiB pack tar|gzip ${label}: ${ms.toFixed(0)} ms`);
       },
     ]);
   }
