@@ -25,13 +25,9 @@
  * @module
  */
 import { join } from "node:path";
-import {
-  Client,
-  type Descriptor,
-  parseReference,
-  readPluginFromDir,
-  RegistryStore,
-} from "../src/mod.ts";
+import { Client, type Descriptor, readPluginFromDir } from "../src/mod.ts";
+import { parseReference } from "../src/ref/reference.ts";
+import { RegistryStore } from "../src/registry/registry_store.ts";
 import { packDirectory } from "../src/archive/mod.ts";
 import { fileStream, spoolLayer } from "../src/artifact/spool.ts";
 

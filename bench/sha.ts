@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { Digester, verifyingStream } from "../src/mod.ts";
+import { Digester, verifyingStream } from "../src/oci/digest.ts";
 import { fileStream } from "../src/artifact/spool.ts";
 import { timeCommand } from "./procs.ts";
 import { median, MiB, mibPerSec } from "./stats.ts";

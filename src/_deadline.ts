@@ -54,12 +54,6 @@ export interface OperationDeadlines {
  * The default budgets: generous for a person on a slow link, finite so
  * that nothing waits forever (list 5 min, versions and describe 2 min, pull
  * 30 min, push 60 min).
- *
- * @example
- * ```ts
- * import { DEFAULT_DEADLINES } from "./_deadline.ts";
- * console.log(DEFAULT_DEADLINES.pull); // 1800000
- * ```
  */
 export const DEFAULT_DEADLINES: Readonly<Required<OperationDeadlines>> = {
   list: 5 * 60_000,
@@ -72,12 +66,6 @@ export const DEFAULT_DEADLINES: Readonly<Required<OperationDeadlines>> = {
 /**
  * `deadlines` over {@linkcode DEFAULT_DEADLINES} (undefined, negative and
  * NaN values take the default).
- *
- * @example
- * ```ts
- * import { resolveDeadlines } from "./_deadline.ts";
- * console.log(resolveDeadlines({ list: 1000 }).list, resolveDeadlines().versions); // 1000 120000
- * ```
  */
 export function resolveDeadlines(
   deadlines: OperationDeadlines = {},
@@ -92,12 +80,6 @@ export function resolveDeadlines(
 
 /**
  * The budget of `operation` in `deadlines`, else its default.
- *
- * @example
- * ```ts
- * import { budgetOf } from "./_deadline.ts";
- * console.log(budgetOf({ list: 0 }, "list"), budgetOf(undefined, "versions")); // 0 120000
- * ```
  */
 export function budgetOf(
   deadlines: OperationDeadlines | undefined,
@@ -110,13 +92,6 @@ export function budgetOf(
 /**
  * The error of an operation that ran out of its budget:
  * `<operation>: deadline of <budget> exceeded`.
- *
- * @example
- * ```ts
- * import { deadlineError } from "./_deadline.ts";
- * console.log(deadlineError("listing versions of r.example/a", 90_000).message);
- * // listing versions of r.example/a: deadline of 1m30s exceeded
- * ```
  */
 export function deadlineError(
   operation: string,
@@ -134,14 +109,6 @@ export function deadlineError(
  * {@linkcode deadlineError} when the budget ran out, with the caller's
  * reason when the caller aborted. No budget (`undefined`, `0`, `Infinity`)
  * runs `fn` as it is.
- *
- * @example
- * ```ts
- * import { withDeadline } from "./_deadline.ts";
- * const never = (signal: AbortSignal) => new Promise<void>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
- * await withDeadline("waiting", 10, never).catch((e) => console.log(e.message));
- * // waiting: deadline of 10ms exceeded
- * ```
  */
 export async function withDeadline<T>(
   operation: string,
@@ -184,12 +151,6 @@ export async function withDeadline<T>(
  * An object whose `store` passes `signal` to every call (combined with a
  * call's own signal), so that aborting it stops every request of the
  * operation that uses the copy.
- *
- * @example
- * ```ts ignore
- * const scoped = withStoreSignal(ctx, AbortSignal.timeout(1000));
- * await scoped.store.listTags({ registry: "r.example", repository: "a" });
- * ```
  */
 export function withStoreSignal<C extends { store: OciStore }>(
   ctx: C,
@@ -201,11 +162,6 @@ export function withStoreSignal<C extends { store: OciStore }>(
 /**
  * Runs an artifact operation on `ctx` within `budgetMs` (see
  * {@linkcode withDeadline}): its store calls get the deadline's signal.
- *
- * @example
- * ```ts ignore
- * const tags = await withContextDeadline(ctx, "listing tags", 60_000, (c) => listTags(c.store, repo));
- * ```
  */
 export function withContextDeadline<C extends { store: OciStore }, T>(
   ctx: C,
@@ -228,12 +184,6 @@ function hasBudget(budgetMs: number | undefined): budgetMs is number {
 
 /**
  * `90000` → `1m30s`, `10000` → `10s`, `250` → `250ms`.
- *
- * @example
- * ```ts
- * import { formatDuration } from "./_deadline.ts";
- * console.log(formatDuration(3_600_000)); // 60m
- * ```
  */
 export function formatDuration(ms: number): string {
   if (ms < 1000 || ms % 1000 !== 0) return `${ms}ms`;

@@ -27,12 +27,6 @@ export const MIN_SECRET_LENGTH = 4;
 
 /**
  * Longest registry-supplied text kept in a message, in characters.
- *
- * @example
- * ```ts
- * import { MAX_UNTRUSTED_CHARS } from "./_redact.ts";
- * console.log(MAX_UNTRUSTED_CHARS); // 512
- * ```
  */
 export const MAX_UNTRUSTED_CHARS = 512;
 
@@ -75,13 +69,6 @@ export interface RegisterSecretOptions {
  * Adds `value` — and the forms it may be echoed in (URL-encoded, JSON
  * string escaped) — to the secrets {@linkcode redact} replaces in every
  * text of this process. Empty and too short values are ignored.
- *
- * @example
- * ```ts
- * import { redact, registerSecret } from "./_redact.ts";
- * registerSecret("hunter2-example");
- * console.log(redact("password is hunter2-example")); // password is ***
- * ```
  */
 export function registerSecret(
   value: string | undefined | null,
@@ -114,13 +101,6 @@ export function registerSecret(
  * Registers a credential: the password or refresh token, and the base64
  * `user:password` a `Basic` header carries. The user name alone is not a
  * secret.
- *
- * @example
- * ```ts
- * import { redact, registerCredential } from "./_redact.ts";
- * registerCredential({ username: "me", password: "pa55-example" });
- * console.log(redact(btoa("me:pa55-example"))); // ***
- * ```
  */
 export function registerCredential(
   credential: {
@@ -145,13 +125,6 @@ export function registerCredential(
  * `auths` entry — given as the parsed document or as base64 JSON (the
  * `KLAUS_OCI_REGISTRY_AUTH` form, whose raw value is included). Input that
  * is not a config yields what could be found (nothing, or the raw value).
- *
- * @example
- * ```ts
- * import { secretsOfDockerConfig } from "./_redact.ts";
- * const cfg = btoa(JSON.stringify({ auths: { h: { auth: btoa("u:pw12") } } }));
- * console.log(secretsOfDockerConfig(cfg).includes("pw12")); // true
- * ```
  */
 export function secretsOfDockerConfig(config: unknown): string[] {
   const out: string[] = [];
@@ -192,13 +165,6 @@ export function secretsOfDockerConfig(config: unknown): string[] {
  * Registers every secret of a Docker config (see
  * {@linkcode secretsOfDockerConfig}): a config that was read counts as
  * loaded, whichever of its entries answers.
- *
- * @example
- * ```ts
- * import { redact, registerDockerConfigSecrets } from "./_redact.ts";
- * registerDockerConfigSecrets({ auths: { h: { identitytoken: "idt-example-123" } } });
- * console.log(redact("got idt-example-123")); // got ***
- * ```
  */
 export function registerDockerConfigSecrets(config: unknown): void {
   for (const s of secretsOfDockerConfig(config)) registerSecret(s);
@@ -214,13 +180,6 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s"'<>]+@/gi;
  * Registers the password of any `user:password@host` found in `text` (a
  * command line argument, a URL), so later echoes of it are caught even
  * where the pattern is not recognisable any more.
- *
- * @example
- * ```ts
- * import { redact, registerUserInfoSecrets } from "./_redact.ts";
- * registerUserInfoSecrets("me:s3cret-example@r.example/repo:v1");
- * console.log(redact("bad password s3cret-example")); // bad password ***
- * ```
  */
 export function registerUserInfoSecrets(text: string): void {
   const found: string[] = [];
@@ -247,12 +206,6 @@ export function registerUserInfoSecrets(text: string): void {
 
 /**
  * Forgets every registered secret. For tests.
- *
- * @example
- * ```ts
- * import { clearRegisteredSecrets } from "./_redact.ts";
- * clearRegisteredSecrets();
- * ```
  */
 export function clearRegisteredSecrets(): void {
   const reg = registry();
@@ -286,13 +239,6 @@ const AUTH_HEADER =
  * strings of `extra`, and the credential patterns listed in the module
  * documentation. The result never contains a registered secret (of
  * {@linkcode MIN_SECRET_LENGTH} characters or more).
- *
- * @example
- * ```ts
- * import { redact } from "./_redact.ts";
- * console.log(redact("GET https://u:p@h/v2/?token=abc: Bearer eyJ0.x.y"));
- * // GET https://***@h/v2/?token=***: Bearer ***
- * ```
  */
 export function redact(text: string, extra: readonly string[] = []): string {
   let out = text;
@@ -337,13 +283,6 @@ const CONTROL_BUT_LINES = new RegExp(
  * characters become spaces and runs of white space one space (one line, no
  * forged log lines, no terminal escapes), credentials are redacted, and at
  * most `max` characters are kept (`…` marks a cut).
- *
- * @example
- * ```ts
- * import { untrustedText } from "./_redact.ts";
- * console.log(untrustedText("denied\r\nerror: Authorization=Basic dTpwYXNz", 64));
- * // denied error: Authorization=Basic ***
- * ```
  */
 export function untrustedText(
   text: string,
@@ -360,13 +299,6 @@ export function untrustedText(
  * Text made safe to print for a person: credentials redacted, control
  * characters other than line breaks and tabs removed (a registry cannot
  * move the cursor or recolour a terminal through an error message).
- *
- * @example
- * ```ts
- * import { displayText } from "./_redact.ts";
- * console.log(displayText("bad\x1b[2J https://u:p@h/"));
- * // bad[2J https://***@h/
- * ```
  */
 export function displayText(text: string): string {
   return redact(text.replace(CONTROL_BUT_LINES, ""));
@@ -375,12 +307,6 @@ export function displayText(text: string): string {
 /**
  * At most `max` characters of `text` (without splitting a surrogate pair),
  * `…` appended when cut.
- *
- * @example
- * ```ts
- * import { clip } from "./_redact.ts";
- * console.log(clip("abcdef", 3)); // abc…
- * ```
  */
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;

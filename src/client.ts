@@ -217,11 +217,40 @@ function buildStack(options: ClientOptions): ClientStack {
  * A Klaus OCI client: describe, list, resolve, pull and push plugins,
  * personalities and toolchains on OCI registries and `ocidir://` layouts.
  *
- * @example Describe the latest version of a plugin
+ * @example Push, describe, pull and list through an OCI image layout on disk
+ * ```ts
+ * import { Client, readPluginFromDir } from "@klaus/oci";
+ *
+ * // A plugin source directory, and an OCI image layout store beside it.
+ * const tmp = await Deno.makeTempDir();
+ * const source = `${tmp}/hello`;
+ * await Deno.mkdir(`${source}/.claude-plugin`, { recursive: true });
+ * await Deno.mkdir(`${source}/commands`);
+ * await Deno.writeTextFile(`${source}/.claude-plugin/plugin.json`, '{"name": "hello"}');
+ * await Deno.writeTextFile(`${source}/commands/greet.md`, "Say hello.\n");
+ *
+ * const client = new Client({ registries: { plugin: `ocidir://${tmp}/store` } });
+ * const plugin = await readPluginFromDir(source);
+ * await client.pushPlugin(source, `ocidir://${tmp}/store/hello:v1.0.0`, plugin);
+ *
+ * // Short names expand against the base; no tag means the highest semver tag.
+ * const ref = await client.resolvePluginRef("hello");
+ * const described = await client.describePlugin(ref);
+ * console.log(described.tag, described.plugin.commands); // v1.0.0 [ "greet" ]
+ *
+ * const pulled = await client.pullPlugin(ref, `${tmp}/plugins/hello`);
+ * console.log(pulled.cached); // false; true when the same digest is pulled again
+ *
+ * console.log(await client.listPlugins()); // [ { name: "hello", version: "v1.0.0", … } ]
+ * await client.close();
+ * await Deno.remove(tmp, { recursive: true });
+ * ```
+ *
+ * @example Describe the latest version of a plugin on the default registry
  * ```ts ignore
  * import { Client } from "@klaus/oci";
  * const client = new Client({ cache: { dir: "/tmp/klaus-oci" } });
- * const d = await client.describePlugin("base");
+ * const d = await client.describePlugin("gs-base");
  * console.log(d.ref, d.plugin.commands);
  * await client.close();
  * ```
@@ -258,14 +287,18 @@ export class Client {
    *
    * @example Report the cache status of one answer
    * ```ts ignore
-   * import { Client, type CacheStatus, worstCacheStatus } from "@klaus/oci";
+   * import { type CacheStatus, Client } from "@klaus/oci";
    * const client = new Client({ cache: {} });
-   * let status: CacheStatus = "fresh";
+   * const statuses: CacheStatus[] = [];
    * const view = client.withCallOptions({
-   *   onCacheStatus: (s) => status = worstCacheStatus(status, s),
+   *   onCacheStatus: (status) => statuses.push(status),
    * });
-   * await view.describePlugin("base");
-   * console.log("X-Klaus-Cache:", status);
+   * await view.describePlugin("gs-base");
+   * // The least fresh part decides: a miss anywhere, else stale anywhere.
+   * const worst = statuses.includes("miss")
+   *   ? "miss"
+   *   : statuses.includes("stale") ? "stale" : "fresh";
+   * console.log("X-Klaus-Cache:", worst);
    * await client.close();
    * ```
    */
@@ -280,9 +313,13 @@ export class Client {
    * The manifest digest `ref` points at. Digest references answer without
    * network.
    *
-   * @example
-   * ```ts ignore
-   * const digest = await new Client().resolve("localhost:5000/plugins/base:v1.0.0");
+   * @example A digest reference answers without network
+   * ```ts
+   * import { Client } from "@klaus/oci";
+   * const client = new Client();
+   * const digest = `sha256:${"a".repeat(64)}`;
+   * console.log(await client.resolve(`example.com/plugins/base@${digest}`) === digest); // true
+   * await client.close();
    * ```
    */
   async resolve(ref: string): Promise<string> {

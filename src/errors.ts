@@ -8,7 +8,16 @@
  */
 import { redact } from "./_redact.ts";
 
-/** Options accepted by every error constructor. */
+/**
+ * Options accepted by every error constructor.
+ *
+ * @example
+ * ```ts
+ * import { KlausOciError, type KlausOciErrorOptions } from "@klaus/oci";
+ * const options: KlausOciErrorOptions = { cause: new Error("connection reset") };
+ * console.log(new KlausOciError("pulling x", options).cause);
+ * ```
+ */
 export interface KlausOciErrorOptions {
   /** The underlying error. */
   cause?: unknown;
@@ -175,13 +184,6 @@ export class InvalidArtifactError extends KlausOciError {}
  * `fmt.Errorf("prefix: %w", err)` idiom with `instanceof` still working.
  * Non-library errors are wrapped in a {@linkcode KlausOciError}. The
  * message is redacted (no URL user-info, credential or loaded secret).
- *
- * @example
- * ```ts
- * import { NotFoundError, wrapError } from "@klaus/oci";
- * const e = wrapError("resolving x", new NotFoundError("x: not found"));
- * console.log(e.message, e instanceof NotFoundError);
- * ```
  */
 export function wrapError(prefix: string, err: unknown): KlausOciError {
   // Every error that leaves an operation passes here: the last point where

@@ -7,7 +7,36 @@
  * Cloudflare Workers, wire-compatible with the Go module
  * `giantswarm/klaus-oci`.
  *
- * @example Describe, then pull, a plugin
+ * @example Push, describe, pull and list through an OCI image layout on disk
+ * ```ts
+ * import { Client, readPluginFromDir } from "@klaus/oci";
+ *
+ * // A plugin source directory, and an OCI image layout store beside it.
+ * const tmp = await Deno.makeTempDir();
+ * const source = `${tmp}/hello`;
+ * await Deno.mkdir(`${source}/.claude-plugin`, { recursive: true });
+ * await Deno.mkdir(`${source}/commands`);
+ * await Deno.writeTextFile(`${source}/.claude-plugin/plugin.json`, '{"name": "hello"}');
+ * await Deno.writeTextFile(`${source}/commands/greet.md`, "Say hello.\n");
+ *
+ * const client = new Client({ registries: { plugin: `ocidir://${tmp}/store` } });
+ * const plugin = await readPluginFromDir(source);
+ * await client.pushPlugin(source, `ocidir://${tmp}/store/hello:v1.0.0`, plugin);
+ *
+ * // Short names expand against the base; no tag means the highest semver tag.
+ * const ref = await client.resolvePluginRef("hello");
+ * const described = await client.describePlugin(ref);
+ * console.log(described.tag, described.plugin.commands); // v1.0.0 [ "greet" ]
+ *
+ * const pulled = await client.pullPlugin(ref, `${tmp}/plugins/hello`);
+ * console.log(pulled.cached); // false; true when the same digest is pulled again
+ *
+ * console.log(await client.listPlugins()); // [ { name: "hello", version: "v1.0.0", … } ]
+ * await client.close();
+ * await Deno.remove(tmp, { recursive: true });
+ * ```
+ *
+ * @example Describe, then pull, a plugin from the default registry
  * ```ts ignore
  * import { Client } from "@klaus/oci";
  *
@@ -23,105 +52,135 @@
  * @module
  */
 
-// The facade.
-export { Client, type ClientOptions, DEFAULT_CONCURRENCY } from "./client.ts";
-export { DEFAULT_DEADLINES, type OperationDeadlines } from "./_deadline.ts";
+// The client.
+export { Client, type ClientOptions } from "./client.ts";
+export type { OperationDeadlines } from "./_deadline.ts";
 export type { ListOptions } from "./artifact/list.ts";
 export type { PullOptions } from "./artifact/pull.ts";
 export type { PushOptions } from "./artifact/push.ts";
+export type { ArchiveLimits } from "./archive/limits.ts";
+export type { RetryOptions } from "./registry/retry.ts";
+export type { ProgressEvent } from "./oci/store.ts";
+
+// Artifact types and results.
+export type {
+  ArtifactInfo,
+  Author,
+  CacheEntry,
+  DescribedPersonality,
+  DescribedPlugin,
+  DescribedToolchain,
+  KlausMetadata,
+  ListEntry,
+  Personality,
+  Plugin,
+  PluginComponents,
+  PluginReference,
+  PulledPersonality,
+  PulledPlugin,
+  PushResult,
+  ResolvedDependencies,
+  Toolchain,
+  ToolchainReference,
+} from "./artifact/types.ts";
+
+// Helpers and constants of the Go module.
+export { readPluginFromDir } from "./artifact/read_plugin.ts";
+export { readPersonalityFromDir } from "./artifact/read_personality.ts";
+export {
+  repositoryFromRef,
+  shortName,
+  splitNameTag,
+  splitRegistryBase,
+  truncateDigest,
+} from "./ref/helpers.ts";
+export { latestSemverTag } from "./ref/semver_tags.ts";
+export {
+  type CacheEntryInput,
+  isCached,
+  readCacheEntry,
+  writeCacheEntry,
+} from "./artifact/cache_entry.ts";
+export {
+  MEDIA_TYPE_PERSONALITY_CONFIG,
+  MEDIA_TYPE_PERSONALITY_CONTENT,
+  MEDIA_TYPE_PLUGIN_CONFIG,
+  MEDIA_TYPE_PLUGIN_CONTENT,
+} from "./artifact/media_types.ts";
+export {
+  ANNOTATION_AUTHOR_EMAIL,
+  ANNOTATION_AUTHOR_NAME,
+  ANNOTATION_AUTHOR_URL,
+  ANNOTATION_DESCRIPTION,
+  ANNOTATION_HOMEPAGE,
+  ANNOTATION_KEYWORDS,
+  ANNOTATION_LICENSE,
+  ANNOTATION_NAME,
+  ANNOTATION_REPOSITORY,
+} from "./artifact/annotations.ts";
+export {
+  DEFAULT_PERSONALITY_REGISTRY,
+  DEFAULT_PLUGIN_REGISTRY,
+  DEFAULT_TOOLCHAIN_REGISTRY,
+  toolchainRegistryRef,
+} from "./ref/registries.ts";
 
 // Errors.
-export * from "./errors.ts";
-
-// Domain types, constants, wire format and source readers.
-export * from "./artifact/mod.ts";
-
-// Reference grammar, Go-compatible helpers, semver.
-export * from "./ref/mod.ts";
-
-// OCI primitives and the store interface.
-export type { Descriptor, ImageManifest } from "./oci/descriptor.ts";
 export {
-  type DigestAlgorithm,
-  digestAlgorithm,
-  Digester,
-  digestOf,
-  isValidDigest,
-  verifyBytes,
-  verifyingStream,
-} from "./oci/digest.ts";
-export {
-  MANIFEST_MEDIA_TYPES,
-  MAX_MANIFEST_BYTES,
-  MEDIA_TYPE_DOCKER_MANIFEST,
-  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
-  MEDIA_TYPE_OCI_INDEX,
-  MEDIA_TYPE_OCI_MANIFEST,
-} from "./oci/media_types.ts";
-export type {
-  BlobSource,
-  CallOptions,
-  FetchedManifest,
-  ListTagsOptions,
-  OciStore,
-  ProgressEvent,
-  PushBlobOptions,
-  RepositoryRef,
-  Resolved,
-  ResolveOptions,
-  TagList,
-  TransferOptions,
-} from "./oci/store.ts";
-export { RoutingStore } from "./oci/routing_store.ts";
-export { CallOptionsStore } from "./oci/call_options_store.ts";
-
-// Stores: registry client, image layouts, cache.
-export {
-  type ListLimits,
-  type PushStreamOptions,
-  RegistryStore,
-  type RegistryStoreOptions,
-} from "./registry/registry_store.ts";
-export {
-  type CredentialOptions,
-  type CredentialProvider,
-  resolveCredential,
-} from "./registry/credentials.ts";
-export type {
-  BasicCredential,
-  Credential,
-  RefreshTokenCredential,
-} from "./registry/docker_config.ts";
-export { type RetryOptions } from "./registry/retry.ts";
+  DeniedError,
+  DigestMismatchError,
+  InvalidArtifactError,
+  InvalidReferenceError,
+  KlausOciError,
+  type KlausOciErrorOptions,
+  NotFoundError,
+  RegistryError,
+  TooLargeError,
+  UnauthorizedError,
+  UnsafeArchiveError,
+  UnsafeDestinationError,
+  UnsafeUrlError,
+  UnsupportedError,
+} from "./errors.ts";
 export { TimeoutError } from "./registry/timeout_error.ts";
-export { TokenCache, type TokenCacheOptions } from "./registry/token_cache.ts";
-export * from "./layout/mod.ts";
-export * from "./cache/mod.ts";
 
-// Archives.
+// The cache.
 export {
-  type ArchiveLimits,
-  DEFAULT_MAX_ENTRIES,
-  DEFAULT_MAX_FILE_BYTES,
-  DEFAULT_MAX_TOTAL_BYTES,
-  type ExtractOptions,
-  type ExtractResult,
-  extractTarGz,
-  extractToDirectory,
-  type ExtractToDirectoryOptions,
-  listTarGz,
-  packDirectory,
-  type PackedDigest,
-  type PackedDirectory,
-  type PackEntry,
-  type PackOptions,
-  type SkippedEntry,
-  type TarEntryInfo,
-  type TarEntryType,
-} from "./archive/mod.ts";
-
-/**
- * The cache backend interface under the name DESIGN §4 and the Go module
- * use (`CacheStore`); the same type as {@linkcode CacheBackend}.
- */
-export type { CacheBackend as CacheStore } from "./cache/backend.ts";
+  DEFAULT_CACHE_CATALOG_STALE_TTL_MS,
+  DEFAULT_CACHE_FRESH_TTL_MS,
+  DEFAULT_CACHE_MAX_BYTES,
+  DEFAULT_CACHE_STALE_TTL_MS,
+} from "./cache/constants.ts";
+export type { CacheOptions } from "./cache/options.ts";
+export type {
+  CacheCallOptions,
+  CacheStatus,
+  CacheStatusDetail,
+} from "./cache/status.ts";
+export type { BackgroundScheduler } from "./cache/scheduler.ts";
+export type {
+  CacheBackend as CacheStore,
+  CachedContent,
+  CatalogRecord,
+  ContentWriter,
+  IndexKind,
+  IndexRecord,
+  IndexRecordBase,
+  IndexRecordOf,
+  RefRecord,
+  TagsRecord,
+} from "./cache/backend.ts";
+export type { Descriptor } from "./oci/descriptor.ts";
+export {
+  FsCacheBackend,
+  type FsCacheBackendOptions,
+} from "./cache/fs_backend.ts";
+export {
+  MemoryCacheBackend,
+  type MemoryCacheBackendOptions,
+} from "./cache/memory_backend.ts";
+export {
+  KvCacheBackend,
+  type KvCacheBackendOptions,
+  type KvNamespaceLike,
+} from "./cache/kv_backend.ts";

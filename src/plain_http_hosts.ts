@@ -48,12 +48,6 @@ export class PlainHttpHosts {
  * (a short name, an `ocidir://` path). A first component followed by more
  * names a host when it has a `.` or `:` or is `localhost`, as Docker reads
  * references.
- *
- * @example
- * ```ts ignore
- * console.log(hostOf("localhost:5000/plugins/base:v1")); // "localhost:5000"
- * console.log(hostOf("base:v1")); // undefined
- * ```
  */
 export function hostOf(refOrBase: string): string | undefined {
   const s = refOrBase.trim();

@@ -25,12 +25,6 @@ import type { ZlibApi } from "./node_zlib.ts";
 
 /**
  * Bytes of input compressed (or stored) as one unit.
- *
- * @example
- * ```ts
- * import { GZIP_CHUNK_SIZE } from "./adaptive_gzip.ts";
- * console.log(GZIP_CHUNK_SIZE); // 1048576
- * ```
  */
 export const GZIP_CHUNK_SIZE = 1024 * 1024;
 
@@ -77,13 +71,6 @@ function entropy(data: Uint8Array, start: number, end: number): number {
  * Whether a chunk is worth deflating: the mean byte entropy of up to eight
  * 4 KiB slices spread evenly over it is below 7.8 bits per byte.
  * Deterministic (it looks only at the bytes).
- *
- * @example
- * ```ts
- * import { looksCompressible } from "./adaptive_gzip.ts";
- * console.log(looksCompressible(new TextEncoder().encode("hello ".repeat(1000)))); // true
- * console.log(looksCompressible(crypto.getRandomValues(new Uint8Array(65536)))); // false
- * ```
  */
 export function looksCompressible(chunk: Uint8Array): boolean {
   const n = chunk.length;
@@ -102,12 +89,6 @@ export function looksCompressible(chunk: Uint8Array): boolean {
 
 /**
  * Size of `n` bytes framed as stored blocks.
- *
- * @example
- * ```ts
- * import { storedSize } from "./adaptive_gzip.ts";
- * console.log(storedSize(1024 * 1024)); // 1048736: 32 blocks of 32 KiB, 5 bytes of header each
- * ```
  */
 export function storedSize(n: number): number {
   return n + 5 * Math.ceil(n / STORED_BLOCK);
@@ -118,12 +99,6 @@ export function storedSize(n: number): number {
  * buffer when not given or too small) and returns the framed bytes. The
  * deflate stream must be at a byte boundary, which it is after a sync flush
  * or another stored block.
- *
- * @example
- * ```ts
- * import { frameStored } from "./adaptive_gzip.ts";
- * console.log(frameStored(Uint8Array.of(7, 8))); // Uint8Array [0, 2, 0, 253, 255, 7, 8]
- * ```
  */
 export function frameStored(data: Uint8Array, out?: Uint8Array): Uint8Array {
   const size = storedSize(data.length);
@@ -151,13 +126,6 @@ export function frameStored(data: Uint8Array, out?: Uint8Array): Uint8Array {
  * - `stored`: `bytes` is the *input* chunk, to be framed with
  *   {@linkcode frameStored}; it is only valid until the next piece is
  *   requested (input buffers are reused).
- *
- * @example
- * ```ts
- * import type { GzipPiece } from "./adaptive_gzip.ts";
- * const p: GzipPiece = { kind: "header", index: -1, bytes: new Uint8Array(10) };
- * console.log(p.kind);
- * ```
  */
 export interface GzipPiece {
   /** What `bytes` holds. */
@@ -173,13 +141,6 @@ export interface GzipPiece {
 /**
  * How a first pass encoded the chunks, so a second pass over the same
  * input reproduces its bytes without deflating again.
- *
- * @example
- * ```ts
- * import type { GzipReplay } from "./adaptive_gzip.ts";
- * const r: GzipReplay = { deflated: () => undefined, crc: 0, size: 0 };
- * console.log(r.size);
- * ```
  */
 export interface GzipReplay {
   /** The first pass's output for chunk `index`, or `undefined` when it was stored. */
@@ -198,18 +159,6 @@ export interface GzipReplay {
  * `replay`, every chunk is encoded as the first pass encoded it, and an
  * input that differs from the first pass's (CRC-32 and size) errors before
  * the trailer.
- *
- * @example
- * ```ts
- * import { frameStored, gzipPieces, rechunk } from "./adaptive_gzip.ts";
- * import { loadZlib } from "./node_zlib.ts";
- * const zlib = (await loadZlib())!;
- * const parts: Uint8Array[] = [];
- * for await (const p of gzipPieces(rechunk(new Blob(["hi"]).stream()), zlib)) {
- *   parts.push(p.kind === "stored" ? frameStored(p.bytes) : p.bytes);
- * }
- * console.log(await new Response(new Blob(parts).stream().pipeThrough(new DecompressionStream("gzip"))).text()); // "hi"
- * ```
  */
 export async function* gzipPieces(
   chunks: AsyncIterable<Uint8Array>,
@@ -275,12 +224,6 @@ function deflateChunk(
  * Cuts a byte stream into chunks of exactly `size` bytes (the last may be
  * shorter), alternating between two buffers: a chunk stays valid until the
  * chunk after the next is requested.
- *
- * @example
- * ```ts
- * import { rechunk } from "./adaptive_gzip.ts";
- * for await (const c of rechunk(new Blob(["abcde"]).stream(), 2)) console.log(c.length); // 2, 2, 1
- * ```
  */
 export async function* rechunk(
   input: AsyncIterable<Uint8Array>,
@@ -311,14 +254,6 @@ export async function* rechunk(
 /**
  * Adaptive gzip of a stream (see the module documentation); pulls its
  * input as it is read.
- *
- * @example
- * ```ts
- * import { adaptiveGzipStream } from "./adaptive_gzip.ts";
- * import { loadZlib } from "./node_zlib.ts";
- * const gz = adaptiveGzipStream(new Blob(["hello"]).stream(), (await loadZlib())!);
- * console.log(await new Response(gz.pipeThrough(new DecompressionStream("gzip"))).text()); // "hello"
- * ```
  */
 export function adaptiveGzipStream(
   input: AsyncIterable<Uint8Array>,
@@ -331,14 +266,6 @@ export function adaptiveGzipStream(
  * A pull-driven stream of the output bytes of `pieces`: stored chunks are
  * framed into a fresh buffer each (the consumer may keep them). Cancelling
  * the stream ends the generator, which closes its input.
- *
- * @example
- * ```ts
- * import { gzipPieces, piecesStream, rechunk } from "./adaptive_gzip.ts";
- * import { loadZlib } from "./node_zlib.ts";
- * const s = piecesStream(gzipPieces(rechunk(new Blob(["x"]).stream()), (await loadZlib())!));
- * console.log((await new Response(s).arrayBuffer()).byteLength); // 26
- * ```
  */
 export function piecesStream(
   pieces: AsyncGenerator<GzipPiece, void, undefined>,

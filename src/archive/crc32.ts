@@ -24,13 +24,6 @@ const TABLES: Uint32Array[] = (() => {
 /**
  * Updates the CRC-32 `value` of what came before with `data` (start with
  * 0); the same contract as `zlib.crc32(data, value)`.
- *
- * @example
- * ```ts
- * import { crc32 } from "./crc32.ts";
- * const c = crc32(new TextEncoder().encode("123456789"));
- * console.log(c.toString(16)); // "cbf43926"
- * ```
  */
 export function crc32(data: Uint8Array, value = 0): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;

@@ -8,12 +8,6 @@
 /**
  * Go's `path.Clean` (the Unix `filepath.Clean`): collapses `//` and `./`,
  * resolves `..` lexically, strips a trailing `/`; an empty result is `"."`.
- *
- * @example
- * ```ts
- * import { cleanPath } from "./entry_path.ts";
- * console.log(cleanPath("./a//b/../c/")); // "a/c"
- * ```
  */
 export function cleanPath(name: string): string {
   if (name === "") return ".";
@@ -44,14 +38,6 @@ export function cleanPath(name: string): string {
  * `..` segment after cleaning (it would land outside the destination).
  * Unlike the Go module, a name that merely starts with two dots (`..foo`)
  * is accepted: it is an ordinary file name.
- *
- * @example
- * ```ts
- * import { safeEntryPath } from "./entry_path.ts";
- * console.log(safeEntryPath("./a/../b")); // "b"
- * console.log(safeEntryPath("a/../../x")); // undefined
- * console.log(safeEntryPath("..foo")); // "..foo"
- * ```
  */
 export function safeEntryPath(name: string): string | undefined {
   if (name.startsWith("/")) return undefined;

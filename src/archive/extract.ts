@@ -1,5 +1,6 @@
 /**
- * Secure, streaming tar.gz extraction (spec §4 with DESIGN decision 15).
+ * Secure, streaming tar.gz extraction: the Go module's rules, plus limits on
+ * total bytes and entry count, and skipped entries reported.
  *
  * Rules: names are cleaned lexically; an absolute name or one that keeps a
  * `..` segment is refused (`invalid path in archive: <name>`, an
@@ -29,13 +30,6 @@ import { type TarEntryType, TarReader } from "./tar_reader.ts";
 
 /**
  * Options of {@linkcode extractTarGz}.
- *
- * @example
- * ```ts
- * import type { ExtractOptions } from "@klaus/oci";
- * const o: ExtractOptions = { maxFileBytes: 1 << 20, signal: AbortSignal.timeout(60_000) };
- * console.log(o.maxFileBytes);
- * ```
  */
 export interface ExtractOptions extends ArchiveLimits {
   /** Aborts the extraction (the input is cancelled). */
@@ -44,13 +38,6 @@ export interface ExtractOptions extends ArchiveLimits {
 
 /**
  * An entry that was not extracted.
- *
- * @example
- * ```ts
- * import type { SkippedEntry } from "@klaus/oci";
- * const s: SkippedEntry = { name: "link", type: "symlink", reason: "symbolic links are not extracted" };
- * console.log(s.reason);
- * ```
  */
 export interface SkippedEntry {
   /** Entry name as stored in the archive. */
@@ -63,13 +50,6 @@ export interface SkippedEntry {
 
 /**
  * What an extraction wrote.
- *
- * @example
- * ```ts
- * import type { ExtractResult } from "@klaus/oci";
- * const r: ExtractResult = { files: 2, directories: 1, bytes: 10, skipped: [] };
- * console.log(r.files);
- * ```
  */
 export interface ExtractResult {
   /** Regular files written. */
@@ -101,14 +81,6 @@ const SKIP_REASONS: Partial<Record<TarEntryType, string>> = {
  * The input is read to its very end, even past the tar end marker, so an
  * error it raises last — a digest mismatch from a verifying stream — fails
  * the extraction.
- *
- * @example
- * ```ts
- * import { extractTarGz, packDirectory } from "@klaus/oci";
- * const packed = await packDirectory("./my-plugin");
- * const result = await extractTarGz(packed.stream(), await Deno.makeTempDir());
- * console.log(result.files, result.bytes, result.skipped);
- * ```
  */
 export async function extractTarGz(
   stream: ReadableStream<Uint8Array>,
@@ -124,13 +96,6 @@ export async function extractTarGz(
 
 /**
  * {@linkcode extractTarGz} for an uncompressed tar stream.
- *
- * @example
- * ```ts
- * import { extractTar, packDirectory } from "@klaus/oci";
- * const packed = await packDirectory("./my-plugin");
- * console.log(await extractTar(packed.tarStream(), await Deno.makeTempDir()));
- * ```
  */
 export async function extractTar(
   stream: ReadableStream<Uint8Array>,

@@ -1,6 +1,6 @@
 /**
- * Extraction that replaces a directory only on success (DESIGN decision
- * 13, §10): the archive goes into a fresh sibling directory, and only when
+ * Extraction that replaces a directory only on success (README,
+ * "Reliability and security"): the archive goes into a fresh sibling directory, and only when
  * it was extracted completely — input read to its end, so a digest mismatch
  * raised there counts — and the caller's `beforeCommit` hook agreed, is it
  * renamed into place. Any failure leaves the previous directory exactly as
@@ -30,17 +30,6 @@ import { siblingPath } from "./sibling_name.ts";
 
 /**
  * Options of {@linkcode extractToDirectory}.
- *
- * @example
- * ```ts
- * import type { ExtractToDirectoryOptions } from "@klaus/oci";
- * const o: ExtractToDirectoryOptions = {
- *   beforeCommit: async (dir) => {
- *     await Deno.writeTextFile(`${dir}/.oci-cache.json`, "{}");
- *   },
- * };
- * console.log(typeof o.beforeCommit);
- * ```
  */
 export interface ExtractToDirectoryOptions extends ExtractOptions {
   /**
@@ -109,14 +98,6 @@ function announceFirstChunk(
  * {@linkcode UnsafeDestinationError}. Whether a non-empty `destDir` may be
  * replaced at all is the caller's decision (pulls refuse directories they
  * did not make).
- *
- * @example
- * ```ts
- * import { extractToDirectory, packDirectory } from "@klaus/oci";
- * const packed = await packDirectory("./my-plugin");
- * const result = await extractToDirectory(packed.stream(), "./plugins/my-plugin");
- * console.log(result.files);
- * ```
  */
 export async function extractToDirectory(
   stream: ReadableStream<Uint8Array>,

@@ -30,12 +30,6 @@ const INPUT_SLICE = 32 * 1024;
  * The decompressor rejected the data. `inputEnded` tells whether the whole
  * compressed input had been read when it failed: then the data was cut short
  * (or its trailer is corrupt), otherwise it is corrupt mid-stream.
- *
- * @example
- * ```ts
- * import { GunzipError } from "./gzip.ts";
- * console.log(new GunzipError("gzip: corrupt deflate stream", false).inputEnded);
- * ```
  */
 export class GunzipError extends KlausOciError {
   /** Whether the compressed input had ended when the decompressor failed. */
@@ -56,13 +50,6 @@ export class GunzipError extends KlausOciError {
  * the runtime's deflate implementation (the gzip header carries no name and
  * MTIME 0). Packing uses it only where `node:zlib` is missing; elsewhere
  * `adaptive_gzip.ts` stores incompressible data instead of deflating it.
- *
- * @example
- * ```ts
- * import { gzipStream } from "./gzip.ts";
- * const gz = gzipStream(new Blob(["hello"]).stream());
- * console.log((await new Response(gz).arrayBuffer()).byteLength > 0);
- * ```
  */
 export function gzipStream(
   input: ReadableStream<Uint8Array>,
@@ -90,13 +77,6 @@ function gzipMessage(err: unknown): string {
  * and checked; rejects with `creating gzip reader: …` when it is missing or
  * malformed (the input is then cancelled). Errors of the returned stream are
  * either the input's own error, unchanged, or a {@linkcode GunzipError}.
- *
- * @example
- * ```ts
- * import { gunzipStream, gzipStream } from "./gzip.ts";
- * const out = await gunzipStream(gzipStream(new Blob(["hello"]).stream()));
- * console.log(await new Response(out).text()); // "hello"
- * ```
  */
 export async function gunzipStream(
   input: ReadableStream<Uint8Array>,

@@ -8,35 +8,17 @@
 /**
  * Largest regular file extraction writes: 100 MiB, the Go module's limit.
  * Exactly this many bytes are allowed.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_FILE_BYTES } from "@klaus/oci";
- * console.log(DEFAULT_MAX_FILE_BYTES); // 104857600
- * ```
  */
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
 
 /**
  * Most bytes of uncompressed tar data an archive may expand to: 1 GiB. The
  * Go module has no such limit; without one a small gzip bomb fills the disk.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_TOTAL_BYTES } from "@klaus/oci";
- * console.log(DEFAULT_MAX_TOTAL_BYTES); // 1073741824
- * ```
  */
 export const DEFAULT_MAX_TOTAL_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Most entries (files, directories, skipped entries) an archive may hold.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_ENTRIES } from "@klaus/oci";
- * console.log(DEFAULT_MAX_ENTRIES); // 100000
- * ```
  */
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
@@ -48,19 +30,23 @@ export const DEFAULT_MAX_ENTRIES = 100_000;
  * @example
  * ```ts
  * import type { ArchiveLimits } from "@klaus/oci";
- * const limits: ArchiveLimits = { maxFileBytes: 10 << 20, maxTotalBytes: 100 << 20, maxEntries: 1000 };
- * console.log(limits.maxEntries);
+ * const limits: ArchiveLimits = {
+ *   maxFileBytes: 10 * 1024 * 1024,
+ *   maxTotalBytes: 100 * 1024 * 1024,
+ *   maxEntries: 1000,
+ * };
+ * console.log(limits.maxEntries); // 1000
  * ```
  */
 export interface ArchiveLimits {
-  /** Largest regular file (default {@linkcode DEFAULT_MAX_FILE_BYTES}). */
+  /** Largest regular file in bytes (default 100 MiB, the Go module's limit). */
   maxFileBytes?: number;
   /**
    * Most bytes of uncompressed tar data — headers, contents, skipped
-   * entries and padding — the archive may expand to (default
-   * {@linkcode DEFAULT_MAX_TOTAL_BYTES}).
+   * entries and padding — the archive may expand to (default 1 GiB; the Go
+   * module has no such limit).
    */
   maxTotalBytes?: number;
-  /** Most entries of any type (default {@linkcode DEFAULT_MAX_ENTRIES}). */
+  /** Most entries of any type (default 100 000). */
   maxEntries?: number;
 }

@@ -13,13 +13,6 @@ import { type TarEntryType, TarReader } from "./tar_reader.ts";
 
 /**
  * One listed entry.
- *
- * @example
- * ```ts
- * import type { TarEntryInfo } from "@klaus/oci";
- * const e: TarEntryInfo = { name: "SOUL.md", type: "file", typeflag: "0", mode: 0o644, size: 42, linkname: "" };
- * console.log(e.name);
- * ```
  */
 export interface TarEntryInfo {
   /** Entry name as stored (not cleaned). */
@@ -40,13 +33,6 @@ export interface TarEntryInfo {
  * Lists the entries of a gzip-compressed tar stream in archive order (PAX
  * global headers are not listed). The same limits as extraction apply,
  * except the per-file size.
- *
- * @example
- * ```ts
- * import { listTarGz, packDirectory } from "@klaus/oci";
- * const packed = await packDirectory(".");
- * for (const e of await listTarGz(packed.stream())) console.log(e.type, e.name);
- * ```
  */
 export async function listTarGz(
   stream: ReadableStream<Uint8Array>,

@@ -2,14 +2,9 @@
  * Streaming tar.gz for content layers: reproducible packing of a directory
  * and secure extraction, on Web Streams and `node:fs/promises` only.
  *
- * @example
- * ```ts
- * import { extractToDirectory, packDirectory } from "@klaus/oci";
- * const packed = await packDirectory("./my-plugin");
- * const { digest, size } = await packed.digest();
- * console.log(digest, size);
- * await extractToDirectory(packed.stream(), "./copy-of-my-plugin");
- * ```
+ * Internal: this folder's names for the library's own modules, the CLI, the
+ * edge API (`worker/`) and the tests. The package's public API is
+ * `src/mod.ts`; nothing here is re-exported from it wholesale.
  *
  * @module
  */

@@ -10,13 +10,6 @@ import { crc32 as crc32Js } from "./crc32.ts";
 
 /**
  * Options of {@linkcode ZlibApi.deflateRawSync}, as in `node:zlib`.
- *
- * @example
- * ```ts
- * import type { DeflateRawOptions } from "./node_zlib.ts";
- * const o: DeflateRawOptions = { level: 6, finishFlush: 2 };
- * console.log(o.level);
- * ```
  */
 export interface DeflateRawOptions {
   /** Compression level, 0–9. */
@@ -31,13 +24,6 @@ export interface DeflateRawOptions {
 
 /**
  * What the gzip writer uses of `node:zlib`.
- *
- * @example
- * ```ts
- * import { loadZlib } from "./node_zlib.ts";
- * const z = await loadZlib();
- * console.log(z === undefined ? "CompressionStream" : z.crc32(new Uint8Array(1), 0));
- * ```
  */
 export interface ZlibApi {
   /** Raw deflate of one buffer (`zlib.deflateRawSync`). */
@@ -73,12 +59,6 @@ async function load(): Promise<ZlibApi | undefined> {
 /**
  * `node:zlib`, or `undefined` where the runtime has none (the import is
  * attempted once).
- *
- * @example
- * ```ts
- * import { loadZlib } from "./node_zlib.ts";
- * console.log((await loadZlib()) !== undefined);
- * ```
  */
 export function loadZlib(): Promise<ZlibApi | undefined> {
   if (override) return Promise.resolve(override.api);
@@ -89,13 +69,6 @@ export function loadZlib(): Promise<ZlibApi | undefined> {
 /**
  * Replaces what {@linkcode loadZlib} returns (`undefined` simulates a
  * runtime without `node:zlib`); `null` restores the real module. For tests.
- *
- * @example
- * ```ts
- * import { overrideZlib } from "./node_zlib.ts";
- * overrideZlib(undefined); // CompressionStream from now on
- * overrideZlib(null);
- * ```
  */
 export function overrideZlib(api: ZlibApi | undefined | null): void {
   override = api === null ? undefined : { api };

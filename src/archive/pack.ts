@@ -45,13 +45,6 @@ const CHUNK_SIZE = 64 * 1024;
 
 /**
  * Options of {@linkcode packDirectory}.
- *
- * @example
- * ```ts
- * import type { PackOptions } from "@klaus/oci";
- * const o: PackOptions = { mtime: 0 };
- * console.log(o.mtime);
- * ```
  */
 export interface PackOptions {
   /**
@@ -80,13 +73,6 @@ export interface PackOptions {
 
 /**
  * Digest and size of a packed archive.
- *
- * @example
- * ```ts
- * import type { PackedDigest } from "@klaus/oci";
- * const d: PackedDigest = { digest: "sha256:…", size: 1024 };
- * console.log(d.size);
- * ```
  */
 export interface PackedDigest {
   /** `<alg>:<hex>` digest of the tar.gz bytes. */
@@ -99,19 +85,6 @@ export interface PackedDigest {
  * A directory ready to be archived. The tree was walked once; every call of
  * {@linkcode PackedDirectory.stream} reads the files again, lazily, as the
  * consumer pulls.
- *
- * @example
- * ```ts
- * import { packDirectory } from "@klaus/oci";
- * const packed = await packDirectory("./my-plugin");
- * const { digest, size } = await packed.digest();
- * await fetch("https://registry.example/upload?digest=" + digest, {
- *   method: "PUT",
- *   body: packed.stream(),
- *   headers: { "content-length": String(size) },
- *   duplex: "half",
- * } as RequestInit);
- * ```
  */
 export interface PackedDirectory {
   /** The directory that was walked. */
@@ -127,7 +100,7 @@ export interface PackedDirectory {
 }
 
 /**
- * Walks `dir` (spec §2.4 order and exclusions) and returns a
+ * Walks `dir` (the Go module's entry order and exclusions) and returns a
  * {@linkcode PackedDirectory} whose streams produce the archive. Errors of
  * the walk reject here; errors while reading files (a file that shrank or
  * disappeared since the walk) error the stream.
@@ -139,15 +112,6 @@ export interface PackedDirectory {
  * unless `options.allowOversize` is set (then `options.onWarning` hears
  * each excess). The Go module packs such trees and refuses them only on
  * pull (per file; it has no total or entry limit).
- *
- * @example
- * ```ts
- * import { packDirectory } from "@klaus/oci";
- * const packed = await packDirectory(".");
- * console.log(packed.entries.map((e) => e.name));
- * const bytes = await new Response(packed.stream()).arrayBuffer();
- * console.log(bytes.byteLength);
- * ```
  */
 export async function packDirectory(
   dir: string,

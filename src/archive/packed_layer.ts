@@ -25,11 +25,6 @@ const walked = new WeakMap<PackedDirectory, Walked>();
 
 /**
  * Records what `packed` was walked from (called by `packDirectory`).
- *
- * @example
- * ```ts ignore
- * registerPacked(packed, sources, 0);
- * ```
  */
 export function registerPacked(
   packed: PackedDirectory,
@@ -43,16 +38,6 @@ export function registerPacked(
  * The adaptive gzip pieces of `packed`'s archive, read from the files as
  * they are pulled (input buffers reused: see {@linkcode GzipPiece}), or
  * `undefined` when `packed` was not made by `packDirectory`.
- *
- * @example
- * ```ts
- * import { packDirectory } from "./pack.ts";
- * import { layerPieces } from "./packed_layer.ts";
- * import { loadZlib } from "./node_zlib.ts";
- * const pieces = layerPieces(await packDirectory("."), (await loadZlib())!);
- * console.log((await pieces!.next()).value?.kind); // "header"
- * await pieces!.return();
- * ```
  */
 export function layerPieces(
   packed: PackedDirectory,

@@ -24,13 +24,6 @@ import { readFile } from "node:fs/promises";
 
 /**
  * The identity of a process as written into sibling names.
- *
- * @example
- * ```ts
- * import type { ProcessOwner } from "./process_owner.ts";
- * const o: ProcessOwner = { pid: 4242, start: "1x2y" };
- * console.log(o.pid);
- * ```
  */
 export interface ProcessOwner {
   /** Process id (`0` when the runtime does not tell). */
@@ -99,12 +92,6 @@ let self: Promise<ProcessOwner> | undefined;
 
 /**
  * This process, as it names the siblings it makes.
- *
- * @example
- * ```ts
- * import { currentOwner } from "./process_owner.ts";
- * console.log((await currentOwner()).pid > 0);
- * ```
  */
 export function currentOwner(): Promise<ProcessOwner> {
   self ??= (async () => {
@@ -124,12 +111,6 @@ export function currentOwner(): Promise<ProcessOwner> {
 /**
  * Whether the process that named a sibling `owner` may still be running.
  * True for this process itself and whenever liveness cannot be told.
- *
- * @example
- * ```ts
- * import { currentOwner, isOwnerAlive } from "./process_owner.ts";
- * console.log(await isOwnerAlive(await currentOwner())); // true
- * ```
  */
 export async function isOwnerAlive(owner: ProcessOwner): Promise<boolean> {
   const me = await currentOwner();

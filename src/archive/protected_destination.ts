@@ -61,13 +61,6 @@ async function destForms(dest: string): Promise<string[]> {
 /**
  * Why `dest` must never be replaced (`"the working directory"`, …), or
  * `undefined` when it may be.
- *
- * @example
- * ```ts
- * import { protectedReason } from "./protected_destination.ts";
- * console.log(await protectedReason("/")); // the root directory
- * console.log(await protectedReason(".")); // the working directory
- * ```
  */
 export async function protectedReason(
   dest: string,
@@ -98,13 +91,6 @@ export async function protectedReason(
  * Throws {@linkcode UnsafeDestinationError} when `dest` is the root, the
  * working directory, the home directory or an ancestor of either — never
  * replaced, not even when the caller asks to overwrite.
- *
- * @example
- * ```ts
- * import { assertNotProtected } from "./protected_destination.ts";
- * await assertNotProtected("./plugins/base"); // fine
- * await assertNotProtected(".").catch((e) => console.log(e.message));
- * ```
  */
 export async function assertNotProtected(dest: string): Promise<void> {
   const reason = await protectedReason(dest);

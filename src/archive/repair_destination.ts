@@ -25,13 +25,6 @@ const LEGACY_STALE_MS = 60 * 60 * 1000;
 
 /**
  * Options of {@linkcode repairDestination}.
- *
- * @example
- * ```ts
- * import type { RepairOptions } from "./repair_destination.ts";
- * const o: RepairOptions = { isComplete: async () => true };
- * console.log(typeof o.isComplete);
- * ```
  */
 export interface RepairOptions {
   /**
@@ -53,13 +46,6 @@ export interface RepairOptions {
 
 /**
  * What {@linkcode repairDestination} did.
- *
- * @example
- * ```ts
- * import type { RepairReport } from "./repair_destination.ts";
- * const r: RepairReport = { removed: ["/p/base.tmp-1-0-0a1b2c3d"] };
- * console.log(r.removed.length);
- * ```
  */
 export interface RepairReport {
   /** The `.old-*` sibling moved back into place, if any. */
@@ -139,13 +125,6 @@ async function newestComplete(
  * repair killed half-way leaves only its own, stale, `.del-*`). Siblings of
  * running processes, this one included, are never touched. Best effort:
  * failures to remove are ignored; only an unreadable parent throws.
- *
- * @example
- * ```ts
- * import { repairDestination } from "./repair_destination.ts";
- * const report = await repairDestination("./plugins/base");
- * console.log(report.restored ?? "nothing to restore", report.removed);
- * ```
  */
 export async function repairDestination(
   dest: string,

@@ -23,13 +23,6 @@ function code(err: unknown): string | undefined {
 /**
  * Creates directories below a root, remembering which relative paths are
  * known to be real directories.
- *
- * @example
- * ```ts
- * import { DirectoryMaker } from "./safe_fs.ts";
- * const root = await Deno.makeTempDir();
- * await new DirectoryMaker(root).ensure("a/b/c");
- * ```
  */
 export class DirectoryMaker {
   #root: string;
@@ -75,14 +68,6 @@ export class DirectoryMaker {
  * Creates `path` as a new regular file with `mode` (less the umask). An
  * existing non-directory at `path` (a file from an earlier entry, a link)
  * is removed first, so the write can never land in another file.
- *
- * @example
- * ```ts
- * import { createNewFile, writeAll } from "./safe_fs.ts";
- * const fh = await createNewFile(`${await Deno.makeTempDir()}/f`, 0o644);
- * await writeAll(fh, new TextEncoder().encode("x"));
- * await fh.close();
- * ```
  */
 export async function createNewFile(
   path: string,
@@ -101,14 +86,6 @@ export async function createNewFile(
 
 /**
  * Writes all of `bytes`, looping over partial writes.
- *
- * @example
- * ```ts
- * import { createNewFile, writeAll } from "./safe_fs.ts";
- * const fh = await createNewFile(`${await Deno.makeTempDir()}/f`, 0o644);
- * await writeAll(fh, new Uint8Array(10));
- * await fh.close();
- * ```
  */
 export async function writeAll(
   fh: FileHandle,

@@ -14,24 +14,11 @@ import type { ProcessOwner } from "./process_owner.ts";
 /**
  * What a sibling is for: `tmp` new content, `old` the previous content,
  * `del` content being deleted.
- *
- * @example
- * ```ts
- * import type { SiblingKind } from "./sibling_name.ts";
- * const k: SiblingKind = "old";
- * console.log(k);
- * ```
  */
 export type SiblingKind = "tmp" | "old" | "del";
 
 /**
  * A sibling's name taken apart.
- *
- * @example
- * ```ts
- * import { parseSiblingName } from "./sibling_name.ts";
- * console.log(parseSiblingName("base", "base.old-4242-1x2y-0a1b2c3d")?.owner?.pid); // 4242
- * ```
  */
 export interface SiblingName {
   /** The entry name in the parent directory. */
@@ -57,13 +44,6 @@ function randomHex(bytes: number): string {
 
 /**
  * A fresh sibling path of `dest` of `kind`, owned by `owner`.
- *
- * @example
- * ```ts
- * import { siblingPath } from "./sibling_name.ts";
- * console.log(siblingPath("/p/base", "tmp", { pid: 4242, start: "1x2y" }));
- * // /p/base.tmp-4242-1x2y-<8 hex>
- * ```
  */
 export function siblingPath(
   dest: string,
@@ -79,13 +59,6 @@ export function siblingPath(
 /**
  * Parses `name`, an entry of the destination's parent directory, as a
  * sibling of the destination named `base`; `undefined` when it is none.
- *
- * @example
- * ```ts
- * import { parseSiblingName } from "./sibling_name.ts";
- * console.log(parseSiblingName("base", "base.tmp-0123456789ab")?.kind); // tmp
- * console.log(parseSiblingName("base", "base-notes.txt")); // undefined
- * ```
  */
 export function parseSiblingName(
   base: string,

@@ -15,13 +15,6 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /**
  * Options of {@linkcode tarChunks}.
- *
- * @example
- * ```ts
- * import type { TarChunkOptions } from "./tar_chunks.ts";
- * const o: TarChunkOptions = { chunkSize: 1 << 20, reuse: true };
- * console.log(o.reuse);
- * ```
  */
 export interface TarChunkOptions {
   /** Bytes per chunk; every chunk but the last is exactly this long. */
@@ -38,14 +31,6 @@ export interface TarChunkOptions {
  * The tar archive of `entries` (Go `archive/tar` headers, `mtime` for
  * every entry, owners 0, no names), file data read straight into the chunk
  * being filled. A file that shrank since the walk errors the iteration.
- *
- * @example
- * ```ts
- * import { tarChunks } from "./tar_chunks.ts";
- * let n = 0;
- * for await (const c of tarChunks([], 0, { chunkSize: 512 })) n += c.length;
- * console.log(n); // 1024: just the end-of-archive blocks
- * ```
  */
 export async function* tarChunks(
   entries: readonly SourceEntry[],

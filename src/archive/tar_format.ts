@@ -9,23 +9,11 @@
 
 /**
  * Size of a tar block.
- *
- * @example
- * ```ts
- * import { BLOCK_SIZE } from "./tar_format.ts";
- * console.log(BLOCK_SIZE); // 512
- * ```
  */
 export const BLOCK_SIZE = 512;
 
 /**
  * Bytes of padding that follow `size` bytes of entry data.
- *
- * @example
- * ```ts
- * import { blockPadding } from "./tar_format.ts";
- * console.log(blockPadding(10)); // 502
- * ```
  */
 export function blockPadding(size: number): number {
   return (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
@@ -33,12 +21,6 @@ export function blockPadding(size: number): number {
 
 /**
  * Typeflags used by this module (one ASCII character each).
- *
- * @example
- * ```ts
- * import { TYPE } from "./tar_format.ts";
- * console.log(TYPE.dir); // "5"
- * ```
  */
 export const TYPE = {
   reg: "0",
@@ -60,24 +42,11 @@ export const TYPE = {
 /**
  * Go's `maxSpecialFileSize`: PAX and GNU long-name records larger than this
  * are refused, so a hostile archive cannot make the reader buffer gigabytes.
- *
- * @example
- * ```ts
- * import { MAX_SPECIAL_FILE_SIZE } from "./tar_format.ts";
- * console.log(MAX_SPECIAL_FILE_SIZE); // 1048576
- * ```
  */
 export const MAX_SPECIAL_FILE_SIZE = 1 << 20;
 
 /**
  * Field offsets and sizes of the common V7/USTAR layout: `[offset, length]`.
- *
- * @example
- * ```ts
- * import { F } from "./tar_format.ts";
- * const [offset, length] = F.size;
- * console.log(offset, length); // 124 12
- * ```
  */
 export const F = {
   name: [0, 100],
@@ -100,13 +69,6 @@ export const F = {
 
 /**
  * Header flavours, told apart by the magic/version fields.
- *
- * @example
- * ```ts
- * import type { HeaderFormat } from "./tar_format.ts";
- * const f: HeaderFormat = "ustar";
- * console.log(f);
- * ```
  */
 export type HeaderFormat = "v7" | "ustar" | "gnu";
 
@@ -120,12 +82,6 @@ function utf8(s: string): Uint8Array {
 
 /**
  * Whether every character of `s` is 7-bit ASCII.
- *
- * @example
- * ```ts
- * import { isAscii } from "./tar_format.ts";
- * console.log(isAscii("a.txt"), isAscii("é")); // true false
- * ```
  */
 export function isAscii(s: string): boolean {
   // deno-lint-ignore no-control-regex
@@ -134,12 +90,6 @@ export function isAscii(s: string): boolean {
 
 /**
  * Whether a 512-byte block is all zeros (an end-of-archive marker).
- *
- * @example
- * ```ts
- * import { isZeroBlock } from "./tar_format.ts";
- * console.log(isZeroBlock(new Uint8Array(512))); // true
- * ```
  */
 export function isZeroBlock(block: Uint8Array): boolean {
   for (let i = 0; i < BLOCK_SIZE; i++) if (block[i] !== 0) return false;
@@ -152,12 +102,6 @@ function field(block: Uint8Array, f: readonly [number, number]): Uint8Array {
 
 /**
  * A NUL-terminated string field (Go `parseString`).
- *
- * @example
- * ```ts
- * import { parseString } from "./tar_format.ts";
- * console.log(parseString(new TextEncoder().encode("abc\0\0"))); // "abc"
- * ```
  */
 export function parseString(bytes: Uint8Array): string {
   const end = bytes.indexOf(0);
@@ -166,12 +110,6 @@ export function parseString(bytes: Uint8Array): string {
 
 /**
  * Reads string field `f` of `block`.
- *
- * @example
- * ```ts
- * import { F, readString } from "./tar_format.ts";
- * console.log(readString(new Uint8Array(512), F.name)); // ""
- * ```
  */
 export function readString(
   block: Uint8Array,
@@ -184,12 +122,6 @@ export function readString(
  * A numeric field (Go `parseNumeric`): GNU base-256 when the high bit of
  * the first byte is set, otherwise octal padded with spaces or NULs.
  * Returns `undefined` for malformed or negative values.
- *
- * @example
- * ```ts
- * import { parseNumeric } from "./tar_format.ts";
- * console.log(parseNumeric(new TextEncoder().encode("0000644\0"))); // 420
- * ```
  */
 export function parseNumeric(bytes: Uint8Array): number | undefined {
   if (bytes.length > 0 && (bytes[0] & 0x80) !== 0) {
@@ -219,12 +151,6 @@ export function parseNumeric(bytes: Uint8Array): number | undefined {
 
 /**
  * Reads numeric field `f` of `block`.
- *
- * @example
- * ```ts
- * import { F, readNumeric } from "./tar_format.ts";
- * console.log(readNumeric(new Uint8Array(512), F.size)); // 0
- * ```
  */
 export function readNumeric(
   block: Uint8Array,
@@ -236,13 +162,6 @@ export function readNumeric(
 /**
  * Verifies the header checksum. Like Go, both the POSIX unsigned sum and the
  * historic signed sum are accepted.
- *
- * @example
- * ```ts
- * import { checksumOk, encodeHeader } from "./tar_format.ts";
- * const h = encodeHeader({ name: "a", mode: 0o644, size: 0, mtime: 0, typeflag: "0" });
- * console.log(checksumOk(h)); // true
- * ```
  */
 export function checksumOk(block: Uint8Array): boolean {
   const want = readNumeric(block, F.chksum);
@@ -259,13 +178,6 @@ export function checksumOk(block: Uint8Array): boolean {
 
 /**
  * The header flavour of `block`, from its magic and version.
- *
- * @example
- * ```ts
- * import { encodeHeader, headerFormat } from "./tar_format.ts";
- * const h = encodeHeader({ name: "a", mode: 0o644, size: 0, mtime: 0, typeflag: "0" });
- * console.log(headerFormat(h)); // "ustar"
- * ```
  */
 export function headerFormat(block: Uint8Array): HeaderFormat {
   const m = field(block, F.magic);
@@ -284,13 +196,6 @@ export function headerFormat(block: Uint8Array): HeaderFormat {
 /**
  * The USTAR `prefix` field. The star variant (trailer `tar\0` at offset 508)
  * keeps timestamps in the tail of that area, so its prefix is 131 bytes.
- *
- * @example
- * ```ts
- * import { encodeHeader, readPrefix } from "./tar_format.ts";
- * const h = encodeHeader({ name: "f", prefix: "dir", mode: 0o644, size: 0, mtime: 0, typeflag: "0" });
- * console.log(readPrefix(h)); // "dir"
- * ```
  */
 export function readPrefix(block: Uint8Array): string {
   const star = block[508] === 0x74 && block[509] === 0x61 &&
@@ -321,12 +226,6 @@ function writeOctal(
 
 /**
  * Largest value an octal field of `width` bytes can hold.
- *
- * @example
- * ```ts
- * import { maxOctal } from "./tar_format.ts";
- * console.log(maxOctal(12)); // 8589934591
- * ```
  */
 export function maxOctal(width: number): number {
   return 8 ** (width - 1) - 1;
@@ -334,13 +233,6 @@ export function maxOctal(width: number): number {
 
 /**
  * What the writer puts in one header block.
- *
- * @example
- * ```ts
- * import type { RawHeader } from "./tar_format.ts";
- * const h: RawHeader = { name: "a", mode: 0o644, size: 0, mtime: 0, typeflag: "0" };
- * console.log(h.name);
- * ```
  */
 export interface RawHeader {
   /** Name field (at most 100 bytes, already chosen by the caller). */
@@ -360,13 +252,6 @@ export interface RawHeader {
 /**
  * Encodes one USTAR header block with uid/gid 0 and empty user and group
  * names: nothing in it depends on who or when packed it.
- *
- * @example
- * ```ts
- * import { encodeHeader } from "./tar_format.ts";
- * const block = encodeHeader({ name: "a.txt", mode: 0o644, size: 5, mtime: 0, typeflag: "0" });
- * console.log(block.length); // 512
- * ```
  */
 export function encodeHeader(h: RawHeader): Uint8Array {
   const block = new Uint8Array(BLOCK_SIZE);
@@ -394,12 +279,6 @@ export function encodeHeader(h: RawHeader): Uint8Array {
 /**
  * Encodes PAX records, sorted by key, each `"<len> <key>=<value>\n"` where
  * `<len>` counts the whole record including its own digits.
- *
- * @example
- * ```ts
- * import { encodePaxRecords } from "./tar_format.ts";
- * console.log(new TextDecoder().decode(encodePaxRecords({ path: "a" }))); // "10 path=a\n"
- * ```
  */
 export function encodePaxRecords(records: Record<string, string>): Uint8Array {
   let out = "";
@@ -418,12 +297,6 @@ export function encodePaxRecords(records: Record<string, string>): Uint8Array {
 /**
  * Parses PAX records (Go `parsePAX` rules: exact lengths, `key=value`,
  * no NUL in path-like values). Returns `undefined` when malformed.
- *
- * @example
- * ```ts
- * import { parsePaxRecords } from "./tar_format.ts";
- * console.log(parsePaxRecords(new TextEncoder().encode("10 path=a\n"))); // { path: "a" }
- * ```
  */
 export function parsePaxRecords(
   data: Uint8Array,

@@ -31,13 +31,6 @@ import {
 
 /**
  * What an entry is, from its typeflag.
- *
- * @example
- * ```ts
- * import type { TarEntryType } from "@klaus/oci";
- * const t: TarEntryType = "symlink";
- * console.log(t);
- * ```
  */
 export type TarEntryType =
   | "file"
@@ -54,13 +47,6 @@ export type TarEntryType =
 
 /**
  * One entry's header, after PAX records and GNU long names were applied.
- *
- * @example
- * ```ts
- * import type { TarHeader } from "./tar_reader.ts";
- * const h: TarHeader = { name: "a.txt", linkname: "", typeflag: "0", type: "file", mode: 0o644, size: 3, mtime: 0, format: "ustar" };
- * console.log(h.name);
- * ```
  */
 export interface TarHeader {
   /** Entry name as stored (not cleaned). */
@@ -83,13 +69,6 @@ export interface TarHeader {
 
 /**
  * Limits a reader enforces while it reads.
- *
- * @example
- * ```ts
- * import type { TarReaderOptions } from "./tar_reader.ts";
- * const o: TarReaderOptions = { maxBytes: 1 << 30, maxEntries: 100_000 };
- * console.log(o.maxEntries);
- * ```
  */
 export interface TarReaderOptions {
   /**
@@ -147,16 +126,6 @@ function headerError(): KlausOciError {
 
 /**
  * Reads a tar stream entry by entry.
- *
- * @example
- * ```ts
- * import { packDirectory } from "./pack.ts";
- * import { TarReader } from "./tar_reader.ts";
- * const packed = await packDirectory(".");
- * const tar = new TarReader(packed.tarStream());
- * for (let h = await tar.next(); h; h = await tar.next()) console.log(h.name);
- * await tar.drain();
- * ```
  */
 export class TarReader {
   #reader: ReadableStreamDefaultReader<Uint8Array>;

@@ -21,23 +21,11 @@ const PREFIX_SIZE = 155;
 /**
  * End-of-archive marker: two zero blocks (no padding to a 10 KiB record,
  * like Go's writer).
- *
- * @example
- * ```ts
- * import { END_OF_ARCHIVE } from "./tar_writer.ts";
- * console.log(END_OF_ARCHIVE.length); // 1024
- * ```
  */
 export const END_OF_ARCHIVE: Uint8Array = new Uint8Array(2 * BLOCK_SIZE);
 
 /**
  * Go's `splitUSTARPath`: `[prefix, name]` when the split makes it fit.
- *
- * @example
- * ```ts
- * import { splitUstarPath } from "./tar_writer.ts";
- * console.log(splitUstarPath(`${"d".repeat(80)}/${"f".repeat(80)}`)); // [dddd…, ffff…]
- * ```
  */
 export function splitUstarPath(
   name: string,
@@ -56,13 +44,6 @@ export function splitUstarPath(
 
 /**
  * What the writer needs to know about one entry.
- *
- * @example
- * ```ts
- * import type { WriteHeader } from "./tar_writer.ts";
- * const h: WriteHeader = { name: "dir", typeflag: "5", mode: 0o755, size: 0, mtime: 0 };
- * console.log(h.name);
- * ```
  */
 export interface WriteHeader {
   /** Path inside the archive, `/`-separated. */
@@ -85,13 +66,6 @@ function asciiTruncated(s: string, max: number): string {
 /**
  * The header block(s) of one entry: a single USTAR block, or a PAX `x`
  * header, its records and padding, then the USTAR block.
- *
- * @example
- * ```ts
- * import { encodeEntryHeader } from "./tar_writer.ts";
- * const blocks = encodeEntryHeader({ name: "a.txt", typeflag: "0", mode: 0o644, size: 5, mtime: 0 });
- * console.log(blocks.byteLength); // 512
- * ```
  */
 export function encodeEntryHeader(h: WriteHeader): Uint8Array {
   const records: Record<string, string> = {};

@@ -12,24 +12,11 @@ import { KlausOciError, wrapError } from "../errors.ts";
 
 /**
  * Name of the pull cache entry; never archived, at any depth.
- *
- * @example
- * ```ts
- * import { CACHE_FILE_NAME } from "./walk.ts";
- * console.log(CACHE_FILE_NAME); // ".oci-cache.json"
- * ```
  */
 export const CACHE_FILE_NAME = ".oci-cache.json";
 
 /**
  * One entry of a packed directory.
- *
- * @example
- * ```ts
- * import type { PackEntry } from "@klaus/oci";
- * const e: PackEntry = { name: "skills/a/SKILL.md", type: "file", mode: 0o644, size: 120 };
- * console.log(e.name);
- * ```
  */
 export interface PackEntry {
   /** Path relative to the packed directory, `/`-separated, no `./`. */
@@ -44,13 +31,6 @@ export interface PackEntry {
 
 /**
  * A {@linkcode PackEntry} with where to read it from.
- *
- * @example
- * ```ts
- * import type { SourceEntry } from "./walk.ts";
- * const e: SourceEntry = { name: "a", type: "file", mode: 0o644, size: 1, path: "/src/a" };
- * console.log(e.path);
- * ```
  */
 export interface SourceEntry extends PackEntry {
   /** Absolute path on disk. */
@@ -62,12 +42,6 @@ const encoder = new TextEncoder();
 /**
  * Byte-wise comparison of the UTF-8 encodings, which is Go's string order
  * (JavaScript's `<` compares UTF-16 units and differs above U+FFFF).
- *
- * @example
- * ```ts
- * import { compareBytewise } from "./walk.ts";
- * console.log(["\u{1F600}", "\u{E000}"].sort(compareBytewise)); // ["\u{E000}", "\u{1F600}"]
- * ```
  */
 export function compareBytewise(a: string, b: string): number {
   const x = encoder.encode(a);
@@ -85,12 +59,6 @@ export function compareBytewise(a: string, b: string): number {
  * it is: symlinks, devices, FIFOs and sockets are left out, as is every
  * entry named `.oci-cache.json` (with its contents, should it be a
  * directory).
- *
- * @example
- * ```ts
- * import { walkDirectory } from "./walk.ts";
- * for (const e of await walkDirectory(".")) console.log(e.type, e.name);
- * ```
  */
 export async function walkDirectory(root: string): Promise<SourceEntry[]> {
   let info;

@@ -104,13 +104,6 @@ export const ANNOTATION_AUTHOR_URL = "io.giantswarm.klaus.author.url";
  * with `,`, the author flattened into three keys; `undefined` when nothing
  * is set (the manifest then has no `annotations`). A `version` field is
  * ignored.
- *
- * @example
- * ```ts
- * import { buildKlausAnnotations } from "@klaus/oci";
- * console.log(buildKlausAnnotations({ name: "base", keywords: ["platform", "base"] }));
- * // { "io.giantswarm.klaus.name": "base", "io.giantswarm.klaus.keywords": "platform,base" }
- * ```
  */
 export function buildKlausAnnotations(
   meta: Partial<KlausMetadata>,
@@ -139,13 +132,6 @@ export function buildKlausAnnotations(
  * and trimmed with Go's `strings.TrimSpace` (which removes U+0085 and keeps
  * U+FEFF, unlike `String#trim`), keeping empty parts; the author is present when any of its
  * three keys is non-empty.
- *
- * @example
- * ```ts
- * import { metadataFromAnnotations } from "@klaus/oci";
- * const m = metadataFromAnnotations({ "io.giantswarm.klaus.keywords": "giantswarm, go , toolchain" });
- * console.log(m.keywords); // ["giantswarm", "go", "toolchain"]
- * ```
  */
 export function metadataFromAnnotations(
   annotations: Readonly<Record<string, string>> | undefined,

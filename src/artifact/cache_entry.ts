@@ -41,12 +41,6 @@ function pad(n: number, width = 2): string {
  * `date` as Go marshals a local `time.Time`: RFC 3339 with the fractional
  * seconds trimmed of trailing zeros (none when whole) and the local offset
  * (`Z` when it is zero).
- *
- * @example
- * ```ts
- * import { formatGoTime } from "./cache_entry.ts";
- * console.log(formatGoTime(new Date())); // e.g. 2026-04-20T20:01:00.123+02:00
- * ```
  */
 export function formatGoTime(date: Date): string {
   const offset = -date.getTimezoneOffset();
@@ -95,6 +89,17 @@ function toGoJsonValue(value: unknown, path: string): GoJsonValue {
  * `pulledAt` is replaced by the current time, and whose `configJSON` may
  * also be the raw config blob bytes (kept exactly, re-indented, as Go keeps
  * a `json.RawMessage`).
+ *
+ * @example
+ * ```ts
+ * import type { CacheEntryInput } from "@klaus/oci";
+ * const entry: CacheEntryInput = {
+ *   digest: `sha256:${"a".repeat(64)}`,
+ *   ref: "example.com/plugins/hello:v1.0.0",
+ *   configJSON: new TextEncoder().encode('{"name":"hello"}'),
+ * };
+ * console.log(entry.ref);
+ * ```
  */
 export type CacheEntryInput = Omit<CacheEntry, "pulledAt" | "configJSON"> & {
   pulledAt?: string;
@@ -250,12 +255,6 @@ export async function isCached(dir: string, digest: string): Promise<boolean> {
  * Whether `dir` holds a `.oci-cache.json` file at all — the mark of a
  * directory some pull made, valid or not. Pulls only replace directories
  * that are empty or carry it, unless asked to overwrite.
- *
- * @example
- * ```ts
- * import { hasCacheFile } from "./cache_entry.ts";
- * console.log(await hasCacheFile("./plugins/base"));
- * ```
  */
 export async function hasCacheFile(dir: string): Promise<boolean> {
   try {
@@ -268,12 +267,6 @@ export async function hasCacheFile(dir: string): Promise<boolean> {
 /**
  * Whether `dir` is a complete pulled copy: its `.oci-cache.json` is valid
  * and names a digest (the entry is the last thing a pull writes).
- *
- * @example
- * ```ts
- * import { isCompletePull } from "./cache_entry.ts";
- * console.log(await isCompletePull("./plugins/base"));
- * ```
  */
 export async function isCompletePull(dir: string): Promise<boolean> {
   try {
@@ -286,12 +279,6 @@ export async function isCompletePull(dir: string): Promise<boolean> {
 /**
  * When the pulled copy in `dir` was made: its cache entry's `pulledAt` in
  * ms since the epoch, `undefined` without a valid entry.
- *
- * @example
- * ```ts
- * import { pulledAtOf } from "./cache_entry.ts";
- * console.log(await pulledAtOf("./plugins/base"));
- * ```
  */
 export async function pulledAtOf(dir: string): Promise<number | undefined> {
   try {

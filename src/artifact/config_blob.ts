@@ -49,14 +49,6 @@ function referenceValue(
  * The plugin config blob: keys `skills`, `commands`, `agents`, `hasHooks`,
  * `mcpServers`, `lspServers` in that order, each only when non-empty; `{}`
  * when there are none. Metadata and version are never included.
- *
- * @example
- * ```ts
- * import { encodePluginConfig, type Plugin } from "@klaus/oci";
- * const plugin: Plugin = { name: "base", commands: ["hello"] };
- * console.log(new TextDecoder().decode(encodePluginConfig(plugin)));
- * // {"commands":["hello"]}
- * ```
  */
 export function encodePluginConfig(plugin: PluginComponents): Uint8Array {
   return encoder.encode(goMarshal({
@@ -72,15 +64,6 @@ export function encodePluginConfig(plugin: PluginComponents): Uint8Array {
 /**
  * The personality config blob: `toolchain` always (Go never omits a struct;
  * `{"repository":""}` when there is none), `plugins` only when non-empty.
- *
- * @example
- * ```ts
- * import { encodePersonalityConfig, type Personality } from "@klaus/oci";
- * const sre: Personality = { name: "sre", toolchain: { repository: "example.com/go", tag: "0.1.14" } };
- * const blob = encodePersonalityConfig(sre);
- * console.log(new TextDecoder().decode(blob));
- * // {"toolchain":{"repository":"example.com/go","tag":"0.1.14"}}
- * ```
  */
 export function encodePersonalityConfig(
   personality: PersonalityComposition,
@@ -113,13 +96,6 @@ function cleanReference<T extends PluginReference | ToolchainReference>(
  * case-insensitively, unknown keys are ignored, `null` is allowed (also for
  * the whole blob), invalid JSON and wrongly typed values are errors
  * ({@linkcode InvalidArtifactError}).
- *
- * @example
- * ```ts
- * import { decodePluginConfig } from "@klaus/oci";
- * console.log(decodePluginConfig(new TextEncoder().encode('{"Skills":["fluxcd"],"extra":1}')));
- * // { skills: ["fluxcd"] }
- * ```
  */
 export function decodePluginConfig(
   bytes: Uint8Array | string,
@@ -147,13 +123,6 @@ export function decodePluginConfig(
  * Decodes a personality config blob with Go's rules (see
  * {@linkcode decodePluginConfig}). An empty toolchain reference decodes to
  * no `toolchain`.
- *
- * @example
- * ```ts
- * import { decodePersonalityConfig } from "@klaus/oci";
- * const c = decodePersonalityConfig('{"toolchain":{"repository":"example.com/go","tag":"0.1.14"}}');
- * console.log(c.toolchain?.tag); // 0.1.14
- * ```
  */
 export function decodePersonalityConfig(
   bytes: Uint8Array | string,

@@ -84,7 +84,8 @@ async function fetchParts(
   return {
     info: {
       ref: resolved,
-      // Digest references have no tag (DESIGN §3 decision 3).
+      // Digest references have no tag (Go puts the digest there on describe
+      // and the bare hex on pull; README, "Differences from klaus-oci (Go)").
       tag: parsed.digest !== undefined ? "" : parsed.tag ?? "",
       digest: descriptor.digest,
     },

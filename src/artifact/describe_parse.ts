@@ -23,13 +23,6 @@ import type {
  * `version` set to `tag`. No config (a cache entry without one) gives no
  * components; a config that is not a valid plugin blob throws
  * {@linkcode InvalidArtifactError} (callers prefix `parsing plugin config…`).
- *
- * @example
- * ```ts
- * import { pluginFromParts } from "@klaus/oci";
- * const p = pluginFromParts({ "io.giantswarm.klaus.name": "base" }, new TextEncoder().encode('{"commands":["hello"]}'), "v0.1.0");
- * console.log(p); // { name: "base", version: "v0.1.0", commands: ["hello"] }
- * ```
  */
 export function pluginFromParts(
   annotations: Readonly<Record<string, string>> | undefined,
@@ -46,13 +39,6 @@ export function pluginFromParts(
 /**
  * A personality from its manifest annotations and config blob bytes, with
  * `version` set to `tag` (see {@linkcode pluginFromParts}).
- *
- * @example
- * ```ts
- * import { personalityFromParts } from "@klaus/oci";
- * const config = '{"toolchain":{"repository":"example.com/go","tag":"0.1.14"}}';
- * console.log(personalityFromParts({ "io.giantswarm.klaus.name": "sre" }, config, "v1.0.0").toolchain);
- * ```
  */
 export function personalityFromParts(
   annotations: Readonly<Record<string, string>> | undefined,
@@ -70,13 +56,6 @@ export function personalityFromParts(
  * A toolchain from the annotations of its manifest or image index, with
  * `version` set to `tag` when one is given. Any annotation outside the Klaus
  * keys (such as `org.opencontainers.image.version`) is ignored.
- *
- * @example
- * ```ts
- * import { toolchainFromAnnotations } from "@klaus/oci";
- * const t = toolchainFromAnnotations({ "io.giantswarm.klaus.name": "go", "org.opencontainers.image.version": "v9" }, "0.1.14");
- * console.log(t); // { name: "go", version: "0.1.14" }
- * ```
  */
 export function toolchainFromAnnotations(
   annotations: Readonly<Record<string, string>> | undefined,

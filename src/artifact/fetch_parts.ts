@@ -50,16 +50,6 @@ export async function fetchArtifactManifest(
  * decodes without error; it must not describe as an artifact with an empty
  * name. Layers may be empty here (the Go module describes a plugin from its
  * config alone); a pull then requires its content layer.
- *
- * @example
- * ```ts
- * import { checkArtifactManifest } from "./fetch_parts.ts";
- * try {
- *   checkArtifactManifest({ schemaVersion: 0 });
- * } catch (e) {
- *   console.log((e as Error).message); // manifest has schemaVersion 0, want 2
- * }
- * ```
  */
 export function checkArtifactManifest(
   manifest: ImageManifest,

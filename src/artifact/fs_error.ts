@@ -26,13 +26,6 @@ export function errorCode(err: unknown): string | undefined {
 /**
  * `<op> <path>: <reason>` for a failed read of `path`, as Go's `*PathError`
  * prints (`read` instead of `open` when `path` is a directory).
- *
- * @example
- * ```ts
- * import { fsErrorText } from "./fs_error.ts";
- * console.log(fsErrorText("/x", Object.assign(new Error("x"), { code: "ENOENT" })));
- * // open /x: no such file or directory
- * ```
  */
 export function fsErrorText(path: string, err: unknown): string {
   const code = errorCode(err);

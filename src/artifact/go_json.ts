@@ -17,12 +17,6 @@ const HEX = "0123456789abcdef";
  * `\u003e`, `\u0026`; U+2028 and U+2029 are escaped; control characters use
  * `\b \f \n \r \t` or `\u00XX`; lone surrogates (invalid UTF-8 for Go)
  * become `\ufffd`; everything else, DEL and non-ASCII included, stays raw.
- *
- * @example
- * ```ts
- * import { goQuote } from "./go_json.ts";
- * console.log(goQuote("<b>")); // "\u003cb\u003e"
- * ```
  */
 export function goQuote(s: string): string {
   let out = '"';
@@ -85,12 +79,6 @@ export function goQuote(s: string): string {
 /**
  * Raw JSON text to embed as is (Go's `json.RawMessage`): validated, then
  * compacted and HTML-escaped like Go does when marshalling a RawMessage.
- *
- * @example
- * ```ts
- * import { goMarshal, RawJson } from "./go_json.ts";
- * console.log(goMarshal({ config: new RawJson('{ "a": [1, 2] }') })); // {"config":{"a":[1,2]}}
- * ```
  */
 export class RawJson {
   /** The JSON text. */
@@ -122,12 +110,6 @@ export type GoJsonValue =
  * Compares two strings by Unicode code point, which is the byte order of
  * their UTF-8 encodings: the order Go uses for map keys and `slices.Sort`.
  * (JavaScript's `<` compares UTF-16 code units, which differs above U+FFFF.)
- *
- * @example
- * ```ts
- * import { compareCodePoints } from "./go_json.ts";
- * console.log(["b", "a"].sort(compareCodePoints)); // ["a", "b"]
- * ```
  */
 export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
@@ -149,13 +131,6 @@ export function compareCodePoints(a: string, b: string): number {
  * Encodes `value` compactly, byte for byte as Go's `json.Marshal` would
  * encode the equivalent Go value. Non-integral numbers use the JavaScript
  * shortest form, which matches Go's for the values this library writes.
- *
- * @example
- * ```ts
- * import { goMarshal } from "./go_json.ts";
- * console.log(goMarshal({ b: 1, a: new Map([["y", "<"], ["x", "&"]]) }));
- * // {"b":1,"a":{"x":"\u0026","y":"\u003c"}}
- * ```
  */
 export function goMarshal(value: GoJsonValue): string {
   if (value === null) return "null";
@@ -194,12 +169,6 @@ export function goMarshal(value: GoJsonValue): string {
  * Validates `text` as JSON and returns it compacted with `<`, `>`, `&`,
  * U+2028 and U+2029 escaped: what Go writes for a `json.RawMessage`. String
  * contents and number spellings are kept as written.
- *
- * @example
- * ```ts
- * import { goCompact } from "./go_json.ts";
- * console.log(goCompact('{ "a" : "<x>" }')); // {"a":"\u003cx\u003e"}
- * ```
  */
 export function goCompact(text: string): string {
   parseGoJson(text);
@@ -236,12 +205,6 @@ export function goCompact(text: string): string {
  * Indents compact JSON like Go's `json.Indent` (and so `json.MarshalIndent`):
  * one element per line, `": "` after keys, empty objects and arrays kept as
  * `{}` and `[]`, no trailing newline.
- *
- * @example
- * ```ts
- * import { goIndent } from "./go_json.ts";
- * console.log(goIndent('{"a":[1,2],"b":{}}'));
- * ```
  */
 export function goIndent(compact: string, indent = "  ", prefix = ""): string {
   let out = "";

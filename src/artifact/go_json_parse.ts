@@ -301,13 +301,6 @@ export function decodeUtf8(bytes: Uint8Array | string): string {
  * Parses JSON with Go's syntax rules and Go-worded errors
  * (`unexpected end of JSON input`, `invalid character 'o' in literal null
  * (expecting 'u')`, …), thrown as {@linkcode InvalidArtifactError}.
- *
- * @example
- * ```ts
- * import { parseGoJson } from "./go_json_parse.ts";
- * const node = parseGoJson('{"a":1,"a":2}');
- * console.log(node.type === "object" && node.entries.length); // 2
- * ```
  */
 export function parseGoJson(
   input: Uint8Array | string,
@@ -516,12 +509,6 @@ export function decodeStruct<T extends object>(
 /**
  * Converts a node to a plain JavaScript value (objects keep the last of
  * duplicate keys, as `JSON.parse` does).
- *
- * @example
- * ```ts
- * import { parseGoJson, toPlainValue } from "./go_json_parse.ts";
- * console.log(toPlainValue(parseGoJson('{"a":[1,"x",null]}')));
- * ```
  */
 export function toPlainValue(node: JsonNode): unknown {
   switch (node.type) {

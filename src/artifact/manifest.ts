@@ -47,17 +47,6 @@ function descriptorValue(d: Descriptor): GoJsonValue {
  * `annotations`), annotation keys sorted, and `annotations` left out when
  * there are none. No timestamp is added, so the manifest is a pure function
  * of its inputs.
- *
- * @example
- * ```ts
- * import { buildManifest, MEDIA_TYPE_PLUGIN_CONFIG, MEDIA_TYPE_PLUGIN_CONTENT } from "@klaus/oci";
- * const bytes = buildManifest(
- *   { mediaType: MEDIA_TYPE_PLUGIN_CONFIG, digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", size: 2 },
- *   { mediaType: MEDIA_TYPE_PLUGIN_CONTENT, digest: "sha256:…", size: 100 },
- *   { "io.giantswarm.klaus.name": "base" },
- * );
- * console.log(new TextDecoder().decode(bytes));
- * ```
  */
 export function buildManifest(
   config: Descriptor,
@@ -138,13 +127,6 @@ function decodeDescriptors(
  * the first JSON value read. Legacy Klaus manifests (metadata in the config
  * blob, `org.opencontainers.image.*` annotations) decode without error.
  * Invalid JSON or wrongly typed fields throw {@linkcode InvalidArtifactError}.
- *
- * @example
- * ```ts
- * import { parseManifest } from "@klaus/oci";
- * const m = parseManifest(new TextEncoder().encode('{"schemaVersion":2,"annotations":{"io.giantswarm.klaus.name":"go"}}'));
- * console.log(m.annotations?.["io.giantswarm.klaus.name"]); // go
- * ```
  */
 export function parseManifest(bytes: Uint8Array | string): ImageManifest {
   const node = parseGoJson(bytes, { allowTrailing: true });

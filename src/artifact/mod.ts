@@ -2,6 +2,10 @@
  * The Klaus domain: artifact types, media types, annotations, config blobs,
  * manifests, source readers and the per-destination cache entry.
  *
+ * Internal: this folder's names for the library's own modules, the CLI, the
+ * edge API (`worker/`) and the tests. The package's public API is
+ * `src/mod.ts`; nothing here is re-exported from it wholesale.
+ *
  * @module
  */
 export * from "./types.ts";

@@ -2,7 +2,9 @@
  * Pulling an artifact to disk: resolve, check the destination's cache
  * entry, download, verify and extract into a temporary sibling, prepare
  * and validate everything there (config, `SOUL.md`, the cache entry), and
- * only then swap it in (DESIGN §3 row 13, §10).
+ * only then swap it in: a failed pull leaves the previous copy intact (Go
+ * deletes the destination first; README, "Differences from klaus-oci
+ * (Go)").
  *
  * @module
  */
@@ -10,11 +12,7 @@ import { resolve } from "node:path";
 import { KlausOciError, NotFoundError, wrapError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { Reference } from "../ref/reference_type.ts";
-import {
-  type ArchiveLimits,
-  extractToDirectory,
-  type ExtractToDirectoryOptions,
-} from "../archive/mod.ts";
+import { type ArchiveLimits, extractToDirectory } from "../archive/mod.ts";
 import { assertNotProtected } from "../archive/protected_destination.ts";
 import { repairDestination } from "../archive/repair_destination.ts";
 import {
@@ -63,10 +61,20 @@ export interface PullOptions {
    */
   overwrite?: boolean;
   /**
-   * Called at each step of the replacement (see
-   * `ExtractToDirectoryOptions.onStep`); a returned promise holds the step.
+   * Called at each step of the replacement: `"extracting"` (the first bytes
+   * of the archive arrived), `"prepared"` (the new copy is complete in a
+   * temporary sibling), `"moved-aside"`, `"swapped"` (the new copy is in
+   * place) and `"removing-old"`. A returned promise holds the step; a throw
+   * aborts the pull only before the swap.
    */
-  onStep?: ExtractToDirectoryOptions["onStep"];
+  onStep?: (
+    step:
+      | "extracting"
+      | "prepared"
+      | "moved-aside"
+      | "swapped"
+      | "removing-old",
+  ) => void | Promise<void>;
 }
 
 /** What was pulled, before the kind-specific parts are read. */

@@ -1,5 +1,6 @@
 /**
- * Which destinations a pull may replace (DESIGN §10): a missing or empty
+ * Which destinations a pull may replace (README, "Reliability and
+ * security"): a missing or empty
  * directory, or one an earlier pull made (it has `.oci-cache.json`).
  * Anything else — a user's directory, a file, a link to either — is only
  * replaced when the caller asks to overwrite, and the root, the working
@@ -75,12 +76,6 @@ async function foreignContent(dest: string): Promise<string | undefined> {
  * one (`overridable: false`); a non-empty directory without
  * `.oci-cache.json`, a file or a link to either only with `overwrite`
  * (`overridable: true`).
- *
- * @example
- * ```ts
- * import { assertPullDestination } from "./pull_destination.ts";
- * await assertPullDestination("./plugins/base", false);
- * ```
  */
 export async function assertPullDestination(
   dest: string,

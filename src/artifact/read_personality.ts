@@ -314,13 +314,6 @@ function shortTag(node: Scalar): string {
  * list are left out, as yaml.v3 leaves them out of a Go slice
  * (`keywords: [a, null]` gives `["a"]`, `plugins: [null]` no plugin). The
  * name is not checked here.
- *
- * @example
- * ```ts
- * import { parsePersonalityYaml } from "@klaus/oci";
- * const p = parsePersonalityYaml("name: sre\ntoolchain:\n  repository: example.com/go\n  tag: 1.0\n");
- * console.log(p.toolchain?.tag); // "1.0"
- * ```
  */
 export function parsePersonalityYaml(text: string): Personality {
   const lines = new LineCounter();
@@ -350,8 +343,9 @@ export function parsePersonalityYaml(text: string): Personality {
 }
 
 /**
- * Reads `personality.yaml` from a personality's source directory (see
- * {@linkcode parsePersonalityYaml}) and requires a name. SOUL.md is not read
+ * Reads `personality.yaml` from a personality's source directory (the
+ * {@linkcode Personality} fields, parsed as the Go module's YAML decoder
+ * does) and requires a name. SOUL.md is not read
  * (it travels in the content layer) and the version stays unset (it is the
  * tag). Errors are {@linkcode InvalidArtifactError}s worded
  * `reading personality.yaml: …`, `parsing personality.yaml: …` or
@@ -360,8 +354,23 @@ export function parsePersonalityYaml(text: string): Personality {
  * @example
  * ```ts
  * import { readPersonalityFromDir } from "@klaus/oci";
- * const p = await readPersonalityFromDir("./personalities/sre");
- * console.log(p.name, p.toolchain);
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${dir}/personality.yaml`,
+ *   [
+ *     "name: sre",
+ *     "toolchain:",
+ *     "  repository: gsoci.azurecr.io/giantswarm/klaus-toolchains/go",
+ *     "  tag: v1.0.0",
+ *     "plugins:",
+ *     "  - repository: gsoci.azurecr.io/giantswarm/klaus-plugins/gs-base",
+ *     "    tag: v0.1.0",
+ *   ].join("\n"),
+ * );
+ *
+ * const p = await readPersonalityFromDir(dir);
+ * console.log(p.name, p.toolchain?.tag, p.plugins?.length); // sre v1.0.0 1
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readPersonalityFromDir(
@@ -392,12 +401,6 @@ export async function readPersonalityFromDir(
 /**
  * The text of `SOUL.md` in `dir`, `""` when there is none; other read
  * failures throw `reading SOUL.md: …`.
- *
- * @example
- * ```ts
- * import { readSoul } from "@klaus/oci";
- * console.log((await readSoul("./personalities/sre")).split("\n")[0]);
- * ```
  */
 export async function readSoul(dir: string): Promise<string> {
   const path = join(dir, "SOUL.md");

@@ -81,13 +81,6 @@ function dropEmpty<T extends object>(o: T, keep?: string): T {
  * wrong type (`author` not an object, `keywords` not strings, `name` not a
  * string) is an {@linkcode InvalidArtifactError}. A non-empty `hooks`
  * configuration sets `hasHooks`.
- *
- * @example
- * ```ts
- * import { parsePluginManifest } from "@klaus/oci";
- * const p = parsePluginManifest('{"name":"x","version":"1.0.0","commands":"./cmd","hooks":"./h.json"}');
- * console.log(p); // { name: "x", hasHooks: true }
- * ```
  */
 export function parsePluginManifest(bytes: Uint8Array | string): Plugin {
   const path: DecodePath = { struct: "Plugin", field: "" };
@@ -185,9 +178,9 @@ async function discoverServerNames(
 
 /**
  * Reads a plugin's source directory: metadata from
- * `.claude-plugin/plugin.json` (see {@linkcode parsePluginManifest}), then
- * components discovered from the tree, replacing anything plugin.json said
- * about them:
+ * `.claude-plugin/plugin.json` (`name`, `description`, `author`,
+ * `homepage`, `repository`, `license`, `keywords`), then components
+ * discovered from the tree, replacing anything plugin.json said about them:
  * - `skills`: directories under `skills/` that hold a `SKILL.md`;
  * - `commands` / `agents`: `*.md` files in `commands/` / `agents/`;
  * - `hasHooks`: a non-empty `hooks/` directory or a hooks configuration in
@@ -202,8 +195,15 @@ async function discoverServerNames(
  * @example
  * ```ts
  * import { readPluginFromDir } from "@klaus/oci";
- * const plugin = await readPluginFromDir("./plugins/base");
- * console.log(plugin.name, plugin.commands);
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/.claude-plugin`);
+ * await Deno.mkdir(`${dir}/commands`);
+ * await Deno.writeTextFile(`${dir}/.claude-plugin/plugin.json`, '{"name": "hello"}');
+ * await Deno.writeTextFile(`${dir}/commands/greet.md`, "Say hello.\n");
+ *
+ * const plugin = await readPluginFromDir(dir);
+ * console.log(plugin.name, plugin.commands); // hello [ "greet" ]
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readPluginFromDir(dir: string): Promise<Plugin> {

@@ -47,7 +47,7 @@ export async function resolveLatestVersion(
 }
 
 /**
- * The Go module's `resolveArtifactRef` (spec §3.6): short names expand
+ * The Go module's `resolveArtifactRef`: short names expand
  * against `base`; a missing tag or `latest` becomes the highest semver tag;
  * pinned tags and digests are returned as they are, without network. The
  * reference is trimmed with Go's `strings.TrimSpace` ({@linkcode trimSpace}).

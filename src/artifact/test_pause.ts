@@ -20,12 +20,6 @@ const MAX_PAUSE_MS = 120_000;
 /**
  * The `onStep` hook `spec` asks for, or `undefined` when `spec` is unset
  * or empty.
- *
- * @example
- * ```ts
- * import { testPause } from "./test_pause.ts";
- * console.log(testPause(undefined)); // undefined: inert
- * ```
  */
 export function testPause(
   spec: string | undefined,

@@ -360,13 +360,6 @@ export interface CacheEntry {
  * The reference string of a plugin or toolchain reference, as Go's `Ref()`:
  * `repository@digest` when there is a digest (it wins over the tag), else
  * `repository:tag`, else the bare repository. Nothing is validated.
- *
- * @example
- * ```ts
- * import { referenceString } from "@klaus/oci";
- * console.log(referenceString({ repository: "example.com/p/x", tag: "v1", digest: "sha256:abc" }));
- * // example.com/p/x@sha256:abc
- * ```
  */
 export function referenceString(
   ref: PluginReference | ToolchainReference,

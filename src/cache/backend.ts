@@ -8,10 +8,29 @@
  */
 import type { Descriptor } from "../oci/descriptor.ts";
 
-/** The three kinds of index entries, named like the Go cache's folders. */
+/**
+ * The three kinds of index entries, named like the Go cache's folders:
+ * what a tag points at, tag lists and repository catalogs.
+ *
+ * @example
+ * ```ts
+ * import type { IndexKind } from "@klaus/oci";
+ * const kinds: IndexKind[] = ["refs", "tags", "catalog"];
+ * console.log(kinds.length); // 3
+ * ```
+ */
 export type IndexKind = "refs" | "tags" | "catalog";
 
-/** Fields every index entry has. */
+/**
+ * Fields every index entry has.
+ *
+ * @example
+ * ```ts
+ * import type { IndexRecordBase } from "@klaus/oci";
+ * const age = (r: IndexRecordBase) => Date.now() - r.fetchedAt;
+ * console.log(age({ key: "localhost:5000/plugins/base", fetchedAt: Date.now() }) < 1000); // true
+ * ```
+ */
 export interface IndexRecordBase {
   /** The cache key (`host/repo:tag`, `host/repo`, or a registry base + `/`). */
   key: string;
@@ -75,16 +94,49 @@ export interface CatalogRecord extends IndexRecordBase {
   repositories: string[];
 }
 
-/** Any index entry. */
+/**
+ * Any index entry; `kind` tells which.
+ *
+ * @example
+ * ```ts
+ * import type { IndexRecord } from "@klaus/oci";
+ * function describe(r: IndexRecord): string {
+ *   switch (r.kind) {
+ *     case "refs": return `${r.key} -> ${r.descriptor.digest}`;
+ *     case "tags": return `${r.key}: ${r.tags.length} tags`;
+ *     case "catalog": return `${r.key}: ${r.repositories.length} repositories`;
+ *   }
+ * }
+ * console.log(describe({ kind: "tags", key: "localhost:5000/plugins/base", fetchedAt: 0, tags: ["v1"] }));
+ * ```
+ */
 export type IndexRecord = RefRecord | TagsRecord | CatalogRecord;
 
-/** The index entry type of a kind. */
+/**
+ * The index entry type of a kind.
+ *
+ * @example
+ * ```ts
+ * import type { IndexRecordOf } from "@klaus/oci";
+ * const r: IndexRecordOf<"tags"> = { kind: "tags", key: "localhost:5000/plugins/base", fetchedAt: 0, tags: ["v1"] };
+ * console.log(r.tags); // ["v1"]
+ * ```
+ */
 export type IndexRecordOf<K extends IndexKind> = Extract<
   IndexRecord,
   { kind: K }
 >;
 
-/** Cached content, opened for reading. Cancel the stream if it is not read. */
+/**
+ * Cached content, opened for reading. Cancel the stream if it is not read.
+ *
+ * @example
+ * ```ts
+ * import type { CachedContent } from "@klaus/oci";
+ * const content: CachedContent = { size: 2, stream: new Blob(["{}"]).stream() };
+ * console.log(await new Response(content.stream).text()); // {}
+ * ```
+ */
 export interface CachedContent {
   /** Size in bytes of the stored content. */
   size: number;
@@ -96,6 +148,19 @@ export interface CachedContent {
  * An open write of content into a backend. Nothing is visible to readers
  * until {@linkcode ContentWriter.commit}; {@linkcode ContentWriter.abort}
  * discards what was written. Both may be called more than once.
+ *
+ * @example Write content into a memory backend and read it back
+ * ```ts
+ * import { MemoryCacheBackend } from "@klaus/oci";
+ * const backend = new MemoryCacheBackend();
+ * const bytes = new TextEncoder().encode("{}");
+ * const digest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+ * const writer = await backend.openContentWriter({ mediaType: "application/json", digest, size: 2 });
+ * await writer?.write(bytes);
+ * await writer?.commit();
+ * const content = await backend.getContent(digest);
+ * console.log(await new Response(content?.stream).text()); // {}
+ * ```
  */
 export interface ContentWriter {
   /** Appends bytes. */
@@ -107,15 +172,19 @@ export interface ContentWriter {
 }
 
 /**
- * Where a {@linkcode CachingStore} keeps its entries: the filesystem
- * ({@linkcode FsCacheBackend}), memory ({@linkcode MemoryCacheBackend}) or
- * Workers KV ({@linkcode KvCacheBackend}). Methods may throw; the caching
- * store treats every backend failure as a miss or a skipped write.
+ * Where the client's registry cache keeps its entries (exported as
+ * `CacheStore`, the Go module's name): the filesystem
+ * ({@linkcode FsCacheBackend}), memory ({@linkcode MemoryCacheBackend}),
+ * Workers KV ({@linkcode KvCacheBackend}), or your own, passed as
+ * `cache.store` of {@linkcode ClientOptions}. Methods may throw; the cache
+ * treats every backend failure as a miss or a skipped write. The cache
+ * decides freshness and verifies content; a backend only stores and
+ * forgets.
  *
  * @example A backend that stores nothing
  * ```ts
- * import type { CacheBackend } from "@klaus/oci";
- * const none: CacheBackend = {
+ * import { Client, type CacheStore } from "@klaus/oci";
+ * const none: CacheStore = {
  *   maxBytes: 0,
  *   getIndex: () => Promise.resolve(undefined),
  *   putIndex: () => Promise.resolve(),
@@ -124,7 +193,8 @@ export interface ContentWriter {
  *   openContentWriter: () => Promise.resolve(undefined),
  *   deleteContent: () => Promise.resolve(),
  * };
- * console.log(none.maxBytes);
+ * const client = new Client({ cache: { store: none } });
+ * await client.close();
  * ```
  */
 export interface CacheBackend {
@@ -153,15 +223,6 @@ export interface CacheBackend {
 /**
  * Stores `bytes` (already verified against `descriptor`) through a
  * {@linkcode ContentWriter}; returns whether the backend kept them.
- *
- * @example
- * ```ts
- * import { digestOf, MemoryCacheBackend, writeContent } from "@klaus/oci";
- * const bytes = new TextEncoder().encode("{}");
- * const backend = new MemoryCacheBackend();
- * const kept = await writeContent(backend, { mediaType: "application/json", digest: digestOf(bytes), size: 2 }, bytes);
- * console.log(kept); // true
- * ```
  */
 export async function writeContent(
   backend: CacheBackend,
@@ -223,11 +284,6 @@ export function concatBytes(chunks: Uint8Array[], size: number): Uint8Array {
  * A {@linkcode ContentWriter} that buffers in memory and hands the bytes to
  * `store` on commit, or drops them once they pass `limit` (`<= 0`: no
  * limit). The memory and KV backends differ only in where the bytes go.
- *
- * @example
- * ```ts ignore
- * const writer = bufferingWriter(1024, (bytes) => save(bytes));
- * ```
  */
 export function bufferingWriter(
   limit: number,

@@ -1,7 +1,10 @@
 /**
  * A stale-while-revalidate cache in front of any {@linkcode OciStore}.
  *
- * Policy (spec §5, with the Go cache's bugs fixed — DESIGN §3 rows 1, 2, 4):
+ * Policy (the Go module's cache, with its bugs fixed: catalog prefixes keep
+ * their trailing `/`, the size cap evicts least-recently-used content, and
+ * manifests and configs are cached too — README, "Differences from
+ * klaus-oci (Go)"):
  *
  * - **Mutable answers** — what a tag points at, a repository's tags, a
  *   catalog — are index entries with a fetch time. Younger than the fresh
@@ -90,16 +93,6 @@ function unexpectedNotModified(key: string): RegistryError {
  * asks the store it wraps only when it must. Every method also takes
  * {@linkcode CacheCallOptions}: `onCacheStatus` reports whether the answer
  * was `fresh`, `stale` or a `miss`.
- *
- * @example
- * ```ts ignore
- * import { CachingStore, RegistryStore } from "@klaus/oci";
- * const store = new CachingStore(new RegistryStore(), { dir: "/tmp/klaus-oci-cache" });
- * const ref = { registry: "gsoci.azurecr.io", repository: "giantswarm/klaus-plugins/base", tag: "v0.1.0" };
- * const { descriptor } = await store.resolve(ref, { onCacheStatus: (s) => console.log(s) });
- * console.log(descriptor.digest);
- * await store.close();
- * ```
  */
 export class CachingStore implements OciStore {
   /** The store behind the cache. */

@@ -1,5 +1,5 @@
 /**
- * Default cache settings (the Go module's defaults, spec §1.5).
+ * Default cache settings: the Go module's `DefaultCache*` values.
  *
  * @module
  */
@@ -62,11 +62,5 @@ export const CATALOG_REVALIDATION_TIMEOUT_MS = 60_000;
  * Largest index file (what a tag points at, a tag list, a catalog) read
  * from a cache: 64 MiB, room for a few million tags. A bigger file is
  * treated as a miss without reading it — it is garbage, not an entry.
- *
- * @example
- * ```ts
- * import { MAX_INDEX_ENTRY_BYTES } from "./constants.ts";
- * console.log(MAX_INDEX_ENTRY_BYTES / 1024 / 1024); // 64
- * ```
  */
 export const MAX_INDEX_ENTRY_BYTES = 64 * 1024 * 1024;

@@ -1,8 +1,8 @@
 /**
- * The filesystem cache backend, in the Go cache's layout (spec §5.2) minus
- * its doubled blob path:
+ * The filesystem cache backend, in the Go cache's layout (so klausctl and
+ * this library can share a directory) minus its doubled blob path:
  *
- * ```
+ * ```text
  * <dir>/blobs/sha256/<hex>          content, named by digest
  * <dir>/refs/<sha256(key)>.json     what a tag points at
  * <dir>/tags/<sha256(key)>.json     tag lists
@@ -16,7 +16,7 @@
  *
  * The content budget is enforced by deleting the least recently used files;
  * a hit refreshes a file's modification time, so use — not insertion —
- * decides what goes (the Go cache never evicted, spec §5.7). Summing the
+ * decides what goes (the Go cache never evicted). Summing the
  * directory costs a `stat` per file, so a process does it after an insert
  * only when its running total passes the budget or its last pass is more
  * than {@linkcode EVICTION_RECOUNT_MS} old, and then evicts down to 90 % of
@@ -55,7 +55,16 @@ import type {
 import { decodeIndexJson, encodeIndexJson } from "./index_json.ts";
 import { DEFAULT_CACHE_MAX_BYTES, MAX_INDEX_ENTRY_BYTES } from "./constants.ts";
 
-/** Options of {@linkcode FsCacheBackend}. */
+/**
+ * Options of {@linkcode FsCacheBackend}.
+ *
+ * @example
+ * ```ts
+ * import type { FsCacheBackendOptions } from "@klaus/oci";
+ * const options: FsCacheBackendOptions = { maxBytes: 512 * 1024 * 1024 };
+ * console.log(options.maxBytes);
+ * ```
+ */
 export interface FsCacheBackendOptions {
   /**
    * Content budget in bytes (default 2 GiB); `<= 0` disables eviction.
@@ -143,17 +152,20 @@ async function readBounded(
 }
 
 /**
- * A {@linkcode CacheBackend} in a directory, shared safely by processes.
+ * A {@linkcode CacheStore} in a directory, shared safely by processes; what
+ * `cache: { dir }` of {@linkcode ClientOptions} uses.
  *
  * @example
  * ```ts
- * import { digestOf, FsCacheBackend, writeContent } from "@klaus/oci";
+ * import { Client, FsCacheBackend } from "@klaus/oci";
  * const dir = await Deno.makeTempDir();
- * const cache = new FsCacheBackend(dir, { maxBytes: 1 << 20 });
+ * const cache = new FsCacheBackend(dir, { maxBytes: 64 * 1024 * 1024 });
  * await cache.putIndex({ kind: "tags", key: "localhost:5000/plugins/base", tags: ["v1"], fetchedAt: Date.now() });
  * console.log((await cache.getIndex("tags", "localhost:5000/plugins/base"))?.tags); // ["v1"]
- * const bytes = new TextEncoder().encode("{}");
- * await writeContent(cache, { mediaType: "application/json", digest: digestOf(bytes), size: 2 }, bytes);
+ *
+ * // A client whose cache directory has a smaller budget than the default 2 GiB.
+ * const client = new Client({ cache: { store: cache } });
+ * await client.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -217,8 +229,7 @@ export class FsCacheBackend implements CacheBackend {
 
   /**
    * The entry for `key`; unreadable, foreign or garbage files are misses,
-   * and so is a file over {@linkcode MAX_INDEX_ENTRY_BYTES}, which is not
-   * read at all.
+   * and so is a file over 64 MiB, which is not read at all.
    */
   async getIndex<K extends IndexKind>(
     kind: K,

@@ -1,5 +1,5 @@
 /**
- * The freshness state machine of index entries (spec §5.3, §5.5): fresh →
+ * The freshness state machine of index entries, as the Go cache's: fresh →
  * answered; stale → answered and revalidated in the background (or, with
  * background refresh off, revalidated first and answered stale only if the
  * registry fails); expired or missing → refetched. Refetches of one entry

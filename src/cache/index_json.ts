@@ -1,5 +1,6 @@
 /**
- * The Go cache's index file format (spec §5.2): 2-space indented JSON with
+ * The Go cache's index file format (so klausctl and this library can share
+ * a cache directory): 2-space indented JSON with
  * the key inside (checked on read) and `fetched_at` as RFC 3339. Anything
  * that does not parse into the expected shape for the expected key is a
  * miss, never an error.

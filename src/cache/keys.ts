@@ -2,7 +2,7 @@
  * Cache keys. Refs and tag lists use the Go cache's keys (`host/repo:tag`,
  * `host/repo`) so a directory shared with klausctl's `cache refresh` still
  * matches. Catalog keys end in `/` — the prefix semantics the listing has
- * (Go keyed without it and returned sibling repositories, spec §5.9), which
+ * (Go keyed without it and returned sibling repositories), which
  * also keeps us from reading an entry the Go cache wrote with that bug.
  *
  * @module
@@ -21,13 +21,6 @@ function layoutPath(path: string): string {
 
 /**
  * `host/repo` (or `ocidir://<absolute dir>`): the tag-list key.
- *
- * @example
- * ```ts
- * import { tagsCacheKey } from "@klaus/oci";
- * console.log(tagsCacheKey({ registry: "localhost:5000", repository: "plugins/base" }));
- * // localhost:5000/plugins/base
- * ```
  */
 export function tagsCacheKey(repo: RepositoryRef): string {
   if (repo.registry === OCI_LAYOUT_REGISTRY) {
@@ -39,13 +32,6 @@ export function tagsCacheKey(repo: RepositoryRef): string {
 /**
  * `host/repo:tag`: the key of what a tag points at. Throws
  * {@linkcode InvalidReferenceError} when `ref` has no tag.
- *
- * @example
- * ```ts
- * import { refCacheKey } from "@klaus/oci";
- * console.log(refCacheKey({ registry: "localhost:5000", repository: "plugins/base", tag: "v1" }));
- * // localhost:5000/plugins/base:v1
- * ```
  */
 export function refCacheKey(ref: Reference): string {
   if (!ref.tag) {
@@ -58,12 +44,6 @@ export function refCacheKey(ref: Reference): string {
 
 /**
  * A registry base with exactly one trailing `/`: the catalog key.
- *
- * @example
- * ```ts
- * import { catalogCacheKey } from "@klaus/oci";
- * console.log(catalogCacheKey("localhost:5000/giantswarm/klaus-plugins")); // localhost:5000/giantswarm/klaus-plugins/
- * ```
  */
 export function catalogCacheKey(base: string): string {
   let b = base;
@@ -78,13 +58,6 @@ export function catalogCacheKey(base: string): string {
 /**
  * Every registry base whose catalog could list `repo`: its registry and
  * each parent path (for a layout, each parent directory).
- *
- * @example
- * ```ts
- * import { catalogBasesOf } from "@klaus/oci";
- * console.log(catalogBasesOf({ registry: "h:5000", repository: "a/b/c" }));
- * // ["h:5000", "h:5000/a", "h:5000/a/b"]
- * ```
  */
 export function catalogBasesOf(repo: RepositoryRef): string[] {
   const bases: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * A cache backend on Cloudflare Workers KV, shaped by KV's limits
- * (landscape §6): values ≤ 25 MiB, metadata ≤ 1024 bytes, one write per
+ * (https://developers.cloudflare.com/kv/platform/limits/): values ≤ 25 MiB, metadata ≤ 1024 bytes, one write per
  * second per key, no compare-and-set, eventually consistent. So:
  *
  * - freshness (`fetchedAt`) and the ETag travel in the key's metadata, the
@@ -62,7 +62,16 @@ export interface KvNamespaceLike {
   delete(key: string): Promise<void>;
 }
 
-/** Options of {@linkcode KvCacheBackend}. */
+/**
+ * Options of {@linkcode KvCacheBackend}.
+ *
+ * @example
+ * ```ts
+ * import type { KvCacheBackendOptions } from "@klaus/oci";
+ * const options: KvCacheBackendOptions = { prefix: "klaus-oci/staging/", indexTtlSeconds: 86_400 };
+ * console.log(options.prefix);
+ * ```
+ */
 export interface KvCacheBackendOptions {
   /** Prefix of every key (default `"klaus-oci/"`). */
   prefix?: string;
@@ -185,17 +194,35 @@ function isJsonMediaType(mediaType: string): boolean {
 }
 
 /**
- * A {@linkcode CacheBackend} on a Workers KV namespace.
+ * A {@linkcode CacheStore} on a Workers KV namespace.
  *
- * @example
- * ```ts ignore
- * import { CachingStore, KvCacheBackend } from "@klaus/oci";
- * export default {
- *   fetch(req: Request, env: { KLAUS_CACHE: KVNamespace }) {
- *     const backend = new KvCacheBackend(env.KLAUS_CACHE);
- *     // new CachingStore(registryStore, { store: backend }) …
- *   },
- * };
+ * @example A Worker answering from a KV-backed registry cache
+ * ```ts
+ * import { Client, KvCacheBackend, type KvNamespaceLike } from "@klaus/oci";
+ *
+ * interface Env {
+ *   KLAUS_CACHE: KvNamespaceLike;
+ * }
+ *
+ * // The Worker's handler: `export default { fetch: handle }` in its entry module.
+ * async function handle(
+ *   _request: Request,
+ *   env: Env,
+ *   ctx: { waitUntil(work: Promise<unknown>): void },
+ * ): Promise<Response> {
+ *   const client = new Client({
+ *     cache: {
+ *       store: new KvCacheBackend(env.KLAUS_CACHE),
+ *       // Revalidations outlive the response.
+ *       scheduler: {
+ *         schedule: (work) => ctx.waitUntil(work),
+ *         drain: () => Promise.resolve(),
+ *       },
+ *     },
+ *   });
+ *   return Response.json(await client.listPlugins());
+ * }
+ * console.log(typeof handle);
  * ```
  */
 export class KvCacheBackend implements CacheBackend {

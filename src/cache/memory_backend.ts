@@ -16,7 +16,17 @@ import {
 } from "./backend.ts";
 import { bytesStream } from "./relay.ts";
 
-/** Options of {@linkcode MemoryCacheBackend}. */
+/**
+ * Options of {@linkcode MemoryCacheBackend}.
+ *
+ * @example
+ * ```ts
+ * import { Client, MemoryCacheBackend, type MemoryCacheBackendOptions } from "@klaus/oci";
+ * const options: MemoryCacheBackendOptions = { maxBytes: 16 * 1024 * 1024, maxEntries: 1000 };
+ * const client = new Client({ cache: { store: new MemoryCacheBackend(options) } });
+ * await client.close();
+ * ```
+ */
 export interface MemoryCacheBackendOptions {
   /** Content budget in bytes (default 64 MiB); `<= 0` means unbounded. */
   maxBytes?: number;
@@ -32,7 +42,8 @@ function cloneRecord<R extends IndexRecord>(r: R): R {
 }
 
 /**
- * A {@linkcode CacheBackend} in memory, for one process or isolate.
+ * A {@linkcode CacheStore} in memory, for one process or isolate; what
+ * `cache: {}` of {@linkcode ClientOptions} uses.
  *
  * @example
  * ```ts

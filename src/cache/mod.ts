@@ -2,12 +2,9 @@
  * A stale-while-revalidate response cache in front of any
  * {@linkcode OciStore}, with filesystem, memory and Workers KV backends.
  *
- * @example
- * ```ts ignore
- * import { CachingStore, RegistryStore } from "@klaus/oci";
- * const store = new CachingStore(new RegistryStore(), { dir: "/tmp/klaus-oci-cache" });
- * await store.close();
- * ```
+ * Internal: this folder's names for the library's own modules, the CLI, the
+ * edge API (`worker/`) and the tests. The package's public API is
+ * `src/mod.ts`; nothing here is re-exported from it wholesale.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Options of the response cache (DESIGN §4 `ClientOptions.cache`).
+ * Options of the response cache (`ClientOptions.cache`).
  *
  * @module
  */
@@ -7,8 +7,8 @@ import type { CacheBackend } from "./backend.ts";
 import type { BackgroundScheduler } from "./scheduler.ts";
 
 /**
- * How a {@linkcode CachingStore} caches. With neither `dir` nor `store` the
- * cache lives in memory.
+ * How the client's registry cache ({@linkcode ClientOptions.cache}) caches.
+ * With neither `dir` nor `store` the cache lives in memory.
  *
  * Differences from the Go module's options (README, "Differences from
  * klaus-oci (Go)"):
@@ -37,7 +37,11 @@ export interface CacheOptions {
    * (Go's `WithCache("")` disables the cache instead).
    */
   dir?: string;
-  /** A backend to use instead (memory, Workers KV, your own). */
+  /**
+   * A backend to use instead: {@linkcode MemoryCacheBackend},
+   * {@linkcode KvCacheBackend}, {@linkcode FsCacheBackend} with its own
+   * options, or your own {@linkcode CacheStore}.
+   */
   store?: CacheBackend;
   /**
    * Answers younger than this are used without asking (default 30 s). `0`

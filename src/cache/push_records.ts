@@ -57,11 +57,6 @@ const VERSION = 1;
  * system metadata (`lstat`, no content read) and `options`. Any change of
  * content changes a size or a modification or change time; a file replaced
  * by another changes its inode.
- *
- * @example
- * ```ts ignore
- * const fp = await treeFingerprint("./plugin", [{ name: "a.md", type: "file", mode: 0o644, size: 5 }], { mtime: 0 });
- * ```
  */
 export async function treeFingerprint(
   dir: string,
@@ -93,12 +88,6 @@ export async function treeFingerprint(
 /**
  * Push records as small JSON files in a directory (the cache directory's
  * `push/`), written atomically.
- *
- * @example
- * ```ts ignore
- * const records = new FsPushRecords("/tmp/klaus-oci/push");
- * await records.put(fp, { layer, repositories: { "r.example": ["org/a"] } });
- * ```
  */
 export class FsPushRecords implements PushRecords {
   #dir: string;

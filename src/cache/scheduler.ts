@@ -27,16 +27,6 @@ export interface BackgroundScheduler {
 /**
  * The default scheduler: a set of pending promises that
  * {@linkcode TrackedScheduler.drain} waits for.
- *
- * @example
- * ```ts
- * import { TrackedScheduler } from "@klaus/oci";
- * const s = new TrackedScheduler();
- * let done = false;
- * s.schedule(new Promise<void>((r) => setTimeout(() => { done = true; r(); }, 1)));
- * await s.drain();
- * console.log(done, s.size); // true 0
- * ```
  */
 export class TrackedScheduler implements BackgroundScheduler {
   #pending = new Set<Promise<unknown>>();
@@ -66,15 +56,6 @@ export class TrackedScheduler implements BackgroundScheduler {
  * A scheduler for Cloudflare Workers: each work goes to `waitUntil` (pass
  * `ctx.waitUntil.bind(ctx)`), which keeps the isolate alive after the
  * response; there is nothing to drain.
- *
- * @example
- * ```ts
- * import { waitUntilScheduler } from "@klaus/oci";
- * const seen: Promise<unknown>[] = [];
- * const s = waitUntilScheduler((p) => seen.push(p));
- * s.schedule(Promise.resolve());
- * console.log(seen.length); // 1
- * ```
  */
 export function waitUntilScheduler(
   waitUntil: (work: Promise<unknown>) => void,

@@ -15,15 +15,6 @@ interface Flight {
 
 /**
  * Runs at most one `fn` per key at a time; later callers share its result.
- *
- * @example
- * ```ts
- * import { Singleflight } from "@klaus/oci";
- * const flights = new Singleflight();
- * let calls = 0;
- * const work = () => flights.do("k", async () => { calls++; return 42; });
- * console.log(await Promise.all([work(), work()]), calls); // [42, 42] 1
- * ```
  */
 export class Singleflight {
   #flights = new Map<string, Flight>();

@@ -15,13 +15,6 @@ import {
  * Whether a failed refetch may be answered from a stale entry: network
  * errors, timeouts and {@linkcode RegistryError}s (5xx, 429, …) yes;
  * 404 / 401 / 403 and everything else (digest mismatch, bad input) no.
- *
- * @example
- * ```ts
- * import { isStaleIfErrorEligible, NotFoundError, RegistryError } from "@klaus/oci";
- * console.log(isStaleIfErrorEligible(new RegistryError("503", { status: 503 }))); // true
- * console.log(isStaleIfErrorEligible(new NotFoundError("gone"))); // false
- * ```
  */
 export function isStaleIfErrorEligible(error: unknown): boolean {
   if (

@@ -7,7 +7,7 @@ import type { ResolveOptions, TransferOptions } from "../oci/store.ts";
 import type { BackgroundScheduler } from "./scheduler.ts";
 
 /**
- * How one answer of a {@linkcode CachingStore} was produced:
+ * How one answer of the client's registry cache was produced:
  * `fresh` — from the cache without asking the registry;
  * `stale` — from the cache past its fresh window (being revalidated, or
  * the registry failed and the stale entry stood in for it);
@@ -47,8 +47,9 @@ export interface CacheStatusDetail {
 }
 
 /**
- * Per-call options the caching store understands on top of the
- * {@linkcode OciStore} ones.
+ * Per-call options of the registry cache, given to
+ * {@linkcode Client.withCallOptions}: hear how each answer was produced,
+ * and choose where that call's background revalidations run.
  *
  * @example
  * ```ts
@@ -77,12 +78,6 @@ const RANK: Record<CacheStatus, number> = { fresh: 0, stale: 1, miss: 2 };
 /**
  * The less fresh of two statuses, for answers built from several cached
  * parts (`miss` > `stale` > `fresh`).
- *
- * @example
- * ```ts
- * import { worstCacheStatus } from "@klaus/oci";
- * console.log(worstCacheStatus("fresh", "stale")); // "stale"
- * ```
  */
 export function worstCacheStatus(a: CacheStatus, b: CacheStatus): CacheStatus {
   return RANK[a] >= RANK[b] ? a : b;

@@ -181,13 +181,6 @@ let current: Runtime | undefined;
 
 /**
  * The runtime this process runs on (made once).
- *
- * @example
- * ```ts ignore
- * import { currentRuntime } from "./_runtime.ts";
- * const runtime = currentRuntime();
- * runtime.stdout.write(`${runtime.name} ${runtime.args.join(" ")}\n`);
- * ```
  */
 export function currentRuntime(): Runtime {
   if (current === undefined) {
@@ -201,12 +194,6 @@ export function currentRuntime(): Runtime {
  * Whether the module of `meta` is the program's entry point:
  * `import.meta.main` where the runtime has it (Deno, Bun, Node ≥ 24.2),
  * else whether it is the script Node was started with.
- *
- * @example
- * ```ts ignore
- * import { isMain } from "./_runtime.ts";
- * if (isMain(import.meta)) console.log("run directly");
- * ```
  */
 export function isMain(meta: { url: string; main?: boolean }): boolean {
   if (typeof meta.main === "boolean") return meta.main;

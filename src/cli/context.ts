@@ -24,13 +24,6 @@ import { type Command, UsageError } from "./usage.ts";
 
 /**
  * Options of the list calls the CLI makes.
- *
- * @example
- * ```ts
- * import type { CliListOptions } from "./context.ts";
- * const o: CliListOptions = { registry: "localhost:5000/plugins", onWarning: console.error };
- * console.log(o.registry);
- * ```
  */
 export interface CliListOptions {
   /** Registry base to list. */
@@ -41,13 +34,6 @@ export interface CliListOptions {
 
 /**
  * The library client methods the command line uses.
- *
- * @example
- * ```ts
- * import type { CliClient } from "./context.ts";
- * function versionsOf(c: CliClient) { return c.listPluginVersions("base"); }
- * console.log(typeof versionsOf);
- * ```
  */
 export interface CliClient {
   /** Manifest digest of a reference. */
@@ -104,13 +90,6 @@ export interface CliClient {
 
 /**
  * One command run.
- *
- * @example
- * ```ts
- * import type { CommandContext } from "./context.ts";
- * function kindOf(ctx: CommandContext) { return ctx.kind; }
- * console.log(typeof kindOf);
- * ```
  */
 export interface CommandContext {
   /** The artifact kind. */
@@ -133,13 +112,6 @@ export interface CommandContext {
 
 /**
  * Checks the positional argument count; returns the arguments.
- *
- * @example
- * ```ts
- * import { positionals } from "./context.ts";
- * const [ref] = positionals({ kind: "plugin", command: "resolve", args: ["base"] }, ["<ref>"]);
- * console.log(ref); // base
- * ```
  */
 export function positionals(
   ctx: Pick<CommandContext, "kind" | "command" | "args">,

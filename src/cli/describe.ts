@@ -20,12 +20,6 @@ import { UsageError } from "./usage.ts";
 
 /**
  * `Name <email>` when there is an e-mail, else the name.
- *
- * @example
- * ```ts
- * import { formatAuthor } from "./describe.ts";
- * console.log(formatAuthor({ name: "GS", email: "a@b.c" })); // GS <a@b.c>
- * ```
  */
 export function formatAuthor(author: Author | undefined): string {
   if (!author) return "";
@@ -36,13 +30,6 @@ export function formatAuthor(author: Author | undefined): string {
 /**
  * The metadata block: `Name:`, `Version:`, … `Digest:`; `compact` keeps
  * only name, version, description, author and digest (dependency blocks).
- *
- * @example
- * ```ts
- * import { metadataLines } from "./describe.ts";
- * import { Style } from "./output.ts";
- * console.log(metadataLines({ name: "base", version: "v1" }, "sha256:ab", new Style(false)).join("\n"));
- * ```
  */
 export function metadataLines(
   meta: KlausMetadata & { version?: string },
@@ -73,14 +60,6 @@ export function metadataLines(
 /**
  * A described plugin in text: metadata, then a `Components:` block when it
  * has any.
- *
- * @example
- * ```ts
- * import { pluginLines } from "./describe.ts";
- * import { Style } from "./output.ts";
- * const d = { ref: "r:v1", tag: "v1", digest: "sha256:ab", plugin: { name: "base", commands: ["hello"] } };
- * console.log(pluginLines(d, new Style(false)).join("\n"));
- * ```
  */
 export function pluginLines(d: DescribedPlugin, style: Style): string[] {
   const p = d.plugin;
@@ -108,13 +87,6 @@ export function pluginLines(d: DescribedPlugin, style: Style): string[] {
  * Resolved dependencies in text: `Resolved Toolchain:` and
  * `Resolved Plugin [<name>]:` blocks (indented, compact), then one
  * `Warning: …` line per dependency that could not be described.
- *
- * @example
- * ```ts
- * import { dependencyLines } from "./describe.ts";
- * import { Style } from "./output.ts";
- * console.log(dependencyLines({ plugins: [], warnings: ["plugin x: not found"] }, new Style(false)).join("\n"));
- * ```
  */
 export function dependencyLines(
   deps: ResolvedDependencies,
@@ -150,14 +122,6 @@ export function dependencyLines(
 /**
  * A described personality in text: metadata, `Toolchain:`, `Plugins:` and,
  * when given, the resolved dependencies.
- *
- * @example
- * ```ts
- * import { personalityLines } from "./describe.ts";
- * import { Style } from "./output.ts";
- * const d = { ref: "r:v1", tag: "v1", digest: "sha256:ab", personality: { name: "sre" } };
- * console.log(personalityLines(d, undefined, new Style(false)).join("\n"));
- * ```
  */
 export function personalityLines(
   d: DescribedPersonality,
@@ -179,14 +143,6 @@ export function personalityLines(
 
 /**
  * A described toolchain in text: the metadata block.
- *
- * @example
- * ```ts
- * import { toolchainLines } from "./describe.ts";
- * import { Style } from "./output.ts";
- * const d = { ref: "r:1.0.0", tag: "1.0.0", digest: "sha256:ab", toolchain: { name: "go", version: "1.0.0" } };
- * console.log(toolchainLines(d, new Style(false)).join("\n"));
- * ```
  */
 export function toolchainLines(d: DescribedToolchain, style: Style): string[] {
   return metadataLines(d.toolchain, d.digest, style);
@@ -195,12 +151,6 @@ export function toolchainLines(d: DescribedToolchain, style: Style): string[] {
 /**
  * Whether to resolve a personality's dependencies: `--deps` / `--no-deps`
  * when given, else yes in text mode and no with `--json` (like klausctl).
- *
- * @example
- * ```ts
- * import { wantsDeps } from "./describe.ts";
- * console.log(wantsDeps({}, true), wantsDeps({}, false)); // false true
- * ```
  */
 export function wantsDeps(
   flags: { deps?: boolean; "no-deps"?: boolean },
@@ -213,12 +163,6 @@ export function wantsDeps(
 
 /**
  * Runs `describe`.
- *
- * @example
- * ```ts
- * import { describeCommand } from "./describe.ts";
- * console.log(typeof describeCommand); // function
- * ```
  */
 export async function describeCommand(ctx: CommandContext): Promise<void> {
   const [ref] = positionals(ctx, ["<ref>"]);

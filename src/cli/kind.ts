@@ -14,35 +14,16 @@ import {
 
 /**
  * An artifact kind: the first word of every command.
- *
- * @example
- * ```ts
- * import type { Kind } from "./kind.ts";
- * const k: Kind = "plugin";
- * console.log(k);
- * ```
  */
 export type Kind = "plugin" | "personality" | "toolchain";
 
 /**
  * Every kind, in the order help texts list them.
- *
- * @example
- * ```ts
- * import { KINDS } from "./kind.ts";
- * console.log(KINDS.join("|")); // plugin|personality|toolchain
- * ```
  */
 export const KINDS: readonly Kind[] = ["plugin", "personality", "toolchain"];
 
 /**
  * Whether `word` names a kind.
- *
- * @example
- * ```ts
- * import { isKind } from "./kind.ts";
- * console.log(isKind("plugin"), isKind("image")); // true false
- * ```
  */
 export function isKind(word: string | undefined): word is Kind {
   return word === "plugin" || word === "personality" || word === "toolchain";
@@ -50,12 +31,6 @@ export function isKind(word: string | undefined): word is Kind {
 
 /**
  * The plural used in messages (`No plugins found …`).
- *
- * @example
- * ```ts
- * import { plural } from "./kind.ts";
- * console.log(plural("personality")); // personalities
- * ```
  */
 export function plural(kind: Kind): string {
   return kind === "personality" ? "personalities" : `${kind}s`;
@@ -63,12 +38,6 @@ export function plural(kind: Kind): string {
 
 /**
  * The registry base short names of `kind` expand against by default.
- *
- * @example
- * ```ts
- * import { defaultBase } from "./kind.ts";
- * console.log(defaultBase("plugin")); // gsoci.azurecr.io/giantswarm/klaus-plugins
- * ```
  */
 export function defaultBase(kind: Kind): string {
   switch (kind) {
@@ -85,13 +54,6 @@ export function defaultBase(kind: Kind): string {
  * klausctl's `expandArtifactRef`: a reference containing `/` is taken as it
  * is; otherwise the name (before the first `@`, else the last `:`) is put
  * below `base`, keeping the tag or digest suffix. No network.
- *
- * @example
- * ```ts
- * import { expandRef } from "./kind.ts";
- * console.log(expandRef("base:v1.0.0", "localhost:5000/plugins"));
- * // localhost:5000/plugins/base:v1.0.0
- * ```
  */
 export function expandRef(ref: string, base: string): string {
   const trimmed = trimSpace(ref);

@@ -13,12 +13,6 @@ import { table } from "./output.ts";
 /**
  * Runs `list`: JSON `ListEntry[]`, or a `NAME VERSION REFERENCE` table;
  * skipped repositories are warned about on stderr.
- *
- * @example
- * ```ts
- * import { listCommand } from "./list.ts";
- * console.log(typeof listCommand); // function
- * ```
  */
 export async function listCommand(ctx: CommandContext): Promise<void> {
   positionals(ctx, []);

@@ -11,7 +11,7 @@
  * ```
  *
  * It wires the runtime (`_runtime.ts`: stdio, the environment, signals,
- * exit) and the library client into {@linkcode runCli}.
+ * exit) and the library client into the command runner (`run.ts`).
  *
  * SIGINT and SIGTERM: while a pull runs, its signal is aborted so it
  * removes its temporary sibling (or, already swapping, finishes the swap:
@@ -108,9 +108,10 @@ class Interrupts {
  * SIGTERM interrupted a pull).
  *
  * @example
- * ```ts ignore
- * import { main } from "./main.ts";
- * console.log(await main(["plugin", "list", "--json"]));
+ * ```ts
+ * import { main } from "@klaus/oci/cli";
+ * const code = await main(["--version"]); // prints "klaus-oci <version>"
+ * console.log(code); // 0
  * ```
  */
 export async function main(

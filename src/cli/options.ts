@@ -21,14 +21,6 @@ export const NO_CACHE_ENV = "KLAUS_OCI_NO_CACHE";
 /**
  * Every flag the command line knows, in `node:util` `parseArgs` form.
  * Command-specific flags are checked against the command after parsing.
- *
- * @example
- * ```ts
- * import { parseArgs } from "node:util";
- * import { FLAGS } from "./options.ts";
- * const { values } = parseArgs({ args: ["--json"], options: FLAGS, allowPositionals: true });
- * console.log(values.json); // true
- * ```
  */
 export const FLAGS = {
   json: { type: "boolean" },
@@ -48,13 +40,6 @@ export const FLAGS = {
 
 /**
  * The parsed flag values (`parseArgs` `values`).
- *
- * @example
- * ```ts
- * import type { FlagValues } from "./options.ts";
- * const v: FlagValues = { json: true, registry: "localhost:5000/plugins" };
- * console.log(v.json);
- * ```
  */
 export interface FlagValues {
   json?: boolean;
@@ -75,25 +60,11 @@ export interface FlagValues {
 
 /**
  * Reads one environment variable (`undefined` when unset or not allowed).
- *
- * @example
- * ```ts
- * import type { EnvGetter } from "./options.ts";
- * const env: EnvGetter = (name) => ({ HOME: "/home/me" } as Record<string, string>)[name];
- * console.log(env("HOME"));
- * ```
  */
 export type EnvGetter = (name: string) => string | undefined;
 
 /**
  * The options every command shares, flags and environment combined.
- *
- * @example
- * ```ts
- * import type { GlobalOptions } from "./options.ts";
- * const g: GlobalOptions = { json: false, plainHttp: true, quiet: true, cacheDir: undefined };
- * console.log(g.plainHttp);
- * ```
  */
 export interface GlobalOptions {
   /** Print one JSON document. */
@@ -113,12 +84,6 @@ export interface GlobalOptions {
 /**
  * True for the truthy spellings klausctl accepts: `1`, `true`, `yes`, `on`
  * (any case).
- *
- * @example
- * ```ts
- * import { isTruthy } from "./options.ts";
- * console.log(isTruthy("YES"), isTruthy("0")); // true false
- * ```
  */
 export function isTruthy(value: string | undefined): boolean {
   if (value === undefined) return false;
@@ -137,12 +102,6 @@ function home(env: EnvGetter): string {
 
 /**
  * Expands a leading `~/` (or a lone `~`) to the home directory.
- *
- * @example
- * ```ts
- * import { expandHome } from "./options.ts";
- * console.log(expandHome("~/cache", () => "/home/me")); // /home/me/cache
- * ```
  */
 export function expandHome(path: string, env: EnvGetter): string {
   if (path === "~") return home(env);
@@ -152,13 +111,6 @@ export function expandHome(path: string, env: EnvGetter): string {
 
 /**
  * `$XDG_CACHE_HOME/klaus-oci`, else `~/.cache/klaus-oci`.
- *
- * @example
- * ```ts
- * import { defaultCacheDir } from "./options.ts";
- * console.log(defaultCacheDir((n) => n === "XDG_CACHE_HOME" ? "/tmp/xdg" : undefined));
- * // /tmp/xdg/klaus-oci
- * ```
  */
 export function defaultCacheDir(env: EnvGetter): string {
   const xdg = env("XDG_CACHE_HOME");
@@ -170,12 +122,6 @@ export function defaultCacheDir(env: EnvGetter): string {
  * The cache directory, or `undefined` when the cache is off. `--no-cache`
  * wins over everything; `--cache-dir` wins over both environment variables;
  * then `KLAUS_OCI_NO_CACHE`, then `KLAUS_OCI_CACHE_DIR`, then the default.
- *
- * @example
- * ```ts
- * import { cacheDirFrom } from "./options.ts";
- * console.log(cacheDirFrom({ "no-cache": true }, () => undefined)); // undefined
- * ```
  */
 export function cacheDirFrom(
   flags: FlagValues,
@@ -198,13 +144,6 @@ export function cacheDirFrom(
 /**
  * Combines flags and environment into {@linkcode GlobalOptions}; throws
  * {@linkcode UsageError} for a bad flag value.
- *
- * @example
- * ```ts
- * import { globalOptions } from "./options.ts";
- * const g = globalOptions({ concurrency: "4", "no-cache": true }, () => undefined);
- * console.log(g.concurrency, g.cacheDir); // 4 undefined
- * ```
  */
 export function globalOptions(
   flags: FlagValues,
@@ -237,13 +176,6 @@ export function globalOptions(
 /**
  * The options the CLI gives `new Client(…)`: a structural subset of the
  * library's `ClientOptions`.
- *
- * @example
- * ```ts
- * import type { CliClientOptions } from "./options.ts";
- * const o: CliClientOptions = { plainHttp: true, registryAuthEnv: "KLAUS_OCI_REGISTRY_AUTH" };
- * console.log(o.plainHttp);
- * ```
  */
 export interface CliClientOptions {
   /** http:// instead of https://. */
@@ -262,13 +194,6 @@ export interface CliClientOptions {
 
 /**
  * The client options for one command run.
- *
- * @example
- * ```ts
- * import { clientOptions } from "./options.ts";
- * const o = clientOptions({ json: false, plainHttp: true, quiet: false, cacheDir: "/tmp/c", registry: "localhost:5000/p" }, "plugin");
- * console.log(o.registries?.plugin, o.cache?.dir); // localhost:5000/p /tmp/c
- * ```
  */
 export function clientOptions(
   globals: GlobalOptions,

@@ -10,15 +10,6 @@ import { displayText } from "../_redact.ts";
 
 /**
  * Where text goes: stdout or stderr, a real one or a test's fake.
- *
- * @example
- * ```ts
- * import type { Writer } from "./output.ts";
- * let seen = "";
- * const w: Writer = { write: (t) => { seen += t; }, isTTY: false };
- * w.write("hi\n");
- * console.log(seen);
- * ```
  */
 export interface Writer {
   /** Writes text as it is (no newline added). */
@@ -32,12 +23,6 @@ export interface Writer {
 /**
  * Whether colours may be used on `writer`: it must be a terminal and
  * `NO_COLOR` unset or empty (no-color.org).
- *
- * @example
- * ```ts
- * import { colorEnabled } from "./output.ts";
- * console.log(colorEnabled({ write() {}, isTTY: true }, "1")); // false
- * ```
  */
 export function colorEnabled(
   writer: Writer,
@@ -48,12 +33,6 @@ export function colorEnabled(
 
 /**
  * ANSI styling that turns into the identity when colours are off.
- *
- * @example
- * ```ts
- * import { Style } from "./output.ts";
- * console.log(new Style(false).bold("Name:")); // Name:
- * ```
  */
 export class Style {
   /** Whether escapes are emitted. */
@@ -97,12 +76,6 @@ export class Style {
 /**
  * klausctl's `%-14s %s` field line, with an optional indent; the label is
  * padded before styling so alignment survives colours.
- *
- * @example
- * ```ts
- * import { field, Style } from "./output.ts";
- * console.log(field("Name:", "base", new Style(false))); // "Name:          base"
- * ```
  */
 export function field(
   label: string,
@@ -116,12 +89,6 @@ export function field(
 /**
  * Go `text/tabwriter` with 3 spaces of padding: columns as wide as their
  * widest cell, the last column unpadded.
- *
- * @example
- * ```ts
- * import { table } from "./output.ts";
- * console.log(table([["NAME", "VERSION"], ["base", "v1.0.0"]]));
- * ```
  */
 export function table(rows: string[][]): string {
   const widths: number[] = [];
@@ -140,15 +107,6 @@ export function table(rows: string[][]): string {
 
 /**
  * The program's output channels for one run.
- *
- * @example
- * ```ts
- * import { Output } from "./output.ts";
- * let out = "";
- * const o = new Output({ write: (t) => { out += t; }, isTTY: false }, { write() {}, isTTY: false }, { json: true });
- * o.json(["v1.0.0"]);
- * console.log(out);
- * ```
  */
 export class Output {
   /** Print JSON rather than text. */

@@ -13,12 +13,6 @@ const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
 /**
  * Bytes in binary units with one decimal from KiB on.
- *
- * @example
- * ```ts
- * import { formatBytes } from "./progress.ts";
- * console.log(formatBytes(1536)); // 1.5 KiB
- * ```
  */
 export function formatBytes(n: number): string {
   let value = n;
@@ -32,12 +26,6 @@ export function formatBytes(n: number): string {
 
 /**
  * Whole seconds as `42s`, `3m07s` or `2h05m`.
- *
- * @example
- * ```ts
- * import { formatDuration } from "./progress.ts";
- * console.log(formatDuration(187)); // 3m07s
- * ```
  */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.ceil(seconds));
@@ -52,13 +40,6 @@ export function formatDuration(seconds: number): string {
 
 /**
  * What one bar shows.
- *
- * @example
- * ```ts
- * import type { BarState } from "./progress.ts";
- * const b: BarState = { label: "layer  sha256:0123456789ab", transferred: 5, total: 10, startedAt: 0, done: false, skipped: false };
- * console.log(b.label);
- * ```
  */
 export interface BarState {
   /** Left column: blob role and short digest. */
@@ -100,13 +81,6 @@ function shortHex(digest: string): string {
  * rate, ETA (or `done`). The fields after the bar have fixed widths so
  * nothing jumps between redraws; the bar takes the room left (8 to 30
  * columns) and is dropped on terminals too narrow for it.
- *
- * @example
- * ```ts
- * import { renderBar } from "./progress.ts";
- * const line = renderBar({ label: "layer", transferred: 512, total: 1024, startedAt: 0, done: false, skipped: false }, 1000, 80);
- * console.log(line.includes("50%")); // true
- * ```
  */
 export function renderBar(bar: BarState, now: number, width = 80): string {
   if (bar.skipped) {
@@ -154,13 +128,6 @@ function fit(line: string, width: number): string {
 
 /**
  * Options of {@linkcode ProgressRenderer}.
- *
- * @example
- * ```ts
- * import type { ProgressRendererOptions } from "./progress.ts";
- * const o: ProgressRendererOptions = { now: () => 0, intervalMs: 0 };
- * console.log(o.intervalMs);
- * ```
  */
 export interface ProgressRendererOptions {
   /** Clock in milliseconds (default `Date.now`). */
@@ -173,16 +140,6 @@ export interface ProgressRendererOptions {
  * Draws one bar per blob on a terminal and redraws them in place (cursor up,
  * clear line). Bars of one block stay until {@linkcode finish}; text
  * written through {@linkcode interject} appears above them.
- *
- * @example
- * ```ts
- * import { ProgressRenderer } from "./progress.ts";
- * let screen = "";
- * const r = new ProgressRenderer({ write: (t) => { screen += t; }, isTTY: true, columns: 100 });
- * r.update({ direction: "pull", digest: "sha256:" + "a".repeat(64), transferred: 10, total: 10, done: true });
- * r.finish();
- * console.log(screen.includes("100%")); // true
- * ```
  */
 export class ProgressRenderer {
   readonly #writer: Writer;
@@ -266,12 +223,6 @@ export class ProgressRenderer {
 /**
  * A renderer for `writer` when it is a terminal and not `quiet`, else
  * `undefined` (no progress output at all).
- *
- * @example
- * ```ts
- * import { createProgress } from "./progress.ts";
- * console.log(createProgress({ write() {}, isTTY: false }, false)); // undefined
- * ```
  */
 export function createProgress(
   writer: Writer,

@@ -18,12 +18,6 @@ import { resolveRef } from "./resolve.ts";
  * `<name>: pulled (<digest>)` / `<name>: up-to-date (<digest>)`. The
  * directory defaults to `./<short name>` of the resolved reference. A
  * non-empty directory no pull made is replaced only with `--force`.
- *
- * @example
- * ```ts
- * import { pullCommand } from "./pull.ts";
- * console.log(typeof pullCommand); // function
- * ```
  */
 export async function pullCommand(ctx: CommandContext): Promise<void> {
   try {

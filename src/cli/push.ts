@@ -43,12 +43,6 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * Checks that `dir` is a directory (klausctl's messages).
- *
- * @example
- * ```ts
- * import { requireDirectory } from "./push.ts";
- * await requireDirectory(".");
- * ```
  */
 export async function requireDirectory(dir: string): Promise<void> {
   let info;
@@ -70,12 +64,6 @@ export async function requireDirectory(dir: string): Promise<void> {
 /**
  * klausctl's plugin directory check: at least one of `skills/`, `agents/`,
  * `hooks/`, `commands/`, `.mcp.json`.
- *
- * @example
- * ```ts
- * import { validatePluginDir } from "./push.ts";
- * await validatePluginDir("./test/fixtures/plugins/base").catch(() => {});
- * ```
  */
 export async function validatePluginDir(dir: string): Promise<void> {
   await requireDirectory(dir);
@@ -90,12 +78,6 @@ export async function validatePluginDir(dir: string): Promise<void> {
 
 /**
  * klausctl's push reference check: the tag must be explicit.
- *
- * @example
- * ```ts
- * import { requireTag } from "./push.ts";
- * requireTag("localhost:5000/plugins/base:v1.0.0");
- * ```
  */
 export function requireTag(ref: string): void {
   const [, tag] = splitNameTag(ref);
@@ -110,12 +92,6 @@ export function requireTag(ref: string): void {
  * Runs `push`: JSON `{"name","ref","digest"}` (dry run: `"dryRun": true`,
  * digest `""`), or `<name>: pushed (<digest>)` /
  * `<name>: validated (dry run, push skipped)`.
- *
- * @example
- * ```ts
- * import { pushCommand } from "./push.ts";
- * console.log(typeof pushCommand); // function
- * ```
  */
 export async function pushCommand(ctx: CommandContext): Promise<void> {
   const [dir, refArg] = positionals(ctx, ["<dir>", "<ref>"]);

@@ -11,12 +11,6 @@ import type { Kind } from "./kind.ts";
 
 /**
  * Pins `ref` with the kind's `resolve*Ref`.
- *
- * @example
- * ```ts
- * import { resolveRef } from "./resolve.ts";
- * console.log(typeof resolveRef); // function
- * ```
  */
 export function resolveRef(
   client: CliClient,
@@ -35,12 +29,6 @@ export function resolveRef(
 
 /**
  * Runs `resolve`: JSON `{"ref": …}`, or the reference on one line.
- *
- * @example
- * ```ts
- * import { resolveCommand } from "./resolve.ts";
- * console.log(typeof resolveCommand); // function
- * ```
  */
 export async function resolveCommand(ctx: CommandContext): Promise<void> {
   const [ref] = positionals(ctx, ["<ref>"]);

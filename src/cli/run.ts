@@ -36,13 +36,6 @@ import {
 
 /**
  * What the command line needs from its host.
- *
- * @example
- * ```ts
- * import type { CliIo } from "./run.ts";
- * function envOf(io: CliIo) { return io.env("HOME"); }
- * console.log(typeof envOf);
- * ```
  */
 export interface CliIo {
   /** Standard output. */
@@ -85,12 +78,6 @@ function isCommand(word: string | undefined): word is Command {
 /**
  * Waits for `client.close()` at most `ms` milliseconds, so background cache
  * refreshes can finish without holding the exit hostage.
- *
- * @example
- * ```ts
- * import { closeBounded } from "./run.ts";
- * await closeBounded({ close: () => Promise.resolve() }, 100);
- * ```
  */
 export async function closeBounded(
   client: Pick<CliClient, "close">,
@@ -212,20 +199,6 @@ function guardedStderr(stderr: Writer, progress?: ProgressRenderer): Writer {
 /**
  * Runs the command line `argv` (without the program name); resolves to the
  * exit code. Never throws.
- *
- * @example
- * ```ts
- * import { runCli } from "./run.ts";
- * let out = "";
- * const code = await runCli(["--version"], {
- *   stdout: { write: (t) => { out += t; }, isTTY: false },
- *   stderr: { write() {}, isTTY: false },
- *   env: () => undefined,
- *   createClient: () => { throw new Error("not needed"); },
- *   version: "0.1.0",
- * });
- * console.log(code, out); // 0 "klaus-oci 0.1.0\n"
- * ```
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const noColor = io.env("NO_COLOR");

@@ -13,13 +13,6 @@ export const PROGRAM = "klaus-oci";
  * A command line the program cannot run: unknown command or flag, missing
  * or extra arguments, a bad flag value. Reported with the usage of `topic`
  * and exit code 2.
- *
- * @example
- * ```ts
- * import { UsageError } from "./usage.ts";
- * const e = new UsageError("missing <ref>", { kind: "plugin", command: "describe" });
- * console.log(e.message, e.topic.command);
- * ```
  */
 export class UsageError extends Error {
   /** The help text to print with it. */
@@ -35,13 +28,6 @@ export class UsageError extends Error {
 
 /**
  * What a help text is about: the program, a kind, or one command of a kind.
- *
- * @example
- * ```ts
- * import type { HelpTopic } from "./usage.ts";
- * const t: HelpTopic = { kind: "personality", command: "pull" };
- * console.log(t.kind);
- * ```
  */
 export interface HelpTopic {
   /** The artifact kind. */
@@ -52,13 +38,6 @@ export interface HelpTopic {
 
 /**
  * A command name.
- *
- * @example
- * ```ts
- * import type { Command } from "./usage.ts";
- * const c: Command = "versions";
- * console.log(c);
- * ```
  */
 export type Command =
   | "list"
@@ -70,12 +49,6 @@ export type Command =
 
 /**
  * The commands `kind` supports (toolchains are images: no pull or push).
- *
- * @example
- * ```ts
- * import { commandsOf } from "./usage.ts";
- * console.log(commandsOf("toolchain")); // ["list", "versions", "describe", "resolve"]
- * ```
  */
 export function commandsOf(kind: Kind): Command[] {
   const read: Command[] = ["list", "versions", "describe", "resolve"];
@@ -282,13 +255,6 @@ function commandHelp(kind: Kind, command: Command): string {
 
 /**
  * The help text of a topic.
- *
- * @example
- * ```ts
- * import { helpText } from "./usage.ts";
- * console.log(helpText({ kind: "plugin", command: "push" }).split("\n")[1]);
- * // "  klaus-oci plugin push <dir> <ref> [flags]"
- * ```
  */
 export function helpText(topic: HelpTopic): string {
   if (topic.kind === undefined) return programHelp();
@@ -298,13 +264,6 @@ export function helpText(topic: HelpTopic): string {
 
 /**
  * The short usage line(s) printed with a usage error.
- *
- * @example
- * ```ts
- * import { usageLine } from "./usage.ts";
- * console.log(usageLine({ kind: "plugin", command: "pull" }));
- * // usage: klaus-oci plugin pull <ref> [dir] [flags] …
- * ```
  */
 export function usageLine(topic: HelpTopic): string {
   const { kind, command } = topic;

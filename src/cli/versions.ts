@@ -8,12 +8,6 @@ import { type CommandContext, positionals } from "./context.ts";
 
 /**
  * Runs `versions`: JSON `string[]`, or one tag per line.
- *
- * @example
- * ```ts
- * import { versionsCommand } from "./versions.ts";
- * console.log(typeof versionsCommand); // function
- * ```
  */
 export async function versionsCommand(ctx: CommandContext): Promise<void> {
   const [name] = positionals(ctx, ["<name|repository>"]);

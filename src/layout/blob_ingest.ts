@@ -19,13 +19,6 @@ import { blobPath } from "./layout_files.ts";
 
 /**
  * Options of {@linkcode ingestBlob}.
- *
- * @example
- * ```ts
- * import type { IngestOptions } from "./blob_ingest.ts";
- * const o: IngestOptions = { expectedSize: 2 };
- * console.log(o.expectedSize);
- * ```
  */
 export interface IngestOptions {
   /** Digest the content must have; its algorithm is used for hashing. */
@@ -44,13 +37,6 @@ export interface IngestOptions {
  * Streams `source` into layout `dir` and returns the blob's digest and
  * size. Throws {@linkcode DigestMismatchError} (leaving nothing behind)
  * when the content does not match `expectedDigest` / `expectedSize`.
- *
- * @example
- * ```ts ignore
- * import { ingestBlob } from "./blob_ingest.ts";
- * const { digest } = await ingestBlob("/tmp/layout", new Blob(["{}"]).stream());
- * console.log(digest);
- * ```
  */
 export async function ingestBlob(
   dir: string,

@@ -14,13 +14,6 @@ export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
  * `chunkSize` bytes. The file is closed at the end, on error and on
  * cancel. `expectedSize` only sizes the buffers (small blobs do not get a
  * 1 MiB buffer each); the content is whatever the file holds.
- *
- * @example
- * ```ts ignore
- * import { openFileStream } from "./blob_reader.ts";
- * const stream = await openFileStream("/etc/hostname");
- * console.log(await new Response(stream).text());
- * ```
  */
 export async function openFileStream(
   path: string,

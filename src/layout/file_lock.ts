@@ -25,13 +25,6 @@ import {
 
 /**
  * Options of {@linkcode withFileLock}.
- *
- * @example
- * ```ts
- * import type { FileLockOptions } from "./file_lock.ts";
- * const o: FileLockOptions = { timeoutMs: 5_000, staleMs: 10_000 };
- * console.log(o.timeoutMs);
- * ```
  */
 export interface FileLockOptions {
   /** Give up waiting after this long (default 30 s). */
@@ -52,14 +45,6 @@ const queues = new Map<string, Promise<unknown>>();
 /**
  * Runs `fn` while holding the lock file `lockPath` (its directory must
  * exist), and releases the lock afterwards whatever `fn` does.
- *
- * @example
- * ```ts ignore
- * import { withFileLock } from "./file_lock.ts";
- * await withFileLock("/tmp/layout/index.json.lock", async () => {
- *   // read, modify, write index.json
- * });
- * ```
  */
 export function withFileLock<T>(
   lockPath: string,

@@ -10,12 +10,6 @@ import type { FileHandle } from "node:fs/promises";
 /**
  * Whether `e` is a node:fs error meaning "no such file" (a missing
  * component, or a file where a directory was expected).
- *
- * @example
- * ```ts
- * import { isNotFound } from "./fs_util.ts";
- * console.log(isNotFound(Object.assign(new Error("x"), { code: "ENOENT" }))); // true
- * ```
  */
 export function isNotFound(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
@@ -24,12 +18,6 @@ export function isNotFound(e: unknown): boolean {
 
 /**
  * Whether `e` is a node:fs "already exists" error.
- *
- * @example
- * ```ts
- * import { isAlreadyExists } from "./fs_util.ts";
- * console.log(isAlreadyExists(Object.assign(new Error("x"), { code: "EEXIST" }))); // true
- * ```
  */
 export function isAlreadyExists(e: unknown): boolean {
   return (e as { code?: unknown } | null)?.code === "EEXIST";
@@ -37,12 +25,6 @@ export function isAlreadyExists(e: unknown): boolean {
 
 /**
  * 16 random lowercase hex characters, for temp-file names and lock tokens.
- *
- * @example
- * ```ts
- * import { randomHex } from "./fs_util.ts";
- * console.log(randomHex().length); // 16
- * ```
  */
 export function randomHex(): string {
   const b = crypto.getRandomValues(new Uint8Array(8));
@@ -52,15 +34,6 @@ export function randomHex(): string {
 /**
  * Writes all of `bytes` at the handle's current position (a single
  * `write` may write less than asked).
- *
- * @example
- * ```ts ignore
- * import { open } from "node:fs/promises";
- * import { writeAll } from "./fs_util.ts";
- * const fh = await open("/tmp/x", "w");
- * await writeAll(fh, new Uint8Array([1, 2, 3]));
- * await fh.close();
- * ```
  */
 export async function writeAll(
   fh: FileHandle,
@@ -82,12 +55,6 @@ export async function writeAll(
  * Replaces `path` with `bytes` so that readers see either the old or the
  * new content, never a part: write to `<path>.tmp.<random>` beside it,
  * fsync, rename over. The temp file is removed on failure.
- *
- * @example
- * ```ts ignore
- * import { writeFileAtomic } from "./fs_util.ts";
- * await writeFileAtomic("/tmp/layout/index.json", new TextEncoder().encode("{}"));
- * ```
  */
 export async function writeFileAtomic(
   path: string,
@@ -111,12 +78,6 @@ export async function writeFileAtomic(
 
 /**
  * Resolves after `ms` milliseconds, or rejects when `signal` aborts.
- *
- * @example
- * ```ts
- * import { sleep } from "./fs_util.ts";
- * await sleep(1);
- * ```
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -135,12 +96,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Size of the regular file at `path`, or `undefined` when there is none.
- *
- * @example
- * ```ts ignore
- * import { fileSize } from "./fs_util.ts";
- * console.log(await fileSize("/etc/hostname"));
- * ```
  */
 export async function fileSize(path: string): Promise<number | undefined> {
   try {
@@ -154,12 +109,6 @@ export async function fileSize(path: string): Promise<number | undefined> {
 
 /**
  * Whether a regular file exists at `path`.
- *
- * @example
- * ```ts ignore
- * import { isFile } from "./fs_util.ts";
- * console.log(await isFile("/etc/hostname"));
- * ```
  */
 export async function isFile(path: string): Promise<boolean> {
   return (await fileSize(path)) !== undefined;

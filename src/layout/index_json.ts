@@ -12,13 +12,6 @@ import { ANNOTATION_REF_NAME } from "./layout_files.ts";
 
 /**
  * An OCI image index as stored in a layout's `index.json`.
- *
- * @example
- * ```ts
- * import type { LayoutIndex } from "./index_json.ts";
- * const index: LayoutIndex = { schemaVersion: 2, manifests: [] };
- * console.log(index.manifests.length);
- * ```
  */
 export interface LayoutIndex {
   /** Always 2. */
@@ -33,12 +26,6 @@ export interface LayoutIndex {
 
 /**
  * The `index.json` of a new layout.
- *
- * @example
- * ```ts
- * import { emptyIndex } from "./index_json.ts";
- * console.log(JSON.stringify(emptyIndex()));
- * ```
  */
 export function emptyIndex(): LayoutIndex {
   return { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [] };
@@ -48,13 +35,6 @@ export function emptyIndex(): LayoutIndex {
  * Parses `index.json` bytes. `where` names the file in error messages.
  * Throws {@linkcode InvalidArtifactError} for anything that is not an image
  * index with a `manifests` array of descriptors.
- *
- * @example
- * ```ts
- * import { parseIndex } from "./index_json.ts";
- * const index = parseIndex(new TextEncoder().encode('{"schemaVersion":2,"manifests":[]}'), "index.json");
- * console.log(index.manifests);
- * ```
  */
 export function parseIndex(bytes: Uint8Array, where: string): LayoutIndex {
   let doc: unknown;
@@ -93,12 +73,6 @@ export function parseIndex(bytes: Uint8Array, where: string): LayoutIndex {
 
 /**
  * Serialises an index compactly, as skopeo and Go's `json.Marshal` do.
- *
- * @example
- * ```ts
- * import { emptyIndex, serializeIndex } from "./index_json.ts";
- * console.log(serializeIndex(emptyIndex()).byteLength);
- * ```
  */
 export function serializeIndex(index: LayoutIndex): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(index));
@@ -114,13 +88,6 @@ function tagOf(d: Descriptor): string | undefined {
  * The descriptor tagged `tag`. When several carry the tag, the last one
  * wins (as in oras-go, whose tag map is filled in index order; skopeo never
  * writes duplicates).
- *
- * @example
- * ```ts
- * import { findTagged } from "./index_json.ts";
- * const d = { mediaType: "m", digest: "sha256:" + "1".repeat(64), size: 1, annotations: { "org.opencontainers.image.ref.name": "v1" } };
- * console.log(findTagged({ schemaVersion: 2, manifests: [d] }, "v1") === d);
- * ```
  */
 export function findTagged(
   index: LayoutIndex,
@@ -134,12 +101,6 @@ export function findTagged(
 
 /**
  * Every tag in the index, each once, in index order.
- *
- * @example
- * ```ts
- * import { tagsOf } from "./index_json.ts";
- * console.log(tagsOf({ schemaVersion: 2, manifests: [] })); // []
- * ```
  */
 export function tagsOf(index: LayoutIndex): string[] {
   const seen = new Set<string>();
@@ -156,13 +117,6 @@ export function tagsOf(index: LayoutIndex): string[] {
  * is appended. Untagged entries of the same digest, or of a digest in
  * `children` (the manifests of a tagged image index), are dropped too: they
  * were only listed so a digest push could be found, and now are reachable.
- *
- * @example
- * ```ts
- * import { emptyIndex, withTag } from "./index_json.ts";
- * const d = { mediaType: "m", digest: "sha256:" + "1".repeat(64), size: 1 };
- * console.log(withTag(emptyIndex(), d, "v1").manifests[0].annotations);
- * ```
  */
 export function withTag(
   index: LayoutIndex,
@@ -193,13 +147,6 @@ export function withTag(
 /**
  * The index listing `descriptor` without a tag, or `undefined` when some
  * entry already lists that digest (tagged or not) and nothing changes.
- *
- * @example
- * ```ts
- * import { emptyIndex, withUntagged } from "./index_json.ts";
- * const d = { mediaType: "m", digest: "sha256:" + "1".repeat(64), size: 1 };
- * console.log(withUntagged(emptyIndex(), d)?.manifests.length); // 1
- * ```
  */
 export function withUntagged(
   index: LayoutIndex,

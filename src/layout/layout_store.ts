@@ -69,13 +69,6 @@ import { findLayouts } from "./list_layouts.ts";
 
 /**
  * Options of {@linkcode LayoutStore}.
- *
- * @example
- * ```ts
- * import type { LayoutStoreOptions } from "@klaus/oci";
- * const o: LayoutStoreOptions = { cwd: "/srv/oci" };
- * console.log(o.cwd);
- * ```
  */
 export interface LayoutStoreOptions {
   /** Directory relative layout paths are resolved from (default: the process working directory). */
@@ -90,13 +83,6 @@ export interface LayoutStoreOptions {
 
 /**
  * Options of {@linkcode LayoutStore.pushBlobStream}.
- *
- * @example
- * ```ts
- * import type { PushBlobStreamOptions } from "@klaus/oci";
- * const o: PushBlobStreamOptions = { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip" };
- * console.log(o.mediaType);
- * ```
  */
 export interface PushBlobStreamOptions extends TransferOptions {
   /** Media type of the returned descriptor (default `application/octet-stream`). */
@@ -127,26 +113,6 @@ const MAX_INDEXES_SEARCHED = 1000;
  *   processes) never lose each other's tags.
  * - `listRepositories("ocidir://<root>")` lists the layouts strictly below
  *   `<root>` (the root itself has no short name and is not listed).
- *
- * @example
- * ```ts
- * import { digestOf, LayoutStore } from "@klaus/oci";
- * const dir = await Deno.makeTempDir();
- * const store = new LayoutStore();
- * const repo = { registry: "ocidir://", repository: dir };
- * const config = new TextEncoder().encode("{}");
- * const configDesc = { mediaType: "application/json", digest: digestOf(config), size: config.byteLength };
- * await store.pushBlob(repo, configDesc, config);
- * const manifest = new TextEncoder().encode(JSON.stringify({
- *   schemaVersion: 2,
- *   mediaType: "application/vnd.oci.image.manifest.v1+json",
- *   config: configDesc,
- *   layers: [],
- * }));
- * await store.pushManifest({ ...repo, tag: "v1" }, manifest, "application/vnd.oci.image.manifest.v1+json");
- * console.log((await store.listTags(repo)).tags); // ["v1"]
- * await Deno.remove(dir, { recursive: true });
- * ```
  */
 export class LayoutStore implements OciStore {
   #cwd?: string;
@@ -164,13 +130,6 @@ export class LayoutStore implements OciStore {
 
   /**
    * Absolute directory of the layout `repo` names.
-   *
-   * @example
-   * ```ts
-   * import { LayoutStore } from "@klaus/oci";
-   * const store = new LayoutStore({ cwd: "/srv" });
-   * console.log(store.layoutPath({ registry: "ocidir://", repository: "oci/base" })); // "/srv/oci/base"
-   * ```
    */
   layoutPath(repo: RepositoryRef): string {
     return layoutDir(repo, this.#cwd);
@@ -306,16 +265,6 @@ export class LayoutStore implements OciStore {
   /**
    * Stores content of unknown length and digest: it is hashed while it is
    * written, and the blob's descriptor is returned.
-   *
-   * @example
-   * ```ts
-   * import { LayoutStore } from "@klaus/oci";
-   * const dir = await Deno.makeTempDir();
-   * const store = new LayoutStore();
-   * const d = await store.pushBlobStream({ registry: "ocidir://", repository: dir }, new Blob(["hello"]).stream());
-   * console.log(d.digest, d.size);
-   * await Deno.remove(dir, { recursive: true });
-   * ```
    */
   async pushBlobStream(
     repo: RepositoryRef,

@@ -13,12 +13,6 @@ import { OCI_LAYOUT_FILE } from "./layout_files.ts";
  * Compares strings by Unicode code point, which is the byte order of their
  * UTF-8 encoding (JavaScript's default `<` compares UTF-16 code units and
  * disagrees above U+FFFF).
- *
- * @example
- * ```ts
- * import { compareCodePoints } from "./list_layouts.ts";
- * console.log(["b", "a", "B"].sort(compareCodePoints)); // ["B", "a", "b"]
- * ```
  */
 export function compareCodePoints(a: string, b: string): number {
   const ia = a[Symbol.iterator]();
@@ -39,12 +33,6 @@ export function compareCodePoints(a: string, b: string): number {
  * followed (no cycles), and subdirectories that cannot be read are
  * skipped. `root` itself must be a readable directory (its node:fs error
  * is thrown otherwise).
- *
- * @example
- * ```ts ignore
- * import { findLayouts } from "./list_layouts.ts";
- * console.log(await findLayouts("/srv/oci")); // ["plugins/base", "plugins/gs"]
- * ```
  */
 export async function findLayouts(
   root: string,

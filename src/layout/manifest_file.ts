@@ -19,12 +19,6 @@ import { isNotFound } from "./fs_util.ts";
  * Reads a manifest blob, refusing more than 4 MiB before reading it all,
  * and verifies it against `descriptor` (digest and size). Throws
  * {@linkcode NotFoundError} when the file is missing.
- *
- * @example
- * ```ts ignore
- * import { readManifestBlob } from "./manifest_file.ts";
- * const bytes = await readManifestBlob("/srv/base/blobs/sha256/…", descriptor);
- * ```
  */
 export async function readManifestBlob(
   path: string,
@@ -66,12 +60,6 @@ export async function readManifestBlob(
 /**
  * Parses manifest bytes into a JSON object; anything else is an
  * {@linkcode InvalidArtifactError}.
- *
- * @example
- * ```ts
- * import { parseManifest } from "./manifest_file.ts";
- * console.log(parseManifest(new TextEncoder().encode('{"schemaVersion":2}')).schemaVersion);
- * ```
  */
 export function parseManifest(bytes: Uint8Array): ImageManifest {
   let doc: unknown;

@@ -2,12 +2,9 @@
  * OCI image layouts on disk (`ocidir://<dir>[:tag|@digest]`) behind the
  * same {@linkcode OciStore} interface as the registry client.
  *
- * @example
- * ```ts
- * import { LayoutStore } from "@klaus/oci";
- * const store = new LayoutStore();
- * console.log(typeof store.resolve);
- * ```
+ * Internal: this folder's names for the library's own modules, the CLI, the
+ * edge API (`worker/`) and the tests. The package's public API is
+ * `src/mod.ts`; nothing here is re-exported from it wholesale.
  *
  * @module
  */

@@ -26,17 +26,6 @@ import type {
  * wrapper holds no state of its own: making one per request is cheap.
  *
  * @typeParam E The extra options, e.g. `CacheCallOptions`.
- *
- * @example Hear the cache status of every call
- * ```ts
- * import { CachingStore, CallOptionsStore, RegistryStore } from "@klaus/oci";
- * const cache = new CachingStore(new RegistryStore());
- * const store = new CallOptionsStore(cache, {
- *   onCacheStatus: (status: string) => console.log("cache:", status),
- * });
- * console.log(typeof store.listTags); // "function"
- * await cache.close();
- * ```
  */
 export class CallOptionsStore<E extends object> implements OciStore {
   readonly #inner: OciStore;

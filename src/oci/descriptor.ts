@@ -31,13 +31,6 @@ export interface Descriptor {
 
 /**
  * An OCI image manifest (or Docker v2 manifest) as decoded JSON.
- *
- * @example
- * ```ts
- * import type { ImageManifest } from "@klaus/oci";
- * const m: ImageManifest = { schemaVersion: 2, layers: [] };
- * console.log(m.schemaVersion);
- * ```
  */
 export interface ImageManifest {
   /** Always 2. */

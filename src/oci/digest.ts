@@ -21,12 +21,6 @@ export type DigestAlgorithm = "sha256" | "sha384" | "sha512";
 /**
  * Whether `digest` is a well-formed `sha256:`, `sha384:` or `sha512:`
  * digest (lowercase hex of the algorithm's length, as go-digest requires).
- *
- * @example
- * ```ts
- * import { isValidDigest } from "@klaus/oci";
- * console.log(isValidDigest("sha256:" + "0".repeat(64))); // true
- * ```
  */
 export function isValidDigest(digest: string): boolean {
   return DIGEST_RE.test(digest);
@@ -70,13 +64,6 @@ export class Digester {
 
 /**
  * The digest of `bytes` (sha256 unless another algorithm is asked for).
- *
- * @example
- * ```ts
- * import { digestOf } from "@klaus/oci";
- * console.log(digestOf(new TextEncoder().encode("{}")));
- * // sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a
- * ```
  */
 export function digestOf(
   bytes: Uint8Array,
@@ -114,14 +101,6 @@ export function verifyBytes(
  * end (before the final chunk is acknowledged downstream as complete) when
  * the content does not match `expected` digest and `expectedSize`. It also
  * errors early as soon as more than `expectedSize` bytes arrive.
- *
- * @example
- * ```ts
- * import { digestOf, verifyingStream } from "@klaus/oci";
- * const bytes = new TextEncoder().encode("{}");
- * const out = new Blob([bytes]).stream().pipeThrough(verifyingStream(digestOf(bytes), 2));
- * console.log(new Uint8Array(await new Response(out).arrayBuffer()).length);
- * ```
  */
 export function verifyingStream(
   expected: string,

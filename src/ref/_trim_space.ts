@@ -20,13 +20,6 @@ function isGoSpace(c: number): boolean {
  * defines it (Unicode White_Space). Unlike `String.prototype.trim` it
  * removes U+0085 (NEL) and keeps U+FEFF (a byte-order mark). Every place
  * that trims a reference, a name or a keyword uses it.
- *
- * @example
- * ```ts
- * import { trimSpace } from "./_trim_space.ts";
- * console.log(JSON.stringify(trimSpace("\u0085 gs-base:v1 \n"))); // "gs-base:v1"
- * console.log(JSON.stringify(trimSpace("\ufeffgs-base"))); // "\ufeffgs-base"
- * ```
  */
 export function trimSpace(s: string): string {
   // Every Go space is one UTF-16 unit; a loop stays linear on long runs.

@@ -15,14 +15,6 @@ import { parseUint64, type SemVer } from "./semver.ts";
  *
  * As in Go, an all-digit identifier too large for a `uint64` counts as
  * alphanumeric.
- *
- * @example
- * ```ts
- * import { compareSemver, parseSemver } from "@klaus/oci";
- * const a = parseSemver("v1.0.0-rc.2")!;
- * const b = parseSemver("1.0.0")!;
- * console.log(compareSemver(a, b)); // -1
- * ```
  */
 export function compareSemver(a: SemVer, b: SemVer): -1 | 0 | 1 {
   const core = compareBig(a.major, b.major) || compareBig(a.minor, b.minor) ||

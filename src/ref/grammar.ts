@@ -36,15 +36,6 @@ export const MAX_REPOSITORY_LENGTH = 255;
  * a host: empty labels, other punctuation, non-ASCII, extra `:`, an empty
  * host or port, ports outside 1–65535 and dotted quads over 255 are refused
  * here (none of them can reach a registry; Go fails when it connects).
- *
- * @example
- * ```ts
- * import { isValidRegistry } from "./grammar.ts";
- * console.log(isValidRegistry("localhost:5000")); // true
- * console.log(isValidRegistry("[::1]:5000")); // true
- * console.log(isValidRegistry("local_registry:5000")); // true
- * console.log(isValidRegistry("host:port")); // false
- * ```
  */
 export function isValidRegistry(s: string): boolean {
   let host = s;
@@ -74,13 +65,6 @@ export function isValidRegistry(s: string): boolean {
  * Whether `s` follows the OCI repository name grammar: lowercase
  * alphanumeric components separated by `.`, `_`, `__` or runs of `-`,
  * joined by `/`, at most 255 characters.
- *
- * @example
- * ```ts
- * import { isValidRepository } from "./grammar.ts";
- * console.log(isValidRepository("giantswarm/klaus-plugins/gs-base")); // true
- * console.log(isValidRepository("Giantswarm/base")); // false
- * ```
  */
 export function isValidRepository(s: string): boolean {
   return s.length <= MAX_REPOSITORY_LENGTH && REPOSITORY_RE.test(s);
@@ -89,13 +73,6 @@ export function isValidRepository(s: string): boolean {
 /**
  * Whether `s` is a single repository path component (no `/`), the grammar
  * of a short name such as `gs-base`.
- *
- * @example
- * ```ts
- * import { isValidPathComponent } from "./grammar.ts";
- * console.log(isValidPathComponent("gs-base")); // true
- * console.log(isValidPathComponent("org/gs-base")); // false
- * ```
  */
 export function isValidPathComponent(s: string): boolean {
   return s.length <= MAX_REPOSITORY_LENGTH && PATH_COMPONENT_RE.test(s);
@@ -103,13 +80,6 @@ export function isValidPathComponent(s: string): boolean {
 
 /**
  * Whether `s` is a valid tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
- *
- * @example
- * ```ts
- * import { isValidTag } from "./grammar.ts";
- * console.log(isValidTag("v1.2.3")); // true
- * console.log(isValidTag(".hidden")); // false
- * ```
  */
 export function isValidTag(s: string): boolean {
   return TAG_RE.test(s);

@@ -177,13 +177,6 @@ export function repositoryFromRef(ref: string): string {
 /**
  * Whether `ref` contains `@sha256:` or `@sha512:` (other algorithms are not
  * recognised, as in Go).
- *
- * @example
- * ```ts
- * import { hasDigest } from "./helpers.ts";
- * console.log(hasDigest("example.com/repo@sha256:abc")); // true
- * console.log(hasDigest("example.com/repo@md5:abc")); // false
- * ```
  */
 export function hasDigest(ref: string): boolean {
   return ref.includes("@sha256:") || ref.includes("@sha512:");
@@ -192,13 +185,6 @@ export function hasDigest(ref: string): boolean {
 /**
  * Whether `ref` has a digest ({@linkcode hasDigest}) or a `:` after its last
  * `/` (a tag, possibly empty).
- *
- * @example
- * ```ts
- * import { hasTagOrDigest } from "./helpers.ts";
- * console.log(hasTagOrDigest("localhost:5000/repo")); // false
- * console.log(hasTagOrDigest("localhost:5000/repo:v1.0.0")); // true
- * ```
  */
 export function hasTagOrDigest(ref: string): boolean {
   if (hasDigest(ref)) return true;
@@ -208,13 +194,6 @@ export function hasTagOrDigest(ref: string): boolean {
 /**
  * The tag of `ref` as {@linkcode splitNameTag} sees it, or `""` when the
  * reference has a digest.
- *
- * @example
- * ```ts
- * import { extractTag } from "./helpers.ts";
- * console.log(extractTag("example.com/repo:latest")); // "latest"
- * console.log(extractTag("example.com/repo@sha256:abc123")); // ""
- * ```
  */
 export function extractTag(ref: string): string {
   if (hasDigest(ref)) return "";
@@ -224,12 +203,6 @@ export function extractTag(ref: string): string {
 /**
  * Everything after the first `@` of `ref`, or `""` when there is none. Not
  * validated.
- *
- * @example
- * ```ts
- * import { digestFromRef } from "./helpers.ts";
- * console.log(digestFromRef("example.com/repo@sha256:abc")); // "sha256:abc"
- * ```
  */
 export function digestFromRef(ref: string): string {
   const at = ref.indexOf("@");

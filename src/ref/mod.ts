@@ -2,6 +2,10 @@
  * References, Go-compatible reference helpers and Masterminds-compatible
  * semantic versions.
  *
+ * Internal: this folder's names for the library's own modules, the CLI, the
+ * edge API (`worker/`) and the tests. The package's public API is
+ * `src/mod.ts`; nothing here is re-exported from it wholesale.
+ *
  * @module
  */
 export * from "./reference_type.ts";

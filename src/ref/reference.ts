@@ -18,13 +18,6 @@ const DIGEST_RE =
 /**
  * Whether `s` names an OCI image layout on disk (`ocidir://…`) rather than
  * a registry.
- *
- * @example
- * ```ts
- * import { isLayoutReference } from "@klaus/oci";
- * console.log(isLayoutReference("ocidir://./store/plugins/base:v1")); // true
- * console.log(isLayoutReference("localhost:5000/plugins/base:v1")); // false
- * ```
  */
 export function isLayoutReference(s: string): boolean {
   return s.startsWith(OCI_LAYOUT_REGISTRY);
@@ -47,20 +40,6 @@ export function isLayoutReference(s: string): boolean {
  * @throws {InvalidReferenceError} `parsing reference "<ref>": invalid
  * <registry|repository|tag|digest> "<value>"`, or `…: missing registry or
  * repository` when a registry reference has no `/`.
- *
- * @example Registry reference
- * ```ts
- * import { parseReference } from "@klaus/oci";
- * const ref = parseReference("localhost:5000/plugins/base:v1.0.0");
- * console.log(ref); // { registry: "localhost:5000", repository: "plugins/base", tag: "v1.0.0" }
- * ```
- *
- * @example Layout reference
- * ```ts
- * import { parseReference } from "@klaus/oci";
- * const ref = parseReference("ocidir:///srv/oci/base:v1");
- * console.log(ref); // { registry: "ocidir://", repository: "/srv/oci/base", tag: "v1" }
- * ```
  */
 export function parseReference(s: string): Reference {
   return isLayoutReference(s) ? parseLayout(s) : parseRegistry(s);
@@ -164,13 +143,6 @@ function validated(
  * The canonical string of a reference: `host/repo`, `host/repo:tag`,
  * `host/repo@digest`, `host/repo:tag@digest`, or the same shapes after
  * `ocidir://<dir>`. Empty tags and digests are left out.
- *
- * @example
- * ```ts
- * import { formatReference } from "@klaus/oci";
- * console.log(formatReference({ registry: "example.com", repository: "org/base", tag: "v1" }));
- * // "example.com/org/base:v1"
- * ```
  */
 export function formatReference(ref: Reference): string {
   let s = repositoryString(ref);
@@ -182,13 +154,6 @@ export function formatReference(ref: Reference): string {
 /**
  * The reference without tag or digest: `host/repo`, or `ocidir://<dir>`
  * for a layout.
- *
- * @example
- * ```ts
- * import { repositoryString } from "@klaus/oci";
- * console.log(repositoryString({ registry: "ocidir://", repository: "./store/base", tag: "v1" }));
- * // "ocidir://./store/base"
- * ```
  */
 export function repositoryString(ref: Reference): string {
   return ref.registry === OCI_LAYOUT_REGISTRY
@@ -199,13 +164,6 @@ export function repositoryString(ref: Reference): string {
 /**
  * What to ask the store for: the digest when there is one (it pins the
  * content), else the tag, else `undefined`.
- *
- * @example
- * ```ts
- * import { manifestReference, parseReference } from "@klaus/oci";
- * const d = "sha256:" + "a".repeat(64);
- * console.log(manifestReference(parseReference(`example.com/base:v1@${d}`)) === d); // true
- * ```
  */
 export function manifestReference(ref: Reference): string | undefined {
   return ref.digest || ref.tag || undefined;

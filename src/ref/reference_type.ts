@@ -6,13 +6,6 @@
  * `registry` is `"ocidir://"` and `repository` is the directory path as
  * written (relative paths are resolved against the working directory by the
  * layout store, not by the parser).
- *
- * @example
- * ```ts
- * import type { Reference } from "@klaus/oci";
- * const ref: Reference = { registry: "localhost:5000", repository: "plugins/base", tag: "v1.0.0" };
- * console.log(ref.repository);
- * ```
  */
 export interface Reference {
   /** `host[:port]`, or `"ocidir://"` for an OCI image layout on disk. */

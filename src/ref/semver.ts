@@ -39,13 +39,6 @@ export const MAX_UINT64: bigint = (1n << 64n) - 1n;
 /**
  * Go's `strconv.ParseUint(s, 10, 64)`: the value of an all-digit string
  * that fits in a `uint64`, else `undefined`.
- *
- * @example
- * ```ts
- * import { parseUint64 } from "./semver.ts";
- * console.log(parseUint64("007")); // 7n
- * console.log(parseUint64("18446744073709551616")); // undefined
- * ```
  */
 export function parseUint64(s: string): bigint | undefined {
   if (!DIGITS_RE.test(s)) return undefined;
@@ -56,13 +49,6 @@ export function parseUint64(s: string): bigint | undefined {
 /**
  * Parses `tag` as a version, or returns `undefined` when Masterminds'
  * `NewVersion` would reject it.
- *
- * @example
- * ```ts
- * import { parseSemver } from "@klaus/oci";
- * console.log(parseSemver("v1.2")?.patch); // 0n
- * console.log(parseSemver("latest")); // undefined
- * ```
  */
 export function parseSemver(tag: string): SemVer | undefined {
   const m = LOOSE_RE.exec(tag);
@@ -86,12 +72,6 @@ export function parseSemver(tag: string): SemVer | undefined {
 /**
  * Like {@linkcode parseSemver} but throws a `TypeError` for tags that are
  * not versions.
- *
- * @example
- * ```ts
- * import { mustParseSemver } from "./semver.ts";
- * console.log(mustParseSemver("01.02.03").minor); // 2n
- * ```
  */
 export function mustParseSemver(tag: string): SemVer {
   const v = parseSemver(tag);
@@ -103,12 +83,6 @@ export function mustParseSemver(tag: string): SemVer {
 
 /**
  * Whether `tag` parses as a version.
- *
- * @example
- * ```ts
- * import { isSemver } from "./semver.ts";
- * console.log(isSemver("v1"), isSemver("V1.0.0")); // true false
- * ```
  */
 export function isSemver(tag: string): boolean {
   return parseSemver(tag) !== undefined;

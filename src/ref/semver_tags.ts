@@ -41,13 +41,6 @@ export function latestSemverTag(
  * The version tags among `tags`, highest first, as written. Non-version
  * tags are dropped. Equal versions keep their input order (Go's sort was
  * unstable; ours is stable so results are reproducible).
- *
- * @example
- * ```ts
- * import { sortedSemverTags } from "./semver_tags.ts";
- * console.log(sortedSemverTags(["v1.0.2", "v1.0.10", "nightly", "v1.0.1"]));
- * // ["v1.0.10", "v1.0.2", "v1.0.1"]
- * ```
  */
 export function sortedSemverTags(
   tags: Iterable<string> | null | undefined,

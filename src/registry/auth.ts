@@ -26,12 +26,6 @@ import {
 
 /**
  * `client_id` sent with OAuth2 refresh-token grants.
- *
- * @example
- * ```ts
- * import { OAUTH_CLIENT_ID } from "@klaus/oci";
- * console.log(OAUTH_CLIENT_ID); // "klaus-oci"
- * ```
  */
 export const OAUTH_CLIENT_ID = "klaus-oci";
 /** Largest token response read (as oras-go). */
@@ -58,18 +52,6 @@ export interface AuthRequest extends HttpRequest {
 
 /**
  * Sends requests to registries, authenticating as their challenges ask.
- *
- * @example
- * ```ts
- * import { AuthClient, credentialChain, Transport } from "@klaus/oci";
- * const auth = new AuthClient({ transport: new Transport(), credentials: credentialChain() });
- * const { response } = await auth.send({
- *   method: "GET",
- *   url: new URL("https://registry.example/v2/a/tags/list"),
- *   scopes: ["repository:a:pull"],
- * });
- * console.log(response.status);
- * ```
  */
 export class AuthClient {
   #transport: Transport;
@@ -343,12 +325,6 @@ function withAuthorization(
 
 /**
  * `Basic <base64(user:password)>`, with the credentials as UTF-8.
- *
- * @example
- * ```ts
- * import { basicHeader } from "@klaus/oci";
- * console.log(basicHeader("u", "p")); // "Basic dTpw"
- * ```
  */
 export function basicHeader(username: string, password: string): string {
   const bytes = new TextEncoder().encode(`${username}:${password}`);

@@ -9,13 +9,6 @@ import { TooLargeError } from "../errors.ts";
 /**
  * Reads `response`'s body into memory, at most `limit` bytes; more throws
  * {@linkcode TooLargeError} (and cancels the rest of the body).
- *
- * @example
- * ```ts
- * import { readBodyLimited } from "@klaus/oci";
- * const bytes = await readBodyLimited(new Response("{}"), 1024, "manifest");
- * console.log(bytes.length); // 2
- * ```
  */
 export async function readBodyLimited(
   response: Response,
@@ -61,12 +54,6 @@ export async function readBodyLimited(
 /**
  * Reads at most `limit` bytes of `response`'s body and discards the rest;
  * for error bodies, which are only ever looked at, never echoed.
- *
- * @example
- * ```ts
- * import { readBodyPrefix } from "@klaus/oci";
- * console.log((await readBodyPrefix(new Response("x".repeat(10000)), 4096)).length); // 4096
- * ```
  */
 export async function readBodyPrefix(
   response: Response,
@@ -97,12 +84,6 @@ export async function readBodyPrefix(
 
 /**
  * Discards a response body without reading it (frees the connection).
- *
- * @example
- * ```ts
- * import { discardBody } from "@klaus/oci";
- * await discardBody(new Response("unused"));
- * ```
  */
 export async function discardBody(response: Response): Promise<void> {
   if (response.body && !response.bodyUsed) {

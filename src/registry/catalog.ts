@@ -1,5 +1,6 @@
 /**
- * Prefix filtering of a registry catalog (spec §3.3) with trailing-slash
+ * Prefix filtering of a registry catalog (the Go module's
+ * `listRepositories`) with trailing-slash
  * semantics: the base `host/org/plugins` lists `org/plugins/a` but neither
  * `org/plugins-extra/b` nor a repository named exactly `org/plugins`.
  *
@@ -17,13 +18,6 @@ export interface CatalogBase {
 /**
  * Splits `host[/prefix…]` at the first `/`; the prefix gets exactly one
  * trailing `/` (none when empty).
- *
- * @example
- * ```ts
- * import { splitCatalogBase } from "@klaus/oci";
- * console.log(splitCatalogBase("r.example/giantswarm/klaus-plugins"));
- * // { host: "r.example", prefix: "giantswarm/klaus-plugins/" }
- * ```
  */
 export function splitCatalogBase(base: string): CatalogBase {
   const slash = base.indexOf("/");
@@ -45,13 +39,6 @@ export interface CatalogStep {
  * after it (byte-wise; the catalog is sorted), skipping the names before.
  * `-` (0x2D) sorts before `/` (0x2F), so a sibling `plugins-extra/…` is
  * skipped, not a stop.
- *
- * @example
- * ```ts
- * import { filterCatalogPage } from "@klaus/oci";
- * console.log(filterCatalogPage(["o/p-x/a", "o/p/a", "o/z"], "h", "o/p/"));
- * // { keep: ["h/o/p/a"], stop: true }
- * ```
  */
 export function filterCatalogPage(
   names: readonly string[],
@@ -69,12 +56,6 @@ export function filterCatalogPage(
 /**
  * Compares two strings in UTF-8 byte order (the order registries sort
  * by), which is code point order, not JavaScript's UTF-16 order.
- *
- * @example
- * ```ts
- * import { compareBytes } from "@klaus/oci";
- * console.log(compareBytes("a-b", "a/b") < 0); // true
- * ```
  */
 export function compareBytes(a: string, b: string): number {
   const ia = a[Symbol.iterator]();

@@ -22,13 +22,6 @@ const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 /**
  * Parses a `WWW-Authenticate` header value into its challenges. Malformed
  * parts are skipped; it never throws.
- *
- * @example
- * ```ts
- * import { parseChallenges } from "@klaus/oci";
- * const [c] = parseChallenges('Bearer realm="https://auth.example/token",service="reg"');
- * console.log(c.scheme, c.params.realm); // bearer https://auth.example/token
- * ```
  */
 export function parseChallenges(
   header: string | null | undefined,

@@ -27,13 +27,6 @@ const MAX_OUTPUT = 64 * 1024;
  * exit, unparsable output, no process support — yields `undefined`; the
  * helper's output is never put into an error or a log, and the secret it
  * returns is registered for redaction.
- *
- * @example
- * ```ts
- * import { runCredentialHelper } from "@klaus/oci";
- * const cred = await runCredentialHelper("desktop", "registry.example");
- * console.log(cred === undefined ? "none" : "found");
- * ```
  */
 export async function runCredentialHelper(
   name: string,

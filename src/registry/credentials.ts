@@ -50,14 +50,6 @@ export interface CredentialOptions {
 /**
  * Looks up the credential for `host` (`host[:port]`, as in the URL)
  * through the chain described in this module.
- *
- * @example
- * ```ts
- * import { resolveCredential } from "@klaus/oci";
- * const env = { KLAUS_AUTH: btoa(JSON.stringify({ auths: { "r.example": { auth: btoa("u:p") } } })) };
- * const cred = await resolveCredential("r.example", { registryAuthEnv: "KLAUS_AUTH", env });
- * console.log(cred && "username" in cred ? cred.username : "anonymous"); // "u"
- * ```
  */
 export async function resolveCredential(
   host: string,
@@ -131,13 +123,6 @@ async function lookupCredential(
 /**
  * A {@linkcode CredentialProvider} over {@linkcode resolveCredential} that
  * asks once per host and remembers the answer.
- *
- * @example
- * ```ts
- * import { credentialChain } from "@klaus/oci";
- * const provider = credentialChain({ env: {} });
- * console.log(await provider("r.example")); // undefined (anonymous)
- * ```
  */
 export function credentialChain(
   options: CredentialOptions = {},

@@ -40,14 +40,6 @@ export type ConfigLookup =
  *
  * Every secret of `config` (all hosts' entries) is registered for
  * redaction: a config that was read counts as loaded.
- *
- * @example
- * ```ts
- * import { lookupDockerConfig } from "@klaus/oci";
- * const config = { auths: { "r.example": { auth: btoa("u:p") } } };
- * console.log(lookupDockerConfig(config, "r.example:443")?.credential);
- * // { username: "u", password: "p" }
- * ```
  */
 export function lookupDockerConfig(
   config: unknown,
@@ -120,12 +112,6 @@ function entryCredential(entry: unknown): Credential | undefined {
 /**
  * Decodes standard base64 (whitespace and line breaks ignored) as UTF-8;
  * `undefined` when it is not base64.
- *
- * @example
- * ```ts
- * import { decodeBase64Text } from "@klaus/oci";
- * console.log(decodeBase64Text("dTpw\r\n")); // "u:p"
- * ```
  */
 export function decodeBase64Text(s: string): string | undefined {
   try {

@@ -18,12 +18,6 @@ import { describeRateLimit } from "./rate_limit.ts";
 
 /**
  * How much of an error body is read (it is parsed, never echoed).
- *
- * @example
- * ```ts
- * import { MAX_ERROR_BODY_BYTES } from "@klaus/oci";
- * console.log(MAX_ERROR_BODY_BYTES); // 4096
- * ```
  */
 export const MAX_ERROR_BODY_BYTES = 4096;
 const MAX_FIELD = 256;
@@ -50,12 +44,6 @@ const STATUS_TEXT: Record<number, string> = {
  * The error class for an HTTP status: 401 {@linkcode UnauthorizedError},
  * 403 {@linkcode DeniedError}, 404 {@linkcode NotFoundError}, anything else
  * {@linkcode RegistryError} carrying the status.
- *
- * @example
- * ```ts
- * import { errorForStatus } from "@klaus/oci";
- * console.log(errorForStatus(404, "x: not found").name); // "NotFoundError"
- * ```
  */
 export function errorForStatus(
   status: number,
@@ -80,15 +68,6 @@ export function errorForStatus(
  * the code and message taken from the OCI error JSON, else the status text.
  * The registry's text is untrusted: redacted, one line, at most 512
  * characters.
- *
- * @example
- * ```ts
- * import { responseError } from "@klaus/oci";
- * const body = JSON.stringify({ errors: [{ code: "NAME_UNKNOWN", message: "repository name not known to registry" }] });
- * const e = await responseError("GET", "https://r.example/v2/a/tags/list", new Response(body, { status: 404 }));
- * console.log(e.message);
- * // GET "https://r.example/v2/a/tags/list": response status code 404: name unknown: repository name not known to registry
- * ```
  */
 export async function responseError(
   method: string,
@@ -119,13 +98,6 @@ export async function responseError(
  * The `code: message` text of an OCI (or token server) error body, or
  * `undefined` when the body is not one. Fields are stripped of control
  * characters and clipped.
- *
- * @example
- * ```ts
- * import { describeErrorBody } from "@klaus/oci";
- * const body = new TextEncoder().encode('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
- * console.log(describeErrorBody(body)); // "manifest unknown: manifest unknown"
- * ```
  */
 export function describeErrorBody(bytes: Uint8Array): string | undefined {
   let doc: unknown;

@@ -17,13 +17,6 @@ interface LinkValue {
  * caller resolves it). The target may be in angle brackets, quoted or bare;
  * `rel` quoted or not. A single link without any `rel` counts as next, as
  * oras-go reads distribution's header.
- *
- * @example
- * ```ts
- * import { nextLink } from "@klaus/oci";
- * console.log(nextLink('</v2/a/tags/list?last=v2&n=2>; rel="next"')); // /v2/a/tags/list?last=v2&n=2
- * console.log(nextLink("http://r.example/v2/a/tags/list?last=v2; rel=next")); // http://r.example/v2/a/tags/list?last=v2
- * ```
  */
 export function nextLink(
   header: string | null | undefined,

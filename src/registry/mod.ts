@@ -3,6 +3,10 @@
  * over `fetch`) and the parts it is built from — transport rules, auth
  * challenges and tokens, and the credential chain.
  *
+ * Internal: this folder's names for the library's own modules, the CLI, the
+ * edge API (`worker/`) and the tests. The package's public API is
+ * `src/mod.ts`; nothing here is re-exported from it wholesale.
+ *
  * @module
  */
 export * from "./auth.ts";

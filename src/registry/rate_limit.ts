@@ -22,12 +22,6 @@ export interface RateLimit {
 
 /**
  * Reads the rate-limit fields of `headers`; `undefined` when there are none.
- *
- * @example
- * ```ts ignore
- * const h = new Headers({ "ratelimit-limit": "100;w=21600", "ratelimit-remaining": "0;w=21600" });
- * console.log(parseRateLimit(h)); // { limit: 100, windowSeconds: 21600, remaining: 0 }
- * ```
  */
 export function parseRateLimit(
   headers: Headers,
@@ -74,12 +68,6 @@ export function parseRateLimit(
 /**
  * The rate limit as message text, e.g. `rate limit 100 requests per 21600 s,
  * 0 remaining, resets in 3600 s`; `""` when the response names none.
- *
- * @example
- * ```ts ignore
- * console.log(describeRateLimit(new Headers({ "x-ratelimit-limit": "60", "x-ratelimit-remaining": "0" })));
- * // rate limit 60 requests, 0 remaining
- * ```
  */
 export function describeRateLimit(
   headers: Headers,

@@ -72,22 +72,10 @@ import { displayUrl } from "./url_safety.ts";
 
 /**
  * Largest page of a tag list or catalog read (32 MiB).
- *
- * @example
- * ```ts
- * import { MAX_LIST_PAGE_BYTES } from "@klaus/oci";
- * console.log(MAX_LIST_PAGE_BYTES / 1024 / 1024); // 32
- * ```
  */
 export const MAX_LIST_PAGE_BYTES = 32 * 1024 * 1024;
 /**
  * Default chunk size of {@linkcode RegistryStore.pushBlobStream} (8 MiB).
- *
- * @example
- * ```ts
- * import { DEFAULT_CHUNK_SIZE } from "@klaus/oci";
- * console.log(DEFAULT_CHUNK_SIZE / 1024 / 1024); // 8
- * ```
  */
 export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 
@@ -174,14 +162,6 @@ export interface PushStreamOptions extends TransferOptions {
 
 /**
  * An {@linkcode OciStore} speaking the OCI distribution API to registries.
- *
- * @example
- * ```ts
- * import { RegistryStore } from "@klaus/oci";
- * const store = new RegistryStore({ plainHttp: true });
- * const { tags } = await store.listTags({ registry: "localhost:5000", repository: "plugins/base" });
- * console.log(tags);
- * ```
  */
 export class RegistryStore implements OciStore {
   #auth: AuthClient;
@@ -426,17 +406,6 @@ export class RegistryStore implements OciStore {
    * and can be resent, then `PUT ?digest=` with the digest computed on the
    * way. Content smaller than one chunk goes up in a single `PUT`. Returns
    * the blob's descriptor.
-   *
-   * @example
-   * ```ts
-   * import { RegistryStore } from "@klaus/oci";
-   * const store = new RegistryStore({ plainHttp: true });
-   * const desc = await store.pushBlobStream(
-   *   { registry: "localhost:5000", repository: "plugins/base" },
-   *   new Blob(["hello"]).stream(),
-   * );
-   * console.log(desc.digest);
-   * ```
    */
   async pushBlobStream(
     repo: RepositoryRef,

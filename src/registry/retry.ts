@@ -6,7 +6,19 @@
  * @module
  */
 
-/** Retry settings of the transport. */
+/**
+ * Retries of transient registry failures (HTTP 408, 429 and 5xx, and
+ * network errors), with exponential backoff or the server's `Retry-After`:
+ * `retry` of {@linkcode ClientOptions}.
+ *
+ * @example Fail fast: one retry, at most 10 s per request
+ * ```ts
+ * import { Client, type RetryOptions } from "@klaus/oci";
+ * const retry: RetryOptions = { maxRetries: 1, maxElapsedMs: 10_000 };
+ * const client = new Client({ retry });
+ * await client.close();
+ * ```
+ */
 export interface RetryOptions {
   /** Retries after the first attempt (default 4; 0 disables retrying). */
   maxRetries?: number;
@@ -31,12 +43,6 @@ export type RetryPolicy = Required<RetryOptions>;
 
 /**
  * The defaults of {@linkcode RetryOptions}.
- *
- * @example
- * ```ts
- * import { DEFAULT_RETRY } from "@klaus/oci";
- * console.log(DEFAULT_RETRY.maxRetries); // 4
- * ```
  */
 export const DEFAULT_RETRY: RetryPolicy = {
   maxRetries: 4,
@@ -49,12 +55,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /**
  * Whether a response status is transient: 408, 429 and 5xx except the
  * ones that will not change (501 Not Implemented, 505).
- *
- * @example
- * ```ts
- * import { isRetryableStatus } from "@klaus/oci";
- * console.log(isRetryableStatus(503), isRetryableStatus(404)); // true false
- * ```
  */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 ||
@@ -64,12 +64,6 @@ export function isRetryableStatus(status: number): boolean {
 /**
  * The wait a `Retry-After` value asks for, in milliseconds: delta seconds
  * or an HTTP date. `undefined` when absent or unparsable.
- *
- * @example
- * ```ts
- * import { parseRetryAfter } from "@klaus/oci";
- * console.log(parseRetryAfter("2")); // 2000
- * ```
  */
 export function parseRetryAfter(
   value: string | null | undefined,
@@ -88,12 +82,6 @@ export function parseRetryAfter(
  * wait in [d/2, d] with d = base · 2^retry capped at `maxDelayMs`. Half of
  * the wait is fixed so a fleet of clients still spreads out but no retry
  * comes back instantly.
- *
- * @example
- * ```ts
- * import { backoffDelay, DEFAULT_RETRY } from "@klaus/oci";
- * console.log(backoffDelay(0, DEFAULT_RETRY, () => 1)); // 200
- * ```
  */
 export function backoffDelay(
   retry: number,
@@ -106,12 +94,6 @@ export function backoffDelay(
 
 /**
  * Waits `ms`, or rejects with the signal's reason when it aborts first.
- *
- * @example
- * ```ts
- * import { sleep } from "@klaus/oci";
- * await sleep(1);
- * ```
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

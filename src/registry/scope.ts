@@ -8,23 +8,11 @@
 
 /**
  * The scope that grants listing the registry catalog.
- *
- * @example
- * ```ts
- * import { CATALOG_SCOPE } from "@klaus/oci";
- * console.log(CATALOG_SCOPE); // "registry:catalog:*"
- * ```
  */
 export const CATALOG_SCOPE = "registry:catalog:*";
 
 /**
  * The scope for reading (`push: false`) or writing a repository.
- *
- * @example
- * ```ts
- * import { repositoryScope } from "@klaus/oci";
- * console.log(repositoryScope("plugins/base", true)); // "repository:plugins/base:pull,push"
- * ```
  */
 export function repositoryScope(repository: string, push = false): string {
   return `repository:${repository}:${push ? "pull,push" : "pull"}`;
@@ -34,13 +22,6 @@ export function repositoryScope(repository: string, push = false): string {
  * Canonical scope set: duplicates removed, actions of one resource merged
  * (`*` absorbs the others), everything sorted. Two requests needing the
  * same access yield the same list, so they share a cached token.
- *
- * @example
- * ```ts
- * import { normalizeScopes } from "@klaus/oci";
- * console.log(normalizeScopes(["repository:a:push", "repository:a:pull"]));
- * // ["repository:a:pull,push"]
- * ```
  */
 export function normalizeScopes(scopes: Iterable<string>): string[] {
   const byResource = new Map<string, Set<string>>();

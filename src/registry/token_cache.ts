@@ -9,12 +9,6 @@ import { normalizeScopes } from "./scope.ts";
 
 /**
  * Lifetime assumed when a token response has no `expires_in` (seconds).
- *
- * @example
- * ```ts
- * import { DEFAULT_TOKEN_LIFETIME_SECONDS } from "@klaus/oci";
- * console.log(DEFAULT_TOKEN_LIFETIME_SECONDS); // 60
- * ```
  */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 60;
 
@@ -39,14 +33,6 @@ interface Entry {
 
 /**
  * Bearer tokens keyed by `host` and the canonical scope set.
- *
- * @example
- * ```ts
- * import { TokenCache } from "@klaus/oci";
- * const cache = new TokenCache();
- * cache.set("r.example", ["repository:a:pull"], "tok", 300);
- * console.log(cache.get("r.example", ["repository:a:pull"])); // "tok"
- * ```
  */
 export class TokenCache {
   #entries = new Map<string, Entry>();

@@ -89,12 +89,6 @@ export interface HttpResponse {
 
 /**
  * Whether a body can be sent again: everything but a bare stream.
- *
- * @example
- * ```ts
- * import { isReplayable } from "@klaus/oci";
- * console.log(isReplayable(new Uint8Array(1)), isReplayable(new Blob(["x"]).stream())); // true false
- * ```
  */
 export function isReplayable(body: RequestBody | undefined): boolean {
   return !(body instanceof ReadableStream);
@@ -109,14 +103,6 @@ class AttemptTimeout extends Error {}
 
 /**
  * Sends HTTP requests with the registry client's rules (see module docs).
- *
- * @example
- * ```ts
- * import { Transport } from "@klaus/oci";
- * const t = new Transport({ retry: { maxRetries: 2 }, timeoutMs: 5_000 });
- * const { response } = await t.send({ method: "GET", url: new URL("https://registry.example/v2/") });
- * console.log(response.status);
- * ```
  */
 export class Transport {
   #fetch: typeof fetch;
@@ -334,12 +320,6 @@ export class Transport {
  * Least bytes a response body must deliver per `timeoutMs` of waiting for
  * it. Below that it is stalled, or dripping — one byte every few seconds
  * never trips a plain "no data" timer and would hold the client forever.
- *
- * @example
- * ```ts
- * import { MIN_BODY_BYTES_PER_TIMEOUT } from "./transport.ts";
- * console.log(MIN_BODY_BYTES_PER_TIMEOUT); // 1024
- * ```
  */
 export const MIN_BODY_BYTES_PER_TIMEOUT = 1024;
 

@@ -10,13 +10,6 @@ import { UnsafeUrlError } from "../errors.ts";
  * Resolves `location` against `base` and throws {@linkcode UnsafeUrlError}
  * unless the result has the same origin (scheme, host, port) as `registry`,
  * which also rules out a downgrade from https to http.
- *
- * @example
- * ```ts
- * import { sameOriginUrl } from "@klaus/oci";
- * const u = sameOriginUrl("/v2/a/blobs/uploads/1?_state=x", new URL("https://r.example/v2/a/blobs/uploads/"), "upload location");
- * console.log(u.href); // https://r.example/v2/a/blobs/uploads/1?_state=x
- * ```
  */
 export function sameOriginUrl(
   location: string,
@@ -45,12 +38,6 @@ export function sameOriginUrl(
 /**
  * A URL for messages: scheme, host and path, without user info and query
  * (server-made URLs may carry signatures or session state there).
- *
- * @example
- * ```ts
- * import { displayUrl } from "@klaus/oci";
- * console.log(displayUrl(new URL("https://s.example/b?X-Amz-Signature=abc"))); // https://s.example/b
- * ```
  */
 export function displayUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;

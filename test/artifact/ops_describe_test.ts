@@ -12,8 +12,8 @@ import {
   type Client,
   InvalidArtifactError,
   NotFoundError,
-  toolchainFromAnnotations,
 } from "../../src/mod.ts";
+import { toolchainFromAnnotations } from "../../src/artifact/describe_parse.ts";
 import { missing } from "../harness/require.ts";
 import { type RegistryHandle, startRegistry } from "../harness/registry.ts";
 import { seedArtifact, seedIndex } from "../harness/seed.ts";

@@ -5,11 +5,9 @@
  * are dropped are reported through `onWarning`, naming the repository.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import {
-  type ListEntry,
-  RegistryStore,
-  sortedSemverTags,
-} from "../../src/mod.ts";
+import type { ListEntry } from "../../src/mod.ts";
+import { RegistryStore } from "../../src/registry/registry_store.ts";
+import { sortedSemverTags } from "../../src/ref/semver_tags.ts";
 import { missing } from "../harness/require.ts";
 import {
   freePort,

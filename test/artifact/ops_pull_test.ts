@@ -6,8 +6,8 @@
  * archive entries.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { CACHE_FILE_NAME } from "../../src/artifact/cache_entry.ts";
 import {
-  CACHE_FILE_NAME,
   InvalidReferenceError,
   isCached,
   NotFoundError,
