@@ -1,6 +1,6 @@
 /**
  * Metadata operations: registry requests per operation (beside the Go
- * module's counts from landscape §6) and describe/list latency without a
+ * module's counts, README "Benchmarks") and describe/list latency without a
  * cache, with a cold cache, warm in the same client, and warm on disk for
  * a new client.
  *
@@ -23,7 +23,7 @@ export interface RequestCount {
   ours: number;
   /** What they were (`"HEAD manifest"` → count). */
   detail: Record<string, number>;
-  /** The Go module's count on an open registry (landscape §6 / §0). */
+  /** The Go module's count on an open registry. */
   go: string;
 }
 

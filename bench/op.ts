@@ -12,9 +12,12 @@
  * `upload` sends the blobs and manifest of an OCI layout (tag `t`) with the
  * library's `RegistryStore`, i.e. the transfer part of a push without
  * packing, which is what `skopeo copy oci:… docker://…` does; `pack` is
- * the other part of a push: its first pass (tar + adaptive gzip + SHA-256
- * of the directory, what `spoolLayer` does before the upload), nothing
- * sent.
+ * the packing a push does while it uploads (tar + adaptive gzip + SHA-256
+ * of the directory: `packDirectory(dir).digest()`), nothing sent.
+ *
+ * The benchmark's random files are larger than a pull's default per-file
+ * limit (100 MiB): push, pack and pull raise it to {@linkcode BENCH_LIMITS}
+ * (push and pack refuse such a tree otherwise), nothing else changes.
  *
  * Prints one JSON line: `{ op, ms, peakRssBytes, peakRssSource }`, where
  * `ms` is the time of the operation alone (no runtime start, no module
@@ -29,7 +32,10 @@ import { Client, type Descriptor, readPluginFromDir } from "../src/mod.ts";
 import { parseReference } from "../src/ref/reference.ts";
 import { RegistryStore } from "../src/registry/registry_store.ts";
 import { packDirectory } from "../src/archive/mod.ts";
-import { fileStream, spoolLayer } from "../src/artifact/spool.ts";
+import { fileStream } from "./file_stream.ts";
+
+/** The limits push, pack and pull run with (1 GiB per file). */
+export const BENCH_LIMITS = { maxFileBytes: 1024 * 1024 * 1024 };
 
 /** What one operation reports. */
 export interface OpResult {
@@ -88,23 +94,19 @@ async function run(op: string, a: string, b: string): Promise<void> {
   try {
     switch (op) {
       case "pull":
-        // A single 256 MiB file is over the Go-compatible default per-file
-        // limit (100 MiB); the benchmark raises it, nothing else changes.
-        await client.pullPlugin(a, b, {
-          limits: { maxFileBytes: 1024 * 1024 * 1024 },
-        });
+        await client.pullPlugin(a, b, { limits: BENCH_LIMITS });
         return;
       case "push":
-        await client.pushPlugin(a, b, await readPluginFromDir(a));
+        await client.pushPlugin(a, b, await readPluginFromDir(a), {
+          limits: BENCH_LIMITS,
+        });
         return;
       case "upload":
         await upload(a, b);
         return;
-      case "pack": {
-        const spooled = await spoolLayer(await packDirectory(a));
-        await spooled.cleanup();
+      case "pack":
+        await (await packDirectory(a, { limits: BENCH_LIMITS })).digest();
         return;
-      }
       default:
         throw new Error(`unknown operation ${op}`);
     }

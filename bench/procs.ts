@@ -127,6 +127,105 @@ export async function skopeoCacheIsolated(): Promise<boolean> {
   return Deno.uid() !== 0 || (await cacheIsolation()) !== null;
 }
 
+/** skopeo's global flags: no policy file, the platform of the data. */
+const SKOPEO_GLOBAL = [
+  "--insecure-policy",
+  "--override-os",
+  "linux",
+  "--override-arch",
+  "amd64",
+];
+
+/**
+ * `skopeo … copy --preserve-digests <tls and credential flags>`: the
+ * arguments of a copy between `src` and `dst` before the two references.
+ */
+export function skopeoCopyArgs(
+  src: string,
+  dst: string,
+  auth?: BenchAuth,
+): string[] {
+  const flags = [
+    ...(src.startsWith("docker://") ? ["--src-tls-verify=false"] : []),
+    ...(dst.startsWith("docker://") ? ["--dest-tls-verify=false"] : []),
+  ];
+  const creds = auth ? `${auth.username}:${auth.password}` : undefined;
+  if (creds && src.startsWith("docker://")) flags.push("--src-creds", creds);
+  if (creds && dst.startsWith("docker://")) flags.push("--dest-creds", creds);
+  return [...SKOPEO_GLOBAL, "copy", "--preserve-digests", ...flags];
+}
+
+/**
+ * Runs `program args…` the way every skopeo of the benchmark runs: a fresh
+ * HOME with an empty auth file and registries.conf, a clean environment and,
+ * as root, an empty blob-info cache (see above). Returns the wall time of
+ * the process in ms (the set-up is made before the clock starts) and its
+ * stdout; throws when it fails.
+ *
+ * @example
+ * ```ts ignore
+ * const { ms } = await runIsolated("skopeo", ["inspect", "--raw", "docker://…"]);
+ * ```
+ */
+export async function runIsolated(
+  program: string,
+  args: string[],
+): Promise<{ ms: number; stdout: string }> {
+  const home = await Deno.makeTempDir({ prefix: "klaus-bench-skopeo-" });
+  try {
+    await Deno.writeTextFile(`${home}/registries.conf`, "");
+    const hide = await cacheIsolation();
+    const cacheDir = `${home}/blob-info-cache`;
+    await Deno.mkdir(cacheDir);
+    // In sh -c, $0 is the empty cache dir, $1 the path it hides, and after
+    // `shift` "$@" is the command line.
+    const [cmd, cmdArgs] = hide === null ? [program, args] : [
+      "unshare",
+      [
+        "--mount",
+        "--",
+        "sh",
+        "-c",
+        'mount --bind "$0" "$1" && shift && exec "$@"',
+        cacheDir,
+        hide,
+        program,
+        ...args,
+      ],
+    ];
+    const c = new Deno.Command(cmd, {
+      args: cmdArgs,
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        HOME: home,
+        TMPDIR: home,
+        XDG_RUNTIME_DIR: home,
+        XDG_CONFIG_HOME: home,
+        DOCKER_CONFIG: home,
+        REGISTRY_AUTH_FILE: `${home}/auth.json`,
+        CONTAINERS_REGISTRIES_CONF: `${home}/registries.conf`,
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const t0 = performance.now();
+    const out = await c.output();
+    const ms = performance.now() - t0;
+    if (!out.success) {
+      throw new Error(
+        `${program} ${args.slice(-2).join(" ")} failed (${out.code}): ${
+          dec.decode(out.stderr).trim()
+        }`,
+      );
+    }
+    return { ms, stdout: dec.decode(out.stdout) };
+  } finally {
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+  }
+}
+
 /**
  * Runs `skopeo copy <src> <dst>` against a plain-HTTP registry and returns
  * its wall time in ms. With `auth`, the `docker://` side gets
@@ -142,78 +241,21 @@ export async function runSkopeoCopy(
   dst: string,
   auth?: BenchAuth,
 ): Promise<number> {
-  const home = await Deno.makeTempDir({ prefix: "klaus-bench-skopeo-" });
-  try {
-    await Deno.writeTextFile(`${home}/registries.conf`, "");
-    const flags = [
-      ...(src.startsWith("docker://") ? ["--src-tls-verify=false"] : []),
-      ...(dst.startsWith("docker://") ? ["--dest-tls-verify=false"] : []),
-    ];
-    const creds = auth ? `${auth.username}:${auth.password}` : undefined;
-    if (creds && src.startsWith("docker://")) flags.push("--src-creds", creds);
-    if (creds && dst.startsWith("docker://")) flags.push("--dest-creds", creds);
-    const hide = await cacheIsolation();
-    const skopeoArgs = [
-      "--insecure-policy",
-      "--override-os",
-      "linux",
-      "--override-arch",
-      "amd64",
-      "copy",
-      "--preserve-digests",
-      ...flags,
-      src,
-      dst,
-    ];
-    const cacheDir = `${home}/blob-info-cache`;
-    await Deno.mkdir(cacheDir);
-    // In sh -c, $0 is the empty cache dir, $1 the path it hides, and after
-    // `shift` "$@" is the skopeo command line.
-    const [program, args] = hide === null ? ["skopeo", skopeoArgs] : [
-      "unshare",
-      [
-        "--mount",
-        "--",
-        "sh",
-        "-c",
-        'mount --bind "$0" "$1" && shift && exec "$@"',
-        cacheDir,
-        hide,
-        "skopeo",
-        ...skopeoArgs,
-      ],
-    ];
-    const cmd = new Deno.Command(program, {
-      args,
-      clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: home,
-        TMPDIR: home,
-        XDG_RUNTIME_DIR: home,
-        XDG_CONFIG_HOME: home,
-        DOCKER_CONFIG: home,
-        REGISTRY_AUTH_FILE: `${home}/auth.json`,
-        CONTAINERS_REGISTRIES_CONF: `${home}/registries.conf`,
-      },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    });
-    const t0 = performance.now();
-    const out = await cmd.output();
-    const wallMs = performance.now() - t0;
-    if (!out.success) {
-      throw new Error(
-        `skopeo copy ${src} ${dst} failed (${out.code}): ${
-          dec.decode(out.stderr).trim()
-        }`,
-      );
-    }
-    return wallMs;
-  } finally {
-    await Deno.remove(home, { recursive: true }).catch(() => {});
-  }
+  const args = [...skopeoCopyArgs(src, dst, auth), src, dst];
+  return (await runIsolated("skopeo", args)).ms;
+}
+
+/**
+ * Runs `skopeo <args…>` (global flags first) as {@linkcode runIsolated}
+ * does and returns its wall time in ms.
+ *
+ * @example
+ * ```ts ignore
+ * await runSkopeo(["inspect", "--raw", "--tls-verify=false", "docker://…"]);
+ * ```
+ */
+export async function runSkopeo(args: string[]): Promise<number> {
+  return (await runIsolated("skopeo", [...SKOPEO_GLOBAL, ...args])).ms;
 }
 
 /**

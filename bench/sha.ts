@@ -3,14 +3,14 @@
  * the same file (in the page cache after the first read):
  *
  * - `Digester` over 1 MiB chunks already in memory (the hash alone);
- * - `verifyingStream` over the library's 1 MiB file stream (read + hash +
- *   stream machinery, what a pull from a layout or a push replay does);
+ * - `verifyingStream` over a 1 MiB file stream (`file_stream.ts`: read +
+ *   hash + stream machinery, what a pull from a layout does);
  * - `sha256sum <file>` as a process (read + hash + process start).
  *
  * @module
  */
 import { Digester, verifyingStream } from "../src/oci/digest.ts";
-import { fileStream } from "../src/artifact/spool.ts";
+import { fileStream } from "./file_stream.ts";
 import { timeCommand } from "./procs.ts";
 import { median, MiB, mibPerSec } from "./stats.ts";
 

@@ -1,9 +1,12 @@
 /**
- * `deno task test`: the Deno suite (library, CLI, Deno entry, Chromium page)
+ * `deno task test`: the Deno suite (library, CLI, Deno entry, Chromium page),
+ * the documentation examples of the published source (`deno test --doc
+ * src/`: every `@example` that is not `ts ignore` is type-checked and run),
  * and then the workerd suite (the Worker inside the real Workers runtime via
- * @cloudflare/vitest-pool-workers). Both always run; the exit code is
- * non-zero when either fails. Each prints its own summary line
- * (`ok | N passed | M failed`, `Tests  N passed (N)`), which `.ci/run` sums.
+ * @cloudflare/vitest-pool-workers). All three always run; the exit code is
+ * non-zero when any fails. Each prints its own summary line
+ * (`ok | N passed | M failed` for both Deno runs, `Tests  N passed (N)`),
+ * which `.ci/run` sums.
  */
 
 async function run(cmd: string, args: string[]): Promise<number> {
@@ -43,14 +46,20 @@ const deno = await run(Deno.execPath(), [
   "--parallel",
   "test/",
 ]);
+const docs = await run(Deno.execPath(), [
+  "test",
+  "--doc",
+  "--allow-all",
+  "src/",
+]);
 const workerd = await run(`${root}node_modules/.bin/vitest`, [
   "run",
   "--config",
   "vitest.workerd.config.mts",
 ]);
-if (deno !== 0 || workerd !== 0) {
+if (deno !== 0 || docs !== 0 || workerd !== 0) {
   console.error(
-    `\ntest suites failed: deno exit ${deno}, workerd exit ${workerd}`,
+    `\ntest suites failed: deno exit ${deno}, doc examples exit ${docs}, workerd exit ${workerd}`,
   );
   Deno.exit(1);
 }

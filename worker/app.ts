@@ -1,6 +1,6 @@
 /**
- * The Hono app of the edge metadata API (DESIGN §6), shared by the Workers
- * entry (`worker/index.ts`) and the Deno entry (`worker/deno_main.ts`).
+ * The Hono app of the edge metadata API (README, "Edge API"), shared by
+ * the Workers entry (`worker/index.ts`) and the Deno entry (`worker/deno_main.ts`).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * The OpenAPI 3.1 document of the HTTP API (DESIGN §6), built from the
- * same kind table the routes are.
+ * The OpenAPI 3.1 document of the HTTP API (README, "Edge API"), built
+ * from the same kind table the routes are.
  *
  * @module
  */

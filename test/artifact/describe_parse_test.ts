@@ -248,7 +248,7 @@ Deno.test("toolchainFromAnnotations: keyword trimming and a single keyword", () 
   );
 });
 
-Deno.test("toolchainFromAnnotations: the real klaus-toolchains index annotations (§9.4)", () => {
+Deno.test("toolchainFromAnnotations: the real klaus-toolchains index annotations", () => {
   const t = toolchainFromAnnotations({
     "io.giantswarm.klaus.name": "go",
     "io.giantswarm.klaus.description": "Go toolchain for Klaus",

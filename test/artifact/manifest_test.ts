@@ -142,7 +142,7 @@ Deno.test("parseManifest: image index with top-level annotations (toolchains)", 
   strictEqual(m.annotations?.["io.giantswarm.klaus.name"], "go");
 });
 
-Deno.test("parseManifest: legacy oras-pushed personality (§2.6) reads without error", () => {
+Deno.test("parseManifest: legacy oras-pushed personality reads without error", () => {
   const m = parseManifest(JSON.stringify({
     schemaVersion: 2,
     mediaType: "application/vnd.oci.image.manifest.v1+json",

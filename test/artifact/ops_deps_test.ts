@@ -1,7 +1,8 @@
 /**
- * resolve_deps_test.go of the Go module (spec §7), every test and
+ * resolve_deps_test.go of the Go module, every test and
  * assertion, against a real registry; the toolchain is a multi-platform
- * image index with index annotations. Adapted for DESIGN §3 decision 12:
+ * image index with index annotations. Adapted where we differ on purpose
+ * (README, "Differences from klaus-oci (Go)"):
  * every warning names the failing reference (`plugin <ref>: …`,
  * `toolchain <ref>: …`), in a stable order (toolchain first, then plugins
  * in the personality's order).

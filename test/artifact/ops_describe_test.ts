@@ -1,11 +1,11 @@
 /**
- * describe_test.go of the Go module (spec §7), every test and assertion,
+ * describe_test.go of the Go module, every test and assertion,
  * against a real registry. Plugins and personalities are put there as the
  * Go test registry serves them (config + manifest annotations, no layers);
  * toolchains as multi-platform image indexes with index annotations (what
  * the klaus-toolchains CI pushes) and as single image manifests.
- * Adapted for DESIGN §3 decision 3: a digest reference gives tag "" and
- * version "".
+ * Adapted where we differ on purpose (README, "Differences from klaus-oci (Go)"): a
+ * digest reference gives tag "" and version "".
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
@@ -328,7 +328,8 @@ Deno.test({
       await t.step(
         "DescribeToolchain (image index, klaus-toolchains CI shape)",
         async () => {
-          // §9.4: buildx annotations on the index; org.opencontainers.* too.
+          // As klaus-toolchains CI pushes them: buildx annotations on the
+          // index; org.opencontainers.* too.
           const idx = await seedIndex(
             reg,
             `${TOOLCHAINS}/go-index`,
@@ -570,7 +571,9 @@ Deno.test({
         deepStrictEqual(tc.keywords, ["single"]);
       });
 
-      // DESIGN §3 decision 3 and the resolution paths of describe.
+      // Digest references give an empty tag and version (Go puts the digest
+      // there; README, "Differences from klaus-oci (Go)"), on every
+      // resolution path of describe.
       await t.step("digest references: tag and version are empty", async () => {
         const pushed = await plugin(
           "by-digest",

@@ -1,8 +1,9 @@
 /**
- * listing_test.go of the Go module (spec §7), every test and assertion,
+ * listing_test.go of the Go module, every test and assertion,
  * against a real registry (its catalog is sorted and honours `last`, as the
- * Go test registry). Adapted for DESIGN §3 decision 12: repositories that
- * are dropped are reported through `onWarning`, naming the repository.
+ * Go test registry). Adapted where we differ on purpose (README,
+ * "Differences from klaus-oci (Go)"): repositories that are dropped are
+ * reported through `onWarning`, naming the repository.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { ListEntry } from "../../src/mod.ts";
@@ -257,7 +258,8 @@ Deno.test({
           ),
           ["v1.1.0", "v1.0.0", "v0.9.0"],
         );
-        // Toolchain tags have no `v` (spec §9.4) and sort with the others.
+        // Toolchain tags have no `v` (as klaus-toolchains CI tags them) and
+        // sort with the others.
         await repos(reg, {
           "giantswarm/klaus-toolchains/go-bare": ["0.1.9", "0.1.14", "0.1.2"],
         });
@@ -379,8 +381,8 @@ Deno.test({
         ok(entries[0].reference.endsWith(":v1.0.0"));
       });
 
-      // DESIGN §3 decision 12: a repository whose tags cannot be listed is
-      // dropped and reported, the others are still listed.
+      // A repository whose tags cannot be listed is dropped (as in Go) and
+      // reported (Go is silent), the others are still listed.
       await t.step(
         "failing repositories are dropped and reported",
         async () => {

@@ -1,5 +1,5 @@
 /**
- * `ocidir://` targets (DESIGN §4): every operation works on OCI image
+ * `ocidir://` targets (README, "OCI image layouts"): every operation works on OCI image
  * layouts on disk — push, describe, list (a base `ocidir://<root>` lists
  * every layout below it), versions, resolve, deps, pull — and skopeo
  * (`oci:<dir>:<tag>`) reads what we write while we read what it writes.

@@ -1,5 +1,5 @@
 /**
- * `onProgress` (DESIGN §4): per blob, the bytes moved grow monotonically up
+ * `onProgress` (`ClientOptions.onProgress`): per blob, the bytes moved grow monotonically up
  * to the total and end with one `done` event; a re-push reports the blobs
  * it skipped; pulls report the content layer. For registries and
  * `ocidir://` layouts alike.

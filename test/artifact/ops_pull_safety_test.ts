@@ -1,5 +1,5 @@
 /**
- * Pull safety (DESIGN §3 decisions 5, 13, 15): every failing pull — bytes
+ * Pull safety (README, "Reliability and security"): every failing pull — bytes
  * that do not match their digest, a descriptor lying about the size, a
  * hostile or oversized layer, an invalid config, the registry going away
  * before or while the layer streams, an abort, a config that is JSON but

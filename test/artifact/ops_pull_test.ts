@@ -1,7 +1,7 @@
 /**
- * pull_test.go of the Go module (spec §7) — there unit tests of the parts a
+ * pull_test.go of the Go module — there unit tests of the parts a
  * pull assembles — ported as real pulls from a real registry, with the same
- * assertions; plus the `.oci-cache.json` of spec §3.9 as a pull leaves it,
+ * assertions; plus the `.oci-cache.json` a Go pull leaves, as ours leaves it,
  * `isCached` / `readCacheEntry` after a pull, and the warnings for skipped
  * archive entries.
  */
@@ -194,8 +194,9 @@ Deno.test({
       });
 
       await t.step("ParsePersonalityFromDir_NilConfigJSON", async () => {
-        // An old `.oci-cache.json` without configJSON and annotations (spec
-        // §2.6) answers the pull: metadata is lost, the version is the tag.
+        // An old `.oci-cache.json` without configJSON and annotations (as
+        // the Go module wrote it before v0.0.9) answers the pull: metadata is lost,
+        // the version is the tag.
         const pushed = await personality(
           reg,
           "no-config",
@@ -265,7 +266,7 @@ Deno.test({
       });
 
       await t.step(
-        ".oci-cache.json as spec §3.9; isCached, readCacheEntry",
+        ".oci-cache.json as Go writes it; isCached, readCacheEntry",
         async () => {
           const config = `{"skills":["b<&>"],"commands":["a"]}`;
           const pushed = await rawPush(reg, `${PLUG}/cache-shape`, ["v1.0.0"], {
@@ -509,7 +510,7 @@ Deno.test({
         },
       );
 
-      await t.step("reference errors (spec §3.9, §3.11)", async () => {
+      await t.step("reference errors (the Go wording)", async () => {
         await withTempDir(async (tmp) => {
           const noTag = reg.ref(`${PLUG}/swap`);
           const e1 = await errorOf(client.pullPlugin(noTag, `${tmp}/x`));

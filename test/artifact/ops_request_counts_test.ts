@@ -1,5 +1,5 @@
 /**
- * Round trips per operation (issue 3, DESIGN §3 decision 16), counted with a
+ * Round trips per operation (README, "Benchmarks"), counted with a
  * counting `fetch` against a real open registry without cache: describe by
  * an explicit tag ≤ 2, by short name = 3, cold push ≤ 7, re-push of the same
  * content under a new tag ≤ 3, up-to-date pull ≤ 1, cold pull = 4, pull by

@@ -1,5 +1,6 @@
 /**
- * resolve_test.go of the Go module (spec §7, tables of §3.6), every case,
+ * resolve_test.go of the Go module (its resolveArtifactRef tables), every
+ * case,
  * against a real registry instead of a mock tag lister: the default bases
  * (gsoci.azurecr.io/giantswarm/klaus-*) become bases on the test registry,
  * `custom.registry.io/org` becomes `<host>/org`. Pinned tags and digests must
@@ -177,7 +178,7 @@ Deno.test({
         ]);
       });
 
-      await t.step("error messages (spec §3.6, §3.11)", async () => {
+      await t.step("error messages (the Go wording)", async () => {
         const e1 = await errorOf(client.resolvePluginRef(""));
         ok(e1 instanceof InvalidReferenceError);
         strictEqual(e1.message, "empty artifact reference");

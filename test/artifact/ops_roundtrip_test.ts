@@ -1,9 +1,9 @@
 /**
  * Round trips with the shared fixtures against a real registry in open and
- * token modes: what we push skopeo reads (exact manifest bytes of spec
- * §2.1, config bytes of §9.1 / §9.3); what skopeo copies, what GNU tar packs
- * (`./`-prefixed entries) and what the legacy CI pushed (spec §2.6) we
- * describe and pull.
+ * token modes: what we push skopeo reads (the exact manifest and config
+ * bytes the Go module writes, test/fixtures/README.md); what skopeo copies,
+ * what GNU tar packs (`./`-prefixed entries) and what the legacy CI pushed
+ * with the oras CLI (before the Go module's v0.0.9) we describe and pull.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
@@ -184,7 +184,7 @@ async function roundTrip(mode: RegistryMode, t: Deno.TestContext) {
     });
 
     await t.step(
-      "legacy artifacts (spec §2.6) describe and pull with empty metadata",
+      "legacy oras-pushed artifacts describe and pull with empty metadata",
       async () => {
         // The old klaus-personalities CI: `oras push` with a metadata config,
         // org.opencontainers annotations and `tar -czf … -C dir .`.

@@ -252,7 +252,8 @@ Deno.test("readPersonalityFromDir: fixture personalities/legacy-sre is rejected"
   );
 });
 
-// DESIGN §3 decision 8: string fields take the scalar text as written.
+// String fields take the scalar text as written, as yaml.v3 decodes into Go
+// strings (`tag: 1.0` stays "1.0", never a number).
 const scalarCases: [string, string, string | undefined][] = [
   ["0.1.14", "0.1.14", "0.1.14"],
   ["1.0", "1.0", "1.0"],

@@ -299,7 +299,8 @@ Deno.test("readPluginFromDir: fixture plugins/base", async () => {
   });
 });
 
-// DESIGN §3 decision 6: upstream Claude Code plugin.json forms are accepted.
+// Upstream Claude Code plugin.json forms are accepted (Go fails on them;
+// README, "Differences from klaus-oci (Go)").
 const upstreamForms: [string, string, Plugin][] = [
   ["commands as a path string", '{"name":"u","commands":"./custom/commands"}', {
     name: "u",
@@ -412,7 +413,8 @@ for (const [name, json, want] of decodeCases) {
   });
 }
 
-// DESIGN §3 decision 7: the wrapper form is unwrapped.
+// The wrapper form is unwrapped (Go lists "mcpServers" as a server name;
+// README, "Differences from klaus-oci (Go)").
 const serverFiles: [string, string, string, string[] | undefined][] = [
   ["mcp wrapper", ".mcp.json", '{"mcpServers":{"github":{},"atlassian":{}}}', [
     "atlassian",

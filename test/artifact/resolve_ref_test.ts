@@ -1,7 +1,8 @@
 /**
  * `resolve_ref.ts`: the pinned-reference parse of pull and push and the
  * trimming of `resolveArtifactRef`, with expected values from the Go
- * module (spec §3.6, §3.9, §3.10, §3.11) and oras-go's `ParseReference`.
+ * module (resolveArtifactRef, Pull and Push, and their error messages) and
+ * oras-go's `ParseReference`.
  */
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import {

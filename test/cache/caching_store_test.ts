@@ -1,6 +1,6 @@
 /**
  * The cache policy against a fake inner store, on every backend: the Go
- * module's store_test.go (spec §7) ported, plus stale-if-error, statuses
+ * module's store_test.go ported, plus stale-if-error, statuses
  * and the content rules.
  */
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
@@ -68,7 +68,7 @@ function test(
   }
 }
 
-// ---- spec §7 store_test.go -------------------------------------------------
+// ---- the Go module's store_test.go -----------------------------------------
 
 test("cache hit: a second resolve within the fresh TTL asks nothing", async (b) => {
   await using t = await setup(b);

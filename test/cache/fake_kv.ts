@@ -1,8 +1,9 @@
 /**
  * An in-memory stand-in for a Workers KV namespace that enforces the
- * limits the backend must respect (landscape §6): key ≤ 512 bytes, value ≤
- * 25 MiB, metadata ≤ 1024 bytes, one write per second per key (a real
- * namespace answers 429 then). Real workerd KV tests come with the edge API.
+ * limits the backend must respect
+ * (https://developers.cloudflare.com/kv/platform/limits/): key ≤ 512
+ * bytes, value ≤ 25 MiB, metadata ≤ 1024 bytes, one write per second per
+ * key (a real namespace answers 429 then). Real workerd KV tests come with the edge API.
  */
 import type { KvNamespaceLike } from "../../src/cache/mod.ts";
 

@@ -2,7 +2,7 @@ import { strictEqual } from "node:assert/strict";
 import { compareSemver } from "../../src/ref/compare.ts";
 import { mustParseSemver } from "../../src/ref/semver.ts";
 
-// Pairs [lower, higher] under Masterminds Compare (spec §1.4).
+// Pairs [lower, higher] under Masterminds Compare (the Go module's order).
 const ORDERED: [string, string][] = [
   ["v0.0.1", "v0.0.2"],
   ["v0.0.2", "v0.0.3"],

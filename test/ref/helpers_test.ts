@@ -11,7 +11,7 @@ import {
   truncateDigest,
 } from "../../src/ref/helpers.ts";
 
-// Tables from giantswarm/klaus-oci helpers_test.go (spec §1.3), plus the
+// Tables from giantswarm/klaus-oci helpers_test.go, plus the
 // quirks the spec documents, plus edge cases of our own.
 
 Deno.test("splitRegistryBase", async (t) => {
@@ -120,7 +120,7 @@ Deno.test("splitNameTag", async (t) => {
     ["localhost:5000/repo", "localhost:5000/repo", ""],
     ["localhost:5000/repo:v1.0.0", "localhost:5000/repo", "v1.0.0"],
     ["registry.io/org/repo:tag", "registry.io/org/repo", "tag"],
-    // quirks (spec §1.3)
+    // quirks of the Go helpers, kept on purpose
     ["host/repo@sha256:abc", "host/repo@sha256", "abc"],
     ["localhost:5000", "localhost", "5000"],
     ["repo:", "repo", ""],

@@ -6,7 +6,7 @@ import {
   toolchainRegistryRef,
 } from "../../src/ref/registries.ts";
 
-Deno.test("default registry bases (spec §1.1)", () => {
+Deno.test("default registry bases (the Go module's Default*Registry)", () => {
   strictEqual(
     DEFAULT_PLUGIN_REGISTRY,
     "gsoci.azurecr.io/giantswarm/klaus-plugins",

@@ -7,7 +7,8 @@ import {
   parseUint64,
 } from "../../src/ref/semver.ts";
 
-// Masterminds/semver v3.4.0 NewVersion in coercing mode (spec §1.4).
+// Masterminds/semver v3.4.0 NewVersion in coercing mode, as the Go module
+// parses tags.
 
 type Parts = [
   major: bigint,

@@ -9,7 +9,7 @@ import { RegistryStore } from "../../src/registry/registry_store.ts";
 import { countingFetch } from "../harness/counting_fetch.ts";
 import { startFaultyRegistry } from "../harness/faulty_registry.ts";
 
-// The worked example of spec §3.3 (Go TestListRepositories).
+// The worked example of the Go module's TestListRepositories.
 const REPOS = [
   "giantswarm/aaa",
   "giantswarm/klaus-plugins-extra/foo",
@@ -61,7 +61,7 @@ const CASES: { base: string; want: string[] }[] = [
       "giantswarm/klaus-plugins/gs-platform",
     ],
   },
-  // Trailing slash: same answer (the Go cache path lost it, spec §5.9).
+  // Trailing slash: same answer (the Go cache path lost it).
   {
     base: "giantswarm/klaus-plugins/",
     want: [
@@ -79,7 +79,7 @@ const CASES: { base: string; want: string[] }[] = [
 ];
 
 for (const { base, want } of CASES) {
-  Deno.test(`listRepositories: "${base || "<bare host>"}" (spec §3.3)`, async () => {
+  Deno.test(`listRepositories: "${base || "<bare host>"}" (Go listRepositories)`, async () => {
     const reg = startFaultyRegistry();
     try {
       for (const r of REPOS) reg.repositories.add(r);

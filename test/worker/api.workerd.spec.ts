@@ -1,6 +1,7 @@
 /**
- * The HTTP contract (DESIGN §6) inside workerd: the Worker of
- * `worker/index.ts` with a real KV namespace, against a real registry.
+ * The HTTP contract (README, "Edge API"; `contract.ts`) inside workerd:
+ * the Worker of `worker/index.ts` with a real KV namespace, against a real
+ * registry.
  */
 import { env, SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,9 +1,9 @@
 /**
- * The HTTP contract of DESIGN §6 as a list of checks, shared by the workerd
- * suite (vitest, inside the Workers runtime) and the Deno entry's tests, so
- * both runtimes are held to the same answers. Each check talks to the app
- * only through `request`; the registry holds `examples/` and the fixtures
- * pushed by `seed_registry.ts`.
+ * The HTTP contract of the edge API (README, "Edge API") as a list of
+ * checks, shared by the workerd suite (vitest, inside the Workers runtime)
+ * and the Deno entry's tests, so both runtimes are held to the same
+ * answers. Each check talks to the app only through `request`; the
+ * registry holds `examples/` and the fixtures pushed by `seed_registry.ts`.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * `/v1/{plugins|personalities|toolchains}`: list, describe, versions,
- * resolve, and a personality's deps (DESIGN §6).
+ * resolve, and a personality's deps (README, "Edge API").
  *
  * @module
  */
