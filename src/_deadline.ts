@@ -129,10 +129,20 @@ export async function withDeadline<T>(
   // The caller's abort reaches the work, which rejects with its reason once
   // it has cleaned up (a pull removes its temporary sibling): waiting for
   // that is what keeps an interrupted pull from leaving data behind.
-  const onAbort = () => controller.abort(signal!.reason);
+  // Work that ignores its signal still ends: after a grace period with the
+  // caller's reason, and a deadline passing meanwhile reports that reason
+  // rather than a timeout.
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = () => {
+    controller.abort(signal!.reason);
+    grace = setTimeout(() => stop(signal!.reason), ABORT_GRACE_MS);
+  };
   signal?.addEventListener("abort", onAbort, { once: true });
   const timer = setTimeout(
-    () => stop(deadlineError(operation, budgetMs)),
+    () =>
+      stop(
+        signal?.aborted ? signal.reason : deadlineError(operation, budgetMs),
+      ),
     budgetMs,
   );
   try {
@@ -143,9 +153,16 @@ export async function withDeadline<T>(
     return await Promise.race([work, stopped]);
   } finally {
     clearTimeout(timer);
+    clearTimeout(grace);
     signal?.removeEventListener("abort", onAbort);
   }
 }
+
+/**
+ * How long work aborted by its caller may take to settle (and clean up,
+ * as a pull removes its temporary sibling) before it is given up on.
+ */
+const ABORT_GRACE_MS = 5_000;
 
 /**
  * An object whose `store` passes `signal` to every call (combined with a

@@ -35,14 +35,38 @@ Deno.test("withDeadline settles at the budget even if the work ignores its signa
 
 Deno.test("withDeadline: a caller's abort keeps its reason; results pass", async () => {
   const caller = new AbortController();
+  let cleaned = false;
   const p = withDeadline(
     "x",
     10_000,
-    () => new Promise<never>(() => {}),
+    (signal) =>
+      new Promise<never>((_, reject) =>
+        signal!.addEventListener("abort", () => {
+          // The work's own cleanup runs before the operation settles.
+          setTimeout(() => {
+            cleaned = true;
+            reject(signal!.reason);
+          }, 50);
+        })
+      ),
     caller.signal,
   );
   caller.abort(new Error("user gave up"));
   await rejects(p, /user gave up/);
+  ok(cleaned, "settled only after the work's cleanup");
+  // Work that ignores its signal is given up on after the grace period,
+  // with the caller's reason.
+  const stubborn = new AbortController();
+  const started = Date.now();
+  const q = withDeadline(
+    "s",
+    60_000,
+    () => new Promise<never>(() => {}),
+    stubborn.signal,
+  );
+  stubborn.abort(new Error("user gave up again"));
+  await rejects(q, /user gave up again/);
+  ok(Date.now() - started < 6_000);
   equal(await withDeadline("y", 1000, () => Promise.resolve(7)), 7);
   equal(await withDeadline("z", 0, () => Promise.resolve(8)), 8);
   await rejects(
