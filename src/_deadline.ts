@@ -27,14 +27,18 @@ import type { Reference } from "./ref/reference_type.ts";
 import { TimeoutError } from "./registry/timeout_error.ts";
 
 /**
- * Budgets of whole operations in milliseconds; `0` or `Infinity` means no
- * deadline.
+ * Budgets of whole operations in milliseconds (`deadlines` of
+ * {@linkcode ClientOptions}); `0` or `Infinity` means no deadline. Defaults:
+ * list 5 min, versions and describe 2 min, pull 30 min, push 60 min. Past
+ * its budget an operation fails with a {@linkcode TimeoutError} and every
+ * request it has in flight is aborted.
  *
  * @example
  * ```ts
- * import type { OperationDeadlines } from "./_deadline.ts";
- * const d: OperationDeadlines = { list: 60_000, pull: 10 * 60_000 };
- * console.log(d.list);
+ * import { Client, type OperationDeadlines } from "@klaus/oci";
+ * const deadlines: OperationDeadlines = { list: 60_000, pull: 10 * 60_000 };
+ * const client = new Client({ deadlines });
+ * await client.close();
  * ```
  */
 export interface OperationDeadlines {
