@@ -52,6 +52,9 @@
  * @module
  */
 
+// The library contract only, every name listed: the worker, the CLI, the
+// tests and the benchmarks import internal modules by their file paths.
+
 // The client.
 export { Client, type ClientOptions } from "./client.ts";
 export type { OperationDeadlines } from "./_deadline.ts";
