@@ -99,8 +99,10 @@ Deno.test({
               "HEAD blob": 2,
               "PUT manifest": 1,
             });
+            // Module loading reads a little (more on a fresh checkout, whose
+            // transpile cache is cold); the 20 MiB of file content must not be.
             console.log(`unchanged re-push read ${again.read} bytes`);
-          ok(again.read < 1 * MiB, `${again.read} bytes read`);
+            ok(again.read < 4 * MiB, `${again.read} bytes read`);
           },
         );
 
@@ -115,7 +117,7 @@ Deno.test({
             strictEqual(mounts[0].status, 201);
             ok(mounts[0].url.includes("from=giantswarm%2Fklaus-plugins%2Fbig"));
             ok(!copy.requests.some((r) => r.method === "PATCH"));
-            ok(copy.read < 1 * MiB, `${copy.read} bytes read`);
+            ok(copy.read < 4 * MiB, `${copy.read} bytes read`);
             const pulled = await client.pullPlugin(
               `${plugins}/big-copy:v1`,
               `${tmp}/out`,
