@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { setBounded } from "./_bounded_map.ts";
 
 /** Secrets shorter than this are not replaced by value (they would blank out ordinary words). */
 export const MIN_SECRET_LENGTH = 4;
@@ -87,12 +88,7 @@ export function registerSecret(
   for (const form of forms) {
     if (form.length < MIN_SECRET_LENGTH) continue;
     // Re-registering refreshes the entry's place in the eviction order.
-    map.delete(form);
-    map.set(form, true);
-  }
-  for (const old of map.keys()) {
-    if (map.size <= cap) break;
-    map.delete(old);
+    setBounded(map, form, true, cap);
   }
   reg.sorted = undefined;
 }

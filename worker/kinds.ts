@@ -12,9 +12,10 @@ import type {
   Toolchain,
 } from "../src/artifact/types.ts";
 import type { Client } from "../src/client.ts";
+import type { ArtifactKindName } from "../src/artifact/kind.ts";
 
 /** Singular kind name, as the library and registry bases use it. */
-export type KindName = "plugin" | "personality" | "toolchain";
+export type KindName = ArtifactKindName;
 
 /** Plural path segment of the API (`/v1/plugins`). */
 export type KindPath = "plugins" | "personalities" | "toolchains";

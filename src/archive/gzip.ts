@@ -15,6 +15,7 @@
  * @module
  */
 import { KlausOciError } from "../errors.ts";
+import { concatBytes } from "../_bytes.ts";
 
 /**
  * Compressed bytes handed to the decompressor at a time. Deflate expands at
@@ -157,7 +158,7 @@ async function readHeader(
     chunks.push(r.value);
     n += r.value.byteLength;
   }
-  const head = chunks.length === 1 ? chunks[0] : concat(chunks, n);
+  const head = concatBytes(chunks, n);
   if (
     head[0] !== 0x1f || head[1] !== 0x8b || head[2] !== 8 ||
     (head[3] & 0xe0) !== 0
@@ -167,14 +168,4 @@ async function readHeader(
     throw err;
   }
   return head;
-}
-
-function concat(chunks: Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
 }

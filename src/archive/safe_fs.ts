@@ -84,17 +84,4 @@ export async function createNewFile(
   return await open(path, CREATE_NEW, mode);
 }
 
-/**
- * Writes all of `bytes`, looping over partial writes.
- */
-export async function writeAll(
-  fh: FileHandle,
-  bytes: Uint8Array,
-): Promise<void> {
-  let off = 0;
-  while (off < bytes.byteLength) {
-    const { bytesWritten } = await fh.write(bytes, off, bytes.byteLength - off);
-    if (bytesWritten <= 0) throw new Error("short write");
-    off += bytesWritten;
-  }
-}
+export { writeAll } from "../_write_all.ts";

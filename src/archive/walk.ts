@@ -9,6 +9,7 @@
 import { lstat, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { KlausOciError, wrapError } from "../errors.ts";
+import { compareUtf8 } from "../_bytes.ts";
 
 /**
  * Name of the pull cache entry; never archived, at any depth.
@@ -37,21 +38,11 @@ export interface SourceEntry extends PackEntry {
   path: string;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Byte-wise comparison of the UTF-8 encodings, which is Go's string order
  * (JavaScript's `<` compares UTF-16 units and differs above U+FFFF).
  */
-export function compareBytewise(a: string, b: string): number {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    if (x[i] !== y[i]) return x[i] - y[i];
-  }
-  return x.length - y.length;
-}
+export const compareBytewise: (a: string, b: string) => number = compareUtf8;
 
 /**
  * Lists what packing `root` archives, in archive order. The root itself is

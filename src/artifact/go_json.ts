@@ -9,6 +9,7 @@
  */
 import { InvalidArtifactError } from "../errors.ts";
 import { parseGoJson } from "./go_json_parse.ts";
+import { compareUtf8 } from "../_bytes.ts";
 
 const HEX = "0123456789abcdef";
 
@@ -106,26 +107,8 @@ export type GoJsonValue =
   | ReadonlyMap<string, GoJsonValue>
   | { readonly [key: string]: GoJsonValue | undefined };
 
-/**
- * Compares two strings by Unicode code point, which is the byte order of
- * their UTF-8 encodings: the order Go uses for map keys and `slices.Sort`.
- * (JavaScript's `<` compares UTF-16 code units, which differs above U+FFFF.)
- */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // A surrogate (>= 0xd800 < 0xe000) encodes a code point above 0xffff,
-    // larger than any BMP character in 0xe000..0xffff.
-    const sx = x >= 0xd800 && x < 0xe000;
-    const sy = y >= 0xd800 && y < 0xe000;
-    if (sx !== sy) return sx ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+/** Go sorts map keys by their UTF-8 bytes (`sort.Strings`). */
+export const compareCodePoints: (a: string, b: string) => number = compareUtf8;
 
 /**
  * Encodes `value` compactly, byte for byte as Go's `json.Marshal` would

@@ -20,6 +20,7 @@ import { parsePinnedRef } from "./resolve_ref.ts";
 import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
 import { buildManifest } from "./manifest.ts";
 import type { Personality, Plugin, PushResult } from "./types.ts";
+import { concatBytes } from "../_bytes.ts";
 
 /**
  * Options of `pushPlugin` / `pushPersonality`.
@@ -314,17 +315,6 @@ async function readHead(
     size += value.byteLength;
   }
   return { bytes: concatBytes(parts, size), complete: false };
-}
-
-function concatBytes(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
 }
 
 /** `head`, then the rest of `reader`, as one stream. */

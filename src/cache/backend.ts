@@ -7,6 +7,7 @@
  * @module
  */
 import type { Descriptor } from "../oci/descriptor.ts";
+import { concatBytes } from "../_bytes.ts";
 
 /**
  * The three kinds of index entries, named like the Go cache's folders:
@@ -266,18 +267,7 @@ export async function readAllBounded(
   } finally {
     reader.releaseLock();
   }
-  return chunks.length === 1 ? chunks[0] : concatBytes(chunks, total);
-}
-
-/** `chunks` joined into one array of `size` bytes. */
-export function concatBytes(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 /**

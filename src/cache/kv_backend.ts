@@ -27,6 +27,7 @@ import {
 } from "./backend.ts";
 import { bytesStream } from "./relay.ts";
 import { MAX_INDEX_ENTRY_BYTES } from "./constants.ts";
+import { setBounded } from "../_bounded_map.ts";
 
 /**
  * The part of a Workers `KVNamespace` the backend uses; a real binding
@@ -115,12 +116,7 @@ function utf8Length(text: string): number {
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  for (const old of map.keys()) {
-    if (map.size <= MEMO_LIMIT) break;
-    map.delete(old);
-  }
+  setBounded(map, key, value, MEMO_LIMIT);
 }
 
 function valueOf(record: IndexRecord): Record<string, unknown> {

@@ -49,12 +49,4 @@ export function relay(
   }, { highWaterMark: 0 });
 }
 
-/** A stream of one chunk. */
-export function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(c) {
-      if (bytes.byteLength > 0) c.enqueue(bytes);
-      c.close();
-    },
-  });
-}
+export { bytesStream } from "../_bytes.ts";

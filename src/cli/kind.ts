@@ -11,11 +11,12 @@ import {
   DEFAULT_PLUGIN_REGISTRY,
   DEFAULT_TOOLCHAIN_REGISTRY,
 } from "../ref/mod.ts";
+import type { ArtifactKindName } from "../artifact/kind.ts";
 
 /**
  * An artifact kind: the first word of every command.
  */
-export type Kind = "plugin" | "personality" | "toolchain";
+export type Kind = ArtifactKindName;
 
 /**
  * Every kind, in the order help texts list them.

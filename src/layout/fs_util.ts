@@ -5,7 +5,7 @@
  * @module
  */
 import { open, rename, rm, stat } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { writeAll } from "../_write_all.ts";
 
 /**
  * Whether `e` is a node:fs error meaning "no such file" (a missing
@@ -31,25 +31,7 @@ export function randomHex(): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-/**
- * Writes all of `bytes` at the handle's current position (a single
- * `write` may write less than asked).
- */
-export async function writeAll(
-  fh: FileHandle,
-  bytes: Uint8Array,
-): Promise<void> {
-  let off = 0;
-  while (off < bytes.byteLength) {
-    const { bytesWritten } = await fh.write(
-      bytes,
-      off,
-      bytes.byteLength - off,
-      null,
-    );
-    off += bytesWritten;
-  }
-}
+export { writeAll } from "../_write_all.ts";
 
 /**
  * Replaces `path` with `bytes` so that readers see either the old or the
@@ -76,23 +58,7 @@ export async function writeFileAtomic(
   }
 }
 
-/**
- * Resolves after `ms` milliseconds, or rejects when `signal` aborts.
- */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+export { sleep } from "../_sleep.ts";
 
 /**
  * Size of the regular file at `path`, or `undefined` when there is none.

@@ -66,6 +66,7 @@ import {
   OCI_LAYOUT_FILE,
 } from "./layout_files.ts";
 import { findLayouts } from "./list_layouts.ts";
+import { bytesStream } from "../_bytes.ts";
 
 /**
  * Options of {@linkcode LayoutStore}.
@@ -561,15 +562,6 @@ function childDigests(manifest: ImageManifest): string[] {
 
 function isIndexDescriptor(d: Descriptor): boolean {
   return INDEX_MEDIA_TYPES.has(d.mediaType);
-}
-
-function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      controller.enqueue(bytes);
-      controller.close();
-    },
-  });
 }
 
 async function readIndexBytes(dir: string): Promise<Uint8Array | undefined> {

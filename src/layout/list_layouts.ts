@@ -8,23 +8,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isNotFound } from "./fs_util.ts";
 import { OCI_LAYOUT_FILE } from "./layout_files.ts";
-
-/**
- * Compares strings by Unicode code point, which is the byte order of their
- * UTF-8 encoding (JavaScript's default `<` compares UTF-16 code units and
- * disagrees above U+FFFF).
- */
-export function compareCodePoints(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done || y.done) return x.done ? (y.done ? 0 : -1) : 1;
-    const d = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-}
+import { compareUtf8 } from "../_bytes.ts";
 
 /**
  * Paths (relative to `root`, `/`-separated, byte-wise sorted) of every
@@ -60,5 +44,5 @@ export async function findLayouts(
     }
   };
   await walk(root, []);
-  return found.sort(compareCodePoints);
+  return found.sort(compareUtf8);
 }

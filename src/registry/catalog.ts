@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { compareUtf8 } from "../_bytes.ts";
 
 /** A registry base split into its host and repository prefix. */
 export interface CatalogBase {
@@ -55,17 +56,6 @@ export function filterCatalogPage(
 
 /**
  * Compares two strings in UTF-8 byte order (the order registries sort
- * by), which is code point order, not JavaScript's UTF-16 order.
+ * catalogs by).
  */
-export function compareBytes(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done) return y.done ? 0 : -1;
-    if (y.done) return 1;
-    const d = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-}
+export const compareBytes: (a: string, b: string) => number = compareUtf8;

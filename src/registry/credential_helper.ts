@@ -8,6 +8,7 @@
  */
 import type { Credential } from "./docker_config.ts";
 import { registerCredential } from "../_redact.ts";
+import { concatBytes } from "../_bytes.ts";
 
 /** Options of {@linkcode runCredentialHelper}. */
 export interface CredentialHelperOptions {
@@ -115,7 +116,7 @@ function run(
         finish(new Error("credential helper failed"));
         return;
       }
-      finish(undefined, new TextDecoder().decode(concat(chunks)));
+      finish(undefined, new TextDecoder().decode(concatBytes(chunks)));
     });
     child.stdin?.on(
       "error",
@@ -123,14 +124,4 @@ function run(
     );
     child.stdin?.end(input);
   });
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
 }
