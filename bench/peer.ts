@@ -3,10 +3,12 @@
  * cloudflare/serverless-registry (a Worker on R2 under `wrangler dev
  * --local`, Basic auth), started with `startPeerRegistry()` from the test
  * harness: the same alternating runs as on distribution (`transfer.ts`),
- * ours against skopeo, on the same data. Our processes get the credentials
- * through `DOCKER_CONFIG` (a config written by the handle's helper), skopeo
- * through `--src-creds`/`--dest-creds`; the handle's port is a relay that
- * drops TLS handshakes, so skopeo falls back to http at once.
+ * ours against skopeo and the composed workflow, on the same corpora, and
+ * the KiB-scale trees through the command line (`cli.ts`). Our processes
+ * get the credentials through `DOCKER_CONFIG` (a config written by the
+ * handle's helper), skopeo through `--src-creds`/`--dest-creds`; the
+ * handle's port is a relay that drops TLS handshakes, so skopeo falls back
+ * to http at once.
  *
  * When the peer is not there or fails, the result says why and the report
  * says so loudly: it is never left out silently.
@@ -19,7 +21,9 @@ import {
   peerRegistryDir,
   startPeerRegistry,
 } from "../test/harness/peer_registry.ts";
-import type { BenchPlugin } from "./data.ts";
+import type { CliResult, CliSkipped, CliTool } from "./cli.ts";
+import { measureCli } from "./cli.ts";
+import type { Corpus, KibTree } from "./corpora.ts";
 import type { BenchAuth } from "./procs.ts";
 import { measureTransfer, type SizeResult } from "./transfer.ts";
 
@@ -33,8 +37,10 @@ export type PeerResult =
     startupMs: number;
     /** Kept runs per median. */
     runs: number;
-    /** Pull/push (and upload) per size; `pack` is empty (see distribution). */
+    /** Pull/push (and upload) per corpus; `pack` is empty (see distribution). */
     transfers: SizeResult[];
+    /** The KiB-scale trees through the command line. */
+    cli: CliResult | CliSkipped;
   }
   | {
     measured: false;
@@ -73,21 +79,23 @@ function peerMissing(): string | undefined {
 }
 
 /**
- * Starts the peer, measures pull/push/upload of each plugin `runs` times
+ * Starts the peer, measures the KiB-scale trees through the command line
+ * (when `cli` is given) and pull/push/upload of each corpus `runs` times
  * (after a warm-up round), stops it.
  *
  * @example
  * ```ts ignore
- * const r = await measurePeer(root, [plugin], 3, console.error);
+ * const r = await measurePeer(root, [corpus], 3, true, console.error);
  * if (!r.measured) console.error(r.reason);
  * ```
  */
 export async function measurePeer(
   root: string,
-  plugins: BenchPlugin[],
+  corpora: Corpus[],
   runs: number,
   warmup: boolean,
   log: (msg: string) => void,
+  cli?: { trees: KibTree[]; tools: CliTool[]; runs: number },
 ): Promise<PeerResult> {
   const missing = peerMissing();
   if (missing) {
@@ -113,10 +121,34 @@ export async function measurePeer(
       password: peer.password,
       dockerConfigDir,
     };
+    // The command line first: its `list` reads the catalog, which should
+    // hold the KiB-scale trees only.
+    let cliResult: CliResult | CliSkipped = {
+      measured: false,
+      reason: "skipped on request",
+    };
+    if (cli) {
+      log("  peer: KiB-scale trees through the command line");
+      try {
+        cliResult = await measureCli(
+          peer,
+          root,
+          cli.trees,
+          cli.tools,
+          cli.runs,
+          log,
+          { auth, name: "peer" },
+        );
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        cliResult = { measured: false, reason: msg.slice(0, 2000) };
+        log(`!!! peer KiB-scale CLI NOT MEASURED: ${msg}`);
+      }
+    }
     const transfers: SizeResult[] = [];
-    for (const plugin of plugins) {
+    for (const corpus of corpora) {
       transfers.push(
-        await measureTransfer(peer, root, plugin, runs, warmup, log, {
+        await measureTransfer(peer, root, corpus, runs, warmup, log, {
           auth,
           pack: false,
           name: "peer",
@@ -129,6 +161,7 @@ export async function measurePeer(
       startupMs: peer.startupMs,
       runs,
       transfers,
+      cli: cliResult,
     };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

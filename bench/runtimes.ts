@@ -1,7 +1,9 @@
 /**
- * Peak RSS of one push and one pull of the same plugin under each runtime
- * the library supports, on the same registry, all running the same script
- * (`bench/runtime_op.ts`, one process per run):
+ * Time and peak RSS of one push and one pull of the same corpus under each
+ * runtime the library supports, on the same registry, all running the same
+ * script (`bench/runtime_op.ts`, one process per run), for each corpus
+ * given (the benchmark passes 256 MiB random, the text tree and the mixed
+ * tree):
  *
  * - Deno (`deno run -A`), the TypeScript source;
  * - Node 22 (npm `node`, `node_modules/.bin/node`) with type stripping;
@@ -16,7 +18,7 @@
  */
 import { join } from "node:path";
 import type { RegistryHandle } from "../test/harness/registry.ts";
-import type { BenchPlugin } from "./data.ts";
+import type { Corpus } from "./corpora.ts";
 import type { RuntimeOpResult } from "./runtime_op.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -40,16 +42,26 @@ export interface RuntimeRuns {
   pull: RuntimeOpResult[];
 }
 
+/** The runtimes on one corpus. */
+export interface RuntimesCorpus {
+  /** Corpus id. */
+  id: string;
+  /** Corpus label. */
+  label: string;
+  /** Data size in MiB. */
+  sizeMiB: number;
+  /** One entry per runtime, Deno first. */
+  runtimes: RuntimeRuns[];
+}
+
 /** Everything {@linkcode measureRuntimes} measured. */
 export interface RuntimesResult {
   /** Always true (see {@linkcode RuntimesSkipped}). */
   measured: true;
-  /** Data size in MiB. */
-  sizeMiB: number;
   /** Kept runs per runtime and operation. */
   runs: number;
-  /** One entry per runtime, Deno first. */
-  runtimes: RuntimeRuns[];
+  /** Per corpus. */
+  corpora: RuntimesCorpus[];
 }
 
 /** Runtimes not measured in this run, and why. */
@@ -230,28 +242,58 @@ async function runOnce(
 }
 
 /**
- * Pushes `plugin` to a fresh repository of `reg` and pulls it back into a
- * fresh directory, `runs` times per runtime (after a warm-up round).
+ * Pushes each corpus to a fresh repository of `reg` and pulls it back into
+ * a fresh directory, `runs` times per runtime (after a warm-up round).
  *
  * @example
  * ```ts ignore
- * const r = await measureRuntimes(reg, root, plugin, 3, console.error);
- * console.log(r.runtimes.map((x) => x.push.map((p) => p.peakRssBytes)));
+ * const r = await measureRuntimes(reg, root, [random256, text], 3, console.error);
+ * console.log(r.corpora[0].runtimes.map((x) => x.push.map((p) => p.peakRssBytes)));
  * ```
  */
 export async function measureRuntimes(
   reg: RegistryHandle,
   root: string,
-  plugin: BenchPlugin,
+  corpora: Corpus[],
   runs: number,
   log: (msg: string) => void,
 ): Promise<RuntimesResult> {
-  const sizeMiB = plugin.size / (1024 * 1024);
   const list = await runtimes(root);
-  const result: RuntimesResult = {
-    measured: true,
-    sizeMiB,
-    runs,
+  for (const rt of list) {
+    if (rt.missing) {
+      log(`  !!! runtime ${rt.label} NOT MEASURED: ${rt.missing}`);
+    }
+  }
+  const result: RuntimesResult = { measured: true, runs, corpora: [] };
+  // The developer's registry config stays out; the registry is open.
+  const home = await Deno.makeTempDir({ prefix: "klaus-bench-rt-" });
+  const env = { HOME: home, DOCKER_CONFIG: home, XDG_RUNTIME_DIR: home };
+  try {
+    for (const corpus of corpora) {
+      log(`  runtimes: ${corpus.label}`);
+      result.corpora.push(
+        await measureCorpus(reg, root, corpus, list, runs, env, log),
+      );
+    }
+  } finally {
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+  }
+  return result;
+}
+
+async function measureCorpus(
+  reg: RegistryHandle,
+  root: string,
+  corpus: Corpus,
+  list: Runtime[],
+  runs: number,
+  env: Record<string, string>,
+  log: (msg: string) => void,
+): Promise<RuntimesCorpus> {
+  const result: RuntimesCorpus = {
+    id: corpus.id,
+    label: corpus.label,
+    sizeMiB: corpus.bytes / (1024 * 1024),
     runtimes: list.map((rt) => ({
       label: rt.label,
       version: rt.version,
@@ -260,61 +302,49 @@ export async function measureRuntimes(
       pull: [],
     })),
   };
-  for (const r of result.runtimes) {
-    if (r.missing) {
-      log(`  !!! runtime ${r.label} NOT MEASURED: ${r.missing}`);
-    }
-  }
-  // The developer's registry config stays out; the registry is open.
-  const home = await Deno.makeTempDir({ prefix: "klaus-bench-rt-" });
-  const env = { HOME: home, DOCKER_CONFIG: home, XDG_RUNTIME_DIR: home };
   const present = list.map((rt, i) => ({ rt, i })).filter((x) => !x.rt.missing);
   let seq = 0;
-  try {
-    for (let round = -1; round < runs; round++) {
-      const keep = round >= 0;
-      const label = keep ? `run ${round + 1}/${runs}` : "warm-up";
-      for (let k = 0; k < present.length; k++) {
-        const { rt, i } = present[(k + round + 1) % present.length];
-        if (result.runtimes[i].failed) continue;
-        const ref = reg.ref(`bench/rt-${sizeMiB}-${seq++}`, "v1.0.0");
-        const dest = join(root, `rt-pull-${seq++}`);
-        let push: RuntimeOpResult;
-        let pull: RuntimeOpResult;
-        try {
-          push = await runOnce(rt, "push", plugin.dir, ref, env);
-          pull = await runOnce(rt, "pull", ref, dest, env);
-        } catch (e) {
-          // A runtime the library does not run on is a finding: report it
-          // and go on with the others.
-          const msg = e instanceof Error ? e.message : String(e);
-          result.runtimes[i].failed = msg;
-          log(
-            `  !!! runtime ${rt.label} FAILED: ${msg}\n${
-              e instanceof RunFailed ? e.stderr : ""
-            }`,
-          );
-          continue;
-        } finally {
-          await Deno.remove(dest, { recursive: true }).catch(() => {});
-        }
-        const mib = (x: number) => (x / 1048576).toFixed(1);
+  for (let round = -1; round < runs; round++) {
+    const keep = round >= 0;
+    const label = keep ? `run ${round + 1}/${runs}` : "warm-up";
+    for (let k = 0; k < present.length; k++) {
+      const { rt, i } = present[(k + round + 1) % present.length];
+      if (result.runtimes[i].failed) continue;
+      const ref = reg.ref(`bench/rt-${corpus.id}-${seq++}`, "v1.0.0");
+      const dest = join(root, `rt-pull-${seq++}`);
+      let push: RuntimeOpResult;
+      let pull: RuntimeOpResult;
+      try {
+        push = await runOnce(rt, "push", corpus.dir, ref, env);
+        pull = await runOnce(rt, "pull", ref, dest, env);
+      } catch (e) {
+        // A runtime the library does not run on is a finding: report it
+        // and go on with the others.
+        const msg = e instanceof Error ? e.message : String(e);
+        result.runtimes[i].failed = msg;
         log(
-          `  ${sizeMiB} MiB ${push.runtime} ${label}: push ${
-            push.ms.toFixed(0)
-          } ms, ${mib(push.peakRssBytes)} MiB; pull ${pull.ms.toFixed(0)} ms, ${
-            mib(pull.peakRssBytes)
-          } MiB`,
+          `  !!! runtime ${rt.label} FAILED: ${msg}\n${
+            e instanceof RunFailed ? e.stderr : ""
+          }`,
         );
-        result.runtimes[i].version = push.runtime;
-        if (keep) {
-          result.runtimes[i].push.push(push);
-          result.runtimes[i].pull.push(pull);
-        }
+        continue;
+      } finally {
+        await Deno.remove(dest, { recursive: true }).catch(() => {});
+      }
+      const mib = (x: number) => (x / 1048576).toFixed(1);
+      log(
+        `  ${corpus.label} ${push.runtime} ${label}: push ${
+          push.ms.toFixed(0)
+        } ms, ${mib(push.peakRssBytes)} MiB; pull ${pull.ms.toFixed(0)} ms, ${
+          mib(pull.peakRssBytes)
+        } MiB`,
+      );
+      result.runtimes[i].version = push.runtime;
+      if (keep) {
+        result.runtimes[i].push.push(push);
+        result.runtimes[i].pull.push(pull);
       }
     }
-  } finally {
-    await Deno.remove(home, { recursive: true }).catch(() => {});
   }
   return result;
 }
