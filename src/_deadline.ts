@@ -10,20 +10,8 @@
  * @module
  */
 import { redact } from "./_redact.ts";
-import type { Descriptor } from "./oci/descriptor.ts";
-import type {
-  BlobSource,
-  CallOptions,
-  FetchedManifest,
-  ListTagsOptions,
-  OciStore,
-  RepositoryRef,
-  Resolved,
-  ResolveOptions,
-  TagList,
-  TransferOptions,
-} from "./oci/store.ts";
-import type { Reference } from "./ref/reference_type.ts";
+import { CallOptionsStore } from "./oci/call_options_store.ts";
+import type { OciStore } from "./oci/store.ts";
 import { TimeoutError } from "./registry/timeout_error.ts";
 
 /**
@@ -177,7 +165,9 @@ export function withStoreSignal<C extends { store: OciStore }>(
   ctx: C,
   signal: AbortSignal | undefined,
 ): C {
-  return signal ? { ...ctx, store: new SignalStore(ctx.store, signal) } : ctx;
+  return signal
+    ? { ...ctx, store: new CallOptionsStore(ctx.store, { signal }) }
+    : ctx;
 }
 
 /**
@@ -212,91 +202,4 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   if (m === 0) return `${s}s`;
   return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-}
-
-function combine(
-  a: AbortSignal,
-  b: AbortSignal | undefined,
-): AbortSignal {
-  if (!b || b === a) return a;
-  return AbortSignal.any([a, b]);
-}
-
-/** An {@linkcode OciStore} adding a signal to every call of another. */
-class SignalStore implements OciStore {
-  readonly #inner: OciStore;
-  readonly #signal: AbortSignal;
-
-  constructor(inner: OciStore, signal: AbortSignal) {
-    this.#inner = inner;
-    this.#signal = signal;
-  }
-
-  #with<T extends CallOptions>(options: T | undefined): T {
-    return {
-      ...options as T,
-      signal: combine(this.#signal, options?.signal),
-    };
-  }
-
-  resolve(ref: Reference, options?: ResolveOptions): Promise<Resolved> {
-    return this.#inner.resolve(ref, this.#with(options));
-  }
-
-  fetchManifest(
-    ref: Reference,
-    options?: CallOptions,
-  ): Promise<FetchedManifest> {
-    return this.#inner.fetchManifest(ref, this.#with(options));
-  }
-
-  fetchBlob(
-    repo: RepositoryRef,
-    descriptor: Descriptor,
-    options?: TransferOptions,
-  ): Promise<ReadableStream<Uint8Array>> {
-    return this.#inner.fetchBlob(repo, descriptor, this.#with(options));
-  }
-
-  blobExists(
-    repo: RepositoryRef,
-    descriptor: Descriptor,
-    options?: CallOptions,
-  ): Promise<boolean> {
-    return this.#inner.blobExists(repo, descriptor, this.#with(options));
-  }
-
-  pushBlob(
-    repo: RepositoryRef,
-    descriptor: Descriptor,
-    content: BlobSource,
-    options?: TransferOptions,
-  ): Promise<void> {
-    return this.#inner.pushBlob(repo, descriptor, content, this.#with(options));
-  }
-
-  pushBlobStream(
-    repo: RepositoryRef,
-    stream: ReadableStream<Uint8Array>,
-    options?: TransferOptions & { mediaType?: string },
-  ): Promise<Descriptor> {
-    return this.#inner.pushBlobStream(repo, stream, this.#with(options));
-  }
-
-  pushManifest(
-    ref: Reference,
-    bytes: Uint8Array,
-    mediaType: string,
-    options?: CallOptions,
-  ): Promise<Descriptor> {
-    return this.#inner.pushManifest(ref, bytes, mediaType, this.#with(options));
-  }
-
-  listTags(repo: RepositoryRef, options?: ListTagsOptions): Promise<TagList> {
-    return this.#inner.listTags(repo, this.#with(options));
-  }
-
-  listRepositories(base: string, options?: CallOptions): Promise<string[]> {
-    return this.#inner.listRepositories(base, this.#with(options));
-  }
 }

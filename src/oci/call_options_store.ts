@@ -38,7 +38,14 @@ export class CallOptionsStore<E extends object> implements OciStore {
   }
 
   #with<T extends CallOptions>(options: T | undefined): T & E {
-    return { ...options as T, ...this.#extra };
+    const merged = { ...options as T, ...this.#extra };
+    // A signal among the extras adds to the call's own: either aborts it.
+    const extra = (this.#extra as CallOptions).signal;
+    const own = options?.signal;
+    if (extra && own && extra !== own) {
+      merged.signal = AbortSignal.any([extra, own]);
+    }
+    return merged;
   }
 
   /** {@inheritDoc OciStore.resolve} */

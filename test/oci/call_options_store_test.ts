@@ -84,15 +84,31 @@ Deno.test("CallOptionsStore: arguments reach the inner store unchanged", async (
   ]);
 });
 
-Deno.test("CallOptionsStore: the extra options win over a call's own", async () => {
+Deno.test("CallOptionsStore: the extra options win over a call's own; signals add up", async () => {
   const calls: Call[] = [];
-  const fixed = new AbortController().signal;
-  const store = new CallOptionsStore(recordingStore(calls), { signal: fixed });
-  await store.listTags(REPO, {
-    signal: new AbortController().signal,
-    ifNoneMatch: '"e1"',
+  const fixed = new AbortController();
+  const own = new AbortController();
+  const store = new CallOptionsStore(recordingStore(calls), {
+    signal: fixed.signal,
+    ifNoneMatch: '"extra"',
   });
-  deepStrictEqual(calls[0].options, { signal: fixed, ifNoneMatch: '"e1"' });
+  await store.listTags(REPO, { signal: own.signal, ifNoneMatch: '"e1"' });
+  const passed = calls[0].options as {
+    signal: AbortSignal;
+    ifNoneMatch: string;
+  };
+  strictEqual(passed.ifNoneMatch, '"extra"');
+  // Either signal aborts the call.
+  strictEqual(passed.signal.aborted, false);
+  own.abort(new Error("caller"));
+  strictEqual(passed.signal.aborted, true);
+  strictEqual((passed.signal.reason as Error).message, "caller");
+  // A call without a signal of its own gets the extra one as it is.
+  await store.listTags(REPO, {});
+  strictEqual(
+    (calls[1].options as { signal: AbortSignal }).signal,
+    fixed.signal,
+  );
 });
 
 Deno.test("CallOptionsStore: failures of the inner store pass through", async () => {
