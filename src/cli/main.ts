@@ -35,6 +35,9 @@ import {
 import type { CliClient } from "./context.ts";
 import { runCli } from "./run.ts";
 
+export type { Runtime, Signal } from "./_runtime.ts";
+export type { Writer } from "./output.ts";
+
 /** The exit code for each signal handled: 128 + its number. */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
