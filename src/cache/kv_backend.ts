@@ -88,6 +88,14 @@ export interface KvCacheBackendOptions {
    */
   rewriteIntervalMs?: number;
   /** Clock (epoch ms); default `Date.now`. */
+  /**
+   * How long this isolate answers an index lookup from what it read from KV
+   * before reading again (ms, default 1000; 0 reads every time). KV itself
+   * propagates writes across locations within about 60 s, so a second of
+   * isolate memory adds no staleness worth the round trip it saves on every
+   * cached answer.
+   */
+  indexMemoMs?: number;
   now?: () => number;
 }
 
@@ -99,6 +107,9 @@ export const KV_MAX_METADATA_BYTES = 1024;
 export const KV_MIN_WRITE_INTERVAL_MS = 1000;
 
 const MEMO_LIMIT = 1000;
+// Isolate memory for content: a Worker has 128 MB in all.
+const CONTENT_MEMO_BYTES = 8 * 1024 * 1024;
+const CONTENT_MEMO_ENTRY_BYTES = 256 * 1024;
 
 interface IndexMetadata {
   fetchedAt: number;
@@ -237,6 +248,16 @@ export class KvCacheBackend implements CacheBackend {
   #stored = new Map<string, StoredState>();
   #lastWrite = new Map<string, number>();
   #contentWritten = new Map<string, true>();
+  // Content is addressed by digest, so what was read once stays right:
+  // small documents are kept (bounded) and served without a KV read.
+  #contentMemo = new Map<string, Uint8Array>();
+  #contentMemoBytes = 0;
+  // Index entries as last read from KV, and when.
+  #indexMemo = new Map<
+    string,
+    { value: string | null; metadata: unknown; at: number }
+  >();
+  readonly #indexMemoMs: number;
 
   /** A backend on `namespace`. */
   constructor(namespace: KvNamespaceLike, options: KvCacheBackendOptions = {}) {
@@ -250,6 +271,7 @@ export class KvCacheBackend implements CacheBackend {
     this.#contentTtl = Math.max(60, options.contentTtlSeconds ?? 30 * 86_400);
     this.#rewriteInterval = options.rewriteIntervalMs ?? 10 * 60_000;
     this.#now = options.now ?? Date.now;
+    this.#indexMemoMs = Math.max(0, options.indexMemoMs ?? 1000);
   }
 
   // Keys are hashed: KV keys are limited to 512 bytes, repository paths not.
@@ -278,9 +300,7 @@ export class KvCacheBackend implements CacheBackend {
     key: string,
   ): Promise<IndexRecordOf<K> | undefined> {
     const kvKey = this.#indexKey(kind, key);
-    const { value, metadata } = await this.#kv.getWithMetadata(kvKey, {
-      type: "text",
-    });
+    const { value, metadata } = await this.#readIndex(kvKey);
     const fromKv = value === null
       ? undefined
       : decode(kind, key, value, metadata);
@@ -297,6 +317,26 @@ export class KvCacheBackend implements CacheBackend {
     }
     if (known) this.#newest.delete(kvKey);
     return fromKv as IndexRecordOf<K> | undefined;
+  }
+
+  async #readIndex(
+    kvKey: string,
+  ): Promise<{ value: string | null; metadata: unknown }> {
+    const memo = this.#indexMemo.get(kvKey);
+    const now = this.#now();
+    if (memo && now - memo.at < this.#indexMemoMs) return memo;
+    const { value, metadata } = await this.#kv.getWithMetadata(kvKey, {
+      type: "text",
+    });
+    if (this.#indexMemoMs > 0) {
+      setBounded(
+        this.#indexMemo,
+        kvKey,
+        { value, metadata, at: now },
+        MEMO_LIMIT,
+      );
+    }
+    return { value, metadata };
   }
 
   /**
@@ -346,6 +386,7 @@ export class KvCacheBackend implements CacheBackend {
     const kvKey = this.#indexKey(kind, key);
     this.#newest.delete(kvKey);
     this.#stored.delete(kvKey);
+    this.#indexMemo.delete(kvKey);
     this.#wrote(kvKey);
     await this.#kv.delete(kvKey);
   }
@@ -353,15 +394,34 @@ export class KvCacheBackend implements CacheBackend {
   /** Stored content. */
   async getContent(digest: string): Promise<CachedContent | undefined> {
     if (!isValidDigest(digest)) return undefined;
-    const buf = await this.#kv.get(this.#contentKey(digest), {
-      type: "arrayBuffer",
-    });
-    if (buf === null) return undefined;
-    const bytes = new Uint8Array(buf);
+    const kvKey = this.#contentKey(digest);
+    let bytes = this.#contentMemo.get(kvKey);
+    if (bytes) {
+      setBounded(this.#contentMemo, kvKey, bytes, MEMO_LIMIT);
+    } else {
+      const buf = await this.#kv.get(kvKey, { type: "arrayBuffer" });
+      if (buf === null) return undefined;
+      bytes = new Uint8Array(buf);
+      this.#memoContent(kvKey, bytes);
+    }
     return {
       size: bytes.byteLength,
-      stream: bytesStream(bytes),
+      // A copy: the memo must not be handed to a consumer that keeps it.
+      stream: bytesStream(bytes.slice()),
     };
+  }
+
+  #memoContent(kvKey: string, bytes: Uint8Array): void {
+    if (bytes.byteLength > CONTENT_MEMO_ENTRY_BYTES) return;
+    const old = this.#contentMemo.get(kvKey);
+    if (old) this.#contentMemoBytes -= old.byteLength;
+    this.#contentMemo.set(kvKey, bytes);
+    this.#contentMemoBytes += bytes.byteLength;
+    for (const [key, value] of this.#contentMemo) {
+      if (this.#contentMemoBytes <= CONTENT_MEMO_BYTES) break;
+      this.#contentMemo.delete(key);
+      this.#contentMemoBytes -= value.byteLength;
+    }
   }
 
   /**

@@ -197,3 +197,47 @@ Deno.test("kv: a caching store on KV answers warm across isolates without the re
   );
   strictEqual(kv.rateViolations, 0);
 });
+
+Deno.test("kv: index reads are remembered for indexMemoMs, content by digest for good", async () => {
+  const { clock, kv } = setup();
+  const writer = new KvCacheBackend(kv, { now: clock.now });
+  await writer.putIndex(tags(["v1"], clock.t));
+  const reader = new KvCacheBackend(kv, { now: clock.now, indexMemoMs: 1000 });
+  const before = kv.reads;
+  deepStrictEqual((await reader.getIndex("tags", "h/r"))?.tags, ["v1"]);
+  deepStrictEqual((await reader.getIndex("tags", "h/r"))?.tags, ["v1"]);
+  strictEqual(
+    kv.reads - before,
+    1,
+    "the second lookup is answered from memory",
+  );
+  // Another isolate's write is seen once the memo has expired.
+  clock.advance(2000);
+  await writer.putIndex(tags(["v1", "v2"], clock.t));
+  clock.advance(1000);
+  deepStrictEqual((await reader.getIndex("tags", "h/r"))?.tags, ["v1", "v2"]);
+  strictEqual(kv.reads - before, 2);
+  // Without a memo every lookup reads KV.
+  const plain = new KvCacheBackend(kv, { now: clock.now, indexMemoMs: 0 });
+  const r0 = kv.reads;
+  await plain.getIndex("tags", "h/r");
+  await plain.getIndex("tags", "h/r");
+  strictEqual(kv.reads - r0, 2);
+
+  // Content: one KV read, then memory, each answer a fresh copy.
+  const doc = new TextEncoder().encode('{"schemaVersion":2}');
+  const digest = digestOf(doc);
+  const w = await writer.openContentWriter({
+    mediaType: MEDIA_TYPE_OCI_MANIFEST,
+    digest,
+    size: doc.byteLength,
+  });
+  await w!.write(doc);
+  await w!.commit();
+  const c0 = kv.reads;
+  const a = await readAll((await reader.getContent(digest))!.stream);
+  a[0] = 0;
+  const b = await readAll((await reader.getContent(digest))!.stream);
+  deepStrictEqual(b, doc);
+  strictEqual(kv.reads - c0, 1);
+});
