@@ -87,7 +87,6 @@ export interface KvCacheBackendOptions {
    * for other isolates) at most this often; default 10 minutes.
    */
   rewriteIntervalMs?: number;
-  /** Clock (epoch ms); default `Date.now`. */
   /**
    * How long this isolate answers an index lookup from what it read from KV
    * before reading again (ms, default 1000; 0 reads every time). KV itself
@@ -96,6 +95,7 @@ export interface KvCacheBackendOptions {
    * cached answer.
    */
   indexMemoMs?: number;
+  /** Clock (epoch ms); default `Date.now`. */
   now?: () => number;
 }
 
