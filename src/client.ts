@@ -24,6 +24,7 @@ import { RegistryStore } from "./registry/registry_store.ts";
 import type { RetryOptions } from "./registry/retry.ts";
 import { CallOptionsStore } from "./oci/call_options_store.ts";
 import { RoutingStore } from "./oci/routing_store.ts";
+import type { Descriptor } from "./oci/descriptor.ts";
 import type { OciStore, ProgressEvent } from "./oci/store.ts";
 import { parseReference } from "./ref/reference.ts";
 import {
@@ -335,6 +336,44 @@ export class Client {
       return (await this.#ctx.store.resolve(parsed)).descriptor.digest;
     } catch (e) {
       throw wrapError(`resolving ${ref}`, e);
+    }
+  }
+
+  /**
+   * What is attached to the manifest `ref` names (OCI 1.1 referrers:
+   * signatures, SBOMs, attestations), optionally of one `artifactType`:
+   * through the referrers API where the registry has it, the referrers tag
+   * schema where it does not (and in `ocidir://` layouts).
+   *
+   * @example
+   * ```ts ignore
+   * const sigs = await new Client().listReferrers("r.example/p/base:v1", {
+   *   artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+   * });
+   * ```
+   */
+  async listReferrers(
+    ref: string,
+    options: { artifactType?: string; signal?: AbortSignal } = {},
+  ): Promise<Descriptor[]> {
+    this.#stack.hosts.name(ref);
+    let parsed;
+    try {
+      parsed = parseReference(trimSpace(ref));
+    } catch (e) {
+      throw wrapError(`listing referrers of ${ref}`, e);
+    }
+    try {
+      const digest = parsed.digest ??
+        (await this.#ctx.store.resolve(parsed, { signal: options.signal }))
+          .descriptor.digest;
+      return await this.#ctx.store.listReferrers(
+        { registry: parsed.registry, repository: parsed.repository },
+        digest,
+        options,
+      );
+    } catch (e) {
+      throw wrapError(`listing referrers of ${ref}`, e);
     }
   }
 

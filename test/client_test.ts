@@ -161,6 +161,7 @@ Deno.test("Client: ocidir:// addresses go to the layout option", async () => {
     blobExists: refuse,
     pushBlob: refuse,
     pushBlobStream: refuse,
+    listReferrers: refuse,
     pushManifest: refuse,
     listTags: refuse,
     listRepositories: refuse,

@@ -59,6 +59,7 @@ const NO_LAYOUTS: OciStore = {
   blobExists: noLayouts,
   pushBlob: noLayouts,
   pushBlobStream: noLayouts,
+  listReferrers: noLayouts,
   pushManifest: noLayouts,
   listTags: noLayouts,
   listRepositories: noLayouts,

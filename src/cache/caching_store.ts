@@ -232,6 +232,15 @@ export class CachingStore implements OciStore {
     return this.inner.pushBlob(repo, descriptor, content, options);
   }
 
+  /** Passed through: referrers change whenever something is attached. */
+  listReferrers(
+    repo: RepositoryRef,
+    digest: string,
+    options?: CallOptions & { artifactType?: string },
+  ): Promise<Descriptor[]> {
+    return this.inner.listReferrers(repo, digest, options);
+  }
+
   /** Passed through. */
   pushBlobStream(
     repo: RepositoryRef,

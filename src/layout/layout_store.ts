@@ -67,6 +67,7 @@ import {
 } from "./layout_files.ts";
 import { findLayouts } from "./list_layouts.ts";
 import { bytesStream } from "../_bytes.ts";
+import { referrersFromTagSchema } from "../oci/referrers.ts";
 
 /**
  * Options of {@linkcode LayoutStore}.
@@ -367,6 +368,18 @@ export class LayoutStore implements OciStore {
    * Every tag of the layout, each once, in `index.json` order. The ETag is
    * the digest of `index.json`, so a caller can skip unchanged listings.
    */
+  /**
+   * Referrers in a layout follow the referrers tag schema (an index tagged
+   * `<alg>-<hex>`), which skopeo and oras read as well.
+   */
+  listReferrers(
+    repo: RepositoryRef,
+    digest: string,
+    options: CallOptions & { artifactType?: string } = {},
+  ): Promise<Descriptor[]> {
+    return referrersFromTagSchema(this, repo, digest, options);
+  }
+
   async listTags(
     repo: RepositoryRef,
     options?: ListTagsOptions,

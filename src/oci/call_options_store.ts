@@ -89,6 +89,15 @@ export class CallOptionsStore<E extends object> implements OciStore {
     return this.#inner.pushBlob(repo, descriptor, content, this.#with(options));
   }
 
+  /** {@inheritDoc OciStore.listReferrers} */
+  listReferrers(
+    repo: RepositoryRef,
+    digest: string,
+    options?: CallOptions & { artifactType?: string },
+  ): Promise<Descriptor[]> {
+    return this.#inner.listReferrers(repo, digest, this.#with(options));
+  }
+
   /** {@inheritDoc OciStore.pushBlobStream} */
   pushBlobStream(
     repo: RepositoryRef,

@@ -68,6 +68,13 @@ export class RoutingStore implements OciStore {
       options,
     );
   }
+  listReferrers(
+    repo: RepositoryRef,
+    digest: string,
+    options?: CallOptions & { artifactType?: string },
+  ): Promise<Descriptor[]> {
+    return this.#for(repo.registry).listReferrers(repo, digest, options);
+  }
   pushBlobStream(
     repo: RepositoryRef,
     stream: ReadableStream<Uint8Array>,

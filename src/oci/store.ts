@@ -174,6 +174,16 @@ export interface OciStore {
     mediaType: string,
     options?: CallOptions,
   ): Promise<Descriptor>;
+  /**
+   * The manifests whose `subject` is the manifest `digest` (OCI 1.1
+   * referrers: the referrers API where the registry has it, the referrers
+   * tag schema where it does not), filtered by `artifactType`.
+   */
+  listReferrers(
+    repo: RepositoryRef,
+    digest: string,
+    options?: CallOptions & { artifactType?: string },
+  ): Promise<Descriptor[]>;
   /** Every tag of a repository. */
   listTags(repo: RepositoryRef, options?: ListTagsOptions): Promise<TagList>;
   /**

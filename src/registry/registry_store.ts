@@ -69,6 +69,11 @@ import {
 } from "./upload.ts";
 import { TimeoutError } from "./timeout_error.ts";
 import { displayUrl } from "./url_safety.ts";
+import {
+  indexDescriptors,
+  ofArtifactType,
+  referrersFromTagSchema,
+} from "../oci/referrers.ts";
 
 /**
  * Largest page of a tag list or catalog read (32 MiB).
@@ -507,6 +512,43 @@ export class RegistryStore implements OciStore {
     return etag === undefined ? { tags } : { tags, etag };
   }
 
+  async listReferrers(
+    repo: RepositoryRef,
+    digest: string,
+    options: CallOptions & { artifactType?: string } = {},
+  ): Promise<Descriptor[]> {
+    digestAlgorithm(digest);
+    const first = this.#url(repo, `referrers/${digest}`);
+    if (options.artifactType) {
+      first.searchParams.set("artifactType", options.artifactType);
+    }
+    const out: Descriptor[] = [];
+    try {
+      for await (
+        const page of this.#pages(
+          first,
+          [repositoryScope(repo.repository)],
+          { signal: options.signal },
+          `referrers of ${repo.registry}/${repo.repository}@${digest}`,
+          { accept: MEDIA_TYPE_OCI_INDEX, paged: false },
+        )
+      ) {
+        const list = indexDescriptors(page.doc);
+        for (const d of list) out.push(d);
+        this.#checkEntries(out.length, `referrers of ${digest}`);
+        page.setCount(list.length);
+      }
+    } catch (e) {
+      // No referrers API (distribution 2.8, GHCR): the tag schema.
+      if (e instanceof NotFoundError && out.length === 0) {
+        return await referrersFromTagSchema(this, repo, digest, options);
+      }
+      throw e;
+    }
+    // Filtered again: a registry may ignore the filter (OCI-Filters-Applied).
+    return ofArtifactType(out, options.artifactType);
+  }
+
   async listRepositories(
     base: string,
     options: CallOptions = {},
@@ -563,6 +605,7 @@ export class RegistryStore implements OciStore {
     scopes: string[],
     options: ListTagsOptions,
     what: string,
+    format: { accept?: string; paged?: boolean } = {},
   ): AsyncGenerator<{
     doc: unknown;
     etag?: string;
@@ -575,7 +618,9 @@ export class RegistryStore implements OciStore {
     const signal = options.signal
       ? AbortSignal.any([options.signal, deadline])
       : deadline;
-    let url: URL | undefined = withPageSize(first, limits.pageSize);
+    // The referrers API has no `n`: its pages are the registry's choice.
+    const pageSize = format.paged === false ? undefined : limits.pageSize;
+    let url: URL | undefined = withPageSize(first, pageSize);
     const seen = new Set<string>();
     let bytesRead = 0;
     for (let n = 0; url; n++) {
@@ -586,7 +631,9 @@ export class RegistryStore implements OciStore {
         );
       }
       seen.add(url.pathname + url.search);
-      const headers = new Headers({ accept: "application/json" });
+      const headers = new Headers({
+        accept: format.accept ?? "application/json",
+      });
       if (n === 0 && options.ifNoneMatch) {
         headers.set("if-none-match", options.ifNoneMatch);
       }
@@ -646,7 +693,7 @@ export class RegistryStore implements OciStore {
       // always send one, pointing past the end).
       url = link === undefined || (count === 0 && n > 0)
         ? undefined
-        : nextPageUrl(link, res.url, first, limits.pageSize);
+        : nextPageUrl(link, res.url, first, pageSize);
       if (Date.now() - started > limits.deadlineMs) {
         throw new TimeoutError(
           `${what}: not complete after ${limits.deadlineMs} ms (${
@@ -703,7 +750,7 @@ function nextPageUrl(
   link: string,
   responseUrl: URL,
   first: URL,
-  pageSize: number,
+  pageSize: number | undefined,
 ): URL {
   let resolved: URL;
   try {
@@ -728,8 +775,8 @@ function nextPageUrl(
 }
 
 /** `url` with `n` set unless the registry already chose one. */
-function withPageSize(url: URL, pageSize: number): URL {
-  if (url.searchParams.has("n")) return url;
+function withPageSize(url: URL, pageSize: number | undefined): URL {
+  if (pageSize === undefined || url.searchParams.has("n")) return url;
   const out = new URL(url);
   out.searchParams.set("n", String(pageSize));
   return out;

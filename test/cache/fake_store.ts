@@ -23,6 +23,7 @@ import type {
   TransferOptions,
 } from "../../src/oci/store.ts";
 import type { Reference } from "../../src/ref/reference_type.ts";
+import { referrersFromTagSchema } from "../../src/oci/referrers.ts";
 
 export const REGISTRY = "fake.test";
 export const CONFIG_TYPE =
@@ -289,6 +290,14 @@ export class FakeStore implements OciStore {
       ? content
       : new Uint8Array(await new Response(content()).arrayBuffer());
     this.#blobs.set(descriptor.digest, bytes);
+  }
+
+  async listReferrers(
+    repo: RepositoryRef,
+    digest: string,
+    options: CallOptions & { artifactType?: string } = {},
+  ): Promise<Descriptor[]> {
+    return await referrersFromTagSchema(this, repo, digest, options);
   }
 
   async pushBlobStream(

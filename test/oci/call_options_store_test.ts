@@ -21,6 +21,7 @@ function recordingStore(calls: Call[]): OciStore {
     blobExists: record("blobExists"),
     pushBlob: record("pushBlob"),
     pushBlobStream: record("pushBlobStream"),
+    listReferrers: record("listReferrers"),
     pushManifest: record("pushManifest"),
     listTags: record("listTags"),
     listRepositories: record("listRepositories"),
