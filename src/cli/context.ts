@@ -21,6 +21,7 @@ import type { Kind } from "./kind.ts";
 import type { FlagValues, GlobalOptions } from "./options.ts";
 import type { Output } from "./output.ts";
 import { type Command, UsageError } from "./usage.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
 
 /**
  * Options of the list calls the CLI makes.
@@ -62,6 +63,11 @@ export interface CliClient {
   describePersonality(ref: string): Promise<DescribedPersonality>;
   /** Describes a toolchain. */
   describeToolchain(ref: string): Promise<DescribedToolchain>;
+  /** What is attached to a manifest (OCI referrers). */
+  listReferrers(
+    ref: string,
+    options?: { artifactType?: string },
+  ): Promise<Descriptor[]>;
   /** Describes a personality's toolchain and plugins. */
   resolvePersonalityDeps(p: Personality): Promise<ResolvedDependencies>;
   /** Pulls a plugin. */

@@ -17,6 +17,8 @@ import {
 import { type CommandContext, positionals } from "./context.ts";
 import { field, type Style } from "./output.ts";
 import { UsageError } from "./usage.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
+import { repositoryFromRef, truncateDigest } from "../ref/helpers.ts";
 
 /**
  * `Name <email>` when there is an e-mail, else the name.
@@ -177,17 +179,30 @@ export async function describeCommand(ctx: CommandContext): Promise<void> {
     );
   }
   const { out } = ctx;
+  // Attached artifacts, on request: one more request per describe.
+  const attached = async (d: { ref: string; digest: string }) =>
+    ctx.flags.referrers
+      ? await ctx.client.listReferrers(
+        d.digest ? `${repositoryFromRef(d.ref)}@${d.digest}` : d.ref,
+      )
+      : undefined;
+  const withReferrers = <T extends object>(d: T, r: Descriptor[] | undefined) =>
+    r ? { ...d, referrers: r } : d;
+  const referrerLines = (r: Descriptor[] | undefined): string[] =>
+    r ? ["", ...attachedLines(r, out.style)] : [];
   switch (ctx.kind) {
     case "plugin": {
       const d = await ctx.client.describePlugin(ref);
-      if (out.jsonMode) out.json(d);
-      else out.lines(pluginLines(d, out.style));
+      const r = await attached(d);
+      if (out.jsonMode) out.json(withReferrers(d, r));
+      else out.lines([...pluginLines(d, out.style), ...referrerLines(r)]);
       return;
     }
     case "toolchain": {
       const d = await ctx.client.describeToolchain(ref);
-      if (out.jsonMode) out.json(d);
-      else out.lines(toolchainLines(d, out.style));
+      const r = await attached(d);
+      if (out.jsonMode) out.json(withReferrers(d, r));
+      else out.lines([...toolchainLines(d, out.style), ...referrerLines(r)]);
       return;
     }
     case "personality": {
@@ -195,12 +210,41 @@ export async function describeCommand(ctx: CommandContext): Promise<void> {
       const deps = wantsDeps(ctx.flags, out.jsonMode)
         ? await ctx.client.resolvePersonalityDeps(d.personality)
         : undefined;
+      const r = await attached(d);
       if (out.jsonMode) {
-        out.json(deps ? { ...d, dependencies: deps } : d);
+        out.json(withReferrers(deps ? { ...d, dependencies: deps } : d, r));
       } else {
-        out.lines(personalityLines(d, deps, out.style));
+        out.lines([
+          ...personalityLines(d, deps, out.style),
+          ...referrerLines(r),
+        ]);
       }
       return;
     }
   }
+}
+
+/**
+ * What is attached to an artifact, grouped by artifact type: `Attached:`,
+ * then one line per type with its count and short digests.
+ */
+export function attachedLines(referrers: Descriptor[], style: Style): string[] {
+  const lines = [style.bold("Attached:")];
+  if (referrers.length === 0) {
+    lines.push("  (nothing)");
+    return lines;
+  }
+  const byType = new Map<string, string[]>();
+  for (const d of referrers) {
+    const type = d.artifactType ?? d.mediaType;
+    const list = byType.get(type) ?? [];
+    list.push(truncateDigest(d.digest));
+    byType.set(type, list);
+  }
+  for (
+    const [type, digests] of [...byType].sort(([a], [b]) => a < b ? -1 : 1)
+  ) {
+    lines.push(`  ${type}: ${digests.join(", ")}`);
+  }
+  return lines;
 }

@@ -34,6 +34,7 @@ export const FLAGS = {
   registry: { type: "string" },
   deps: { type: "boolean" },
   "no-deps": { type: "boolean" },
+  referrers: { type: "boolean" },
   "dry-run": { type: "boolean" },
   force: { type: "boolean" },
 } as const;
@@ -53,6 +54,7 @@ export interface FlagValues {
   registry?: string;
   deps?: boolean;
   "no-deps"?: boolean;
+  referrers?: boolean;
   "dry-run"?: boolean;
   /** pull: replace a non-empty directory no pull made. */
   force?: boolean;

@@ -67,6 +67,7 @@ const COMMANDS: Record<Command, (ctx: CommandContext) => Promise<void>> = {
 const COMMAND_FLAGS: Partial<Record<keyof FlagValues, Command>> = {
   deps: "describe",
   "no-deps": "describe",
+  referrers: "describe",
   "dry-run": "push",
   force: "pull",
 };

@@ -100,6 +100,7 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
     flags: [
       "  --deps              personality: resolve and describe its toolchain and plugins",
       "  --no-deps           personality: do not resolve dependencies (text output)",
+      "  --referrers         list what is attached (signatures, SBOMs, attestations)",
       REGISTRY_FLAG,
     ],
   },

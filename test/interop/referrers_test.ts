@@ -154,3 +154,49 @@ Deno.test("referrers in an OCI image layout (tag schema)", async () => {
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("cli: describe --referrers lists what is attached by type", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "klaus-referrers-cli-" });
+  try {
+    const client = new Client({ env: {} });
+    const store = new LayoutStore();
+    const dir = join(tmp, "signed");
+    const repo = { registry: "ocidir://", repository: dir };
+    const ref = `ocidir://${dir}:v1.0.0`;
+    await client.pushPlugin(fixture("plugins/base"), ref, { name: "signed" });
+    const digest = await client.resolve(ref);
+    const { descriptor: subject } = await store.resolve({ ...repo, digest });
+    const sig = await attach(store, repo, subject, BUNDLE, '{"bundle":1}');
+    await client.close();
+    const main = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", main, ...args],
+        env: { NO_COLOR: "1", XDG_CACHE_HOME: join(tmp, "cache") },
+      }).output();
+      strictEqual(out.code, 0, new TextDecoder().decode(out.stderr));
+      return new TextDecoder().decode(out.stdout);
+    };
+    const text = await run("plugin", "describe", ref, "--referrers");
+    strictEqual(
+      text.includes(
+        `Attached:\n  ${BUNDLE}: ${sig.slice(0, "sha256:".length + 12)}`,
+      ),
+      true,
+      text,
+    );
+    const json = JSON.parse(
+      await run("--json", "plugin", "describe", ref, "--referrers"),
+    );
+    deepStrictEqual(json.referrers.map((d: { digest: string }) => d.digest), [
+      sig,
+    ]);
+    // Without the flag nothing is looked up or shown.
+    strictEqual(
+      (await run("plugin", "describe", ref)).includes("Attached:"),
+      false,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
