@@ -151,6 +151,13 @@ export interface ClientOptions {
    * aborted.
    */
   deadlines?: OperationDeadlines;
+  /**
+   * Signature policy of every pull (a pull's own `verification` wins):
+   * SPKI PEM public keys of ECDSA P-256 signers; `require` (default true)
+   * refuses artifacts no key signed with a `SignatureError`, before
+   * anything is extracted.
+   */
+  verification?: { publicKeys: string[]; require?: boolean };
 }
 
 /** What every view of one client shares. */
@@ -160,6 +167,8 @@ interface ClientStack {
   cache?: CachingStore;
   /** Registries the user named (where `plainHttp` applies). */
   hosts: PlainHttpHosts;
+  /** The signature policy of pulls. */
+  verification?: { publicKeys: string[]; require?: boolean };
 }
 
 // Marks the constructor argument of a view: a prebuilt stack instead of
@@ -211,7 +220,7 @@ function buildStack(options: ClientOptions): ClientStack {
       ? new FsPushRecords(`${options.cache.dir}/push`)
       : undefined,
   };
-  return { ctx, cache, hosts };
+  return { ctx, cache, hosts, verification: options.verification };
 }
 
 /**
@@ -489,6 +498,8 @@ export class Client {
           destDir,
           {
             ...options,
+            verification: options?.verification ??
+              this.#stack.verification,
             signal,
           },
         ),
@@ -510,7 +521,12 @@ export class Client {
           this.#ctx,
           ref,
           destDir,
-          { ...options, signal },
+          {
+            ...options,
+            verification: options?.verification ??
+              this.#stack.verification,
+            signal,
+          },
         ),
       options?.signal,
     );

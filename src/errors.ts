@@ -254,3 +254,39 @@ export class UnsafeDestinationError extends KlausOciError {
     this.overridable = options.overridable;
   }
 }
+
+/** Why a signature check refused an artifact. */
+export type SignatureFailure =
+  | "unsigned"
+  | "wrong-key"
+  | "tampered"
+  | "other-digest"
+  | "other";
+
+/**
+ * A signature check refused an artifact (before anything was extracted):
+ * `reason` says why — `"unsigned"` (no signature bundle is attached),
+ * `"wrong-key"` (signed, but by no key of the policy), `"tampered"` (a
+ * bundle's signature does not verify, or the bundle is malformed),
+ * `"other-digest"` (the bundle signs another manifest digest), `"other"`
+ * (a key that cannot be read, an unsupported bundle).
+ *
+ * @example
+ * ```ts
+ * import { SignatureError } from "@klaus/oci";
+ * const e = new SignatureError("example.com/p:v1: unsigned", { reason: "unsigned" });
+ * console.log(e.reason);
+ * ```
+ */
+export class SignatureError extends KlausOciError {
+  /** Why the artifact was refused. */
+  readonly reason: SignatureFailure;
+  /** Creates the error. */
+  constructor(
+    message: string,
+    options: KlausOciErrorOptions & { reason: SignatureFailure },
+  ) {
+    super(message, options);
+    this.reason = options.reason;
+  }
+}

@@ -138,6 +138,8 @@ export {
   type KlausOciErrorOptions,
   NotFoundError,
   RegistryError,
+  SignatureError,
+  type SignatureFailure,
   TooLargeError,
   UnauthorizedError,
   UnsafeArchiveError,
@@ -146,6 +148,21 @@ export {
   UnsupportedError,
 } from "./errors.ts";
 export { TimeoutError } from "./registry/timeout_error.ts";
+
+// Key-based signing (sigstore bundles as OCI referrers).
+export {
+  exportPrivateKeyPem,
+  exportPublicKeyPem,
+  generateSigningKey,
+  importPrivateKeyPem,
+  importPublicKeyPem,
+  keyIdOf,
+  type KeyInput,
+  MEDIA_TYPE_SIGSTORE_BUNDLE,
+  type SignatureResult,
+  type VerificationPolicy,
+  type VerificationResult,
+} from "./sign/mod.ts";
 
 // The cache.
 export {

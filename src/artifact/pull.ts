@@ -30,6 +30,11 @@ import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
 import { assertPullDestination } from "./pull_destination.ts";
 import { readSoul } from "./read_personality.ts";
 import type { CacheEntry, PulledPersonality, PulledPlugin } from "./types.ts";
+import type { VerificationPolicy } from "../sign/verify_artifact.ts";
+import {
+  fetchVerifiedManifest,
+  type VerifiedManifest,
+} from "../sign/verified_manifest.ts";
 
 /**
  * Options of `pullPlugin` / `pullPersonality`.
@@ -75,6 +80,15 @@ export interface PullOptions {
       | "swapped"
       | "removing-old",
   ) => void | Promise<void>;
+  /**
+   * Signature policy: the manifest's sigstore bundles (OCI referrers) are
+   * checked right after the manifest is fetched — before the content
+   * layer is requested, and also when the destination is already up to
+   * date — and a refused artifact fails the pull with a `SignatureError`
+   * (`reason` "unsigned", "wrong-key", "tampered" or "other-digest"),
+   * leaving the destination untouched.
+   */
+  verification?: VerificationPolicy;
 }
 
 /** What was pulled, before the kind-specific parts are read. */
@@ -171,6 +185,18 @@ async function pullArtifact<T>(
       throw wrapError(`resolving ${ref}`, e);
     }
   }
+  const byDigest: Reference = { ...parsed, digest };
+  // Verified first: nothing of an artifact the policy refuses is used.
+  let verified: VerifiedManifest | undefined;
+  if (options.verification) {
+    verified = await fetchVerifiedManifest(
+      ctx.store,
+      byDigest,
+      ref,
+      options.verification,
+      signal,
+    );
+  }
   const previous = await readCacheEntry(dest).catch(() => undefined);
   if (previous?.digest === digest) {
     const parts: Parts = {
@@ -183,8 +209,7 @@ async function pullArtifact<T>(
     return { parts, value: await finish(dest, parts), cached: true };
   }
 
-  const byDigest: Reference = { ...parsed, digest };
-  const { manifest } = await fetchArtifactManifest(
+  const { manifest } = verified ?? await fetchArtifactManifest(
     ctx.store,
     byDigest,
     ref,

@@ -21,6 +21,7 @@ import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
 import { buildManifest } from "./manifest.ts";
 import type { Personality, Plugin, PushResult } from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
+import type { KeyInput } from "../sign/keys.ts";
 
 /**
  * Options of `pushPlugin` / `pushPersonality`.
@@ -45,6 +46,12 @@ export interface PushOptions {
   allowOversize?: boolean;
   /** Hears each excess `allowOversize` lets through. */
   onWarning?: (warning: string) => void;
+  /**
+   * Signs the pushed manifest with this ECDSA P-256 private key (a
+   * `CryptoKey`, extractable, or PKCS#8 PEM text): a sigstore bundle is
+   * pushed as a referrer of the manifest, with no transparency log entry.
+   */
+  signKey?: KeyInput;
 }
 
 async function pushBlobIfMissing(
@@ -177,6 +184,22 @@ async function pushArtifact(
     digest = desc.digest;
   } catch (e) {
     throw wrapError("pushing manifest", e);
+  }
+  if (options.signKey !== undefined) {
+    const { signArtifact } = await import("../sign/sign_artifact.ts");
+    try {
+      await signArtifact(
+        ctx.store,
+        { registry: parsed.registry, repository: parsed.repository },
+        { mediaType: MEDIA_TYPE_OCI_MANIFEST, digest, size: manifest.length },
+        manifest,
+        options.signKey,
+        { signal },
+      );
+    } catch (e) {
+      if (signal?.aborted && e === signal.reason) throw e;
+      throw wrapError(`signing ${ref}`, e);
+    }
   }
   if (records && fingerprint) {
     await records.put(

@@ -1,0 +1,40 @@
+/**
+ * Key-based artifact signing: ECDSA P-256 keys through Web Crypto,
+ * sigstore bundles (v0.3) pushed as OCI 1.1 referrers, and their
+ * verification before a pull extracts anything.
+ *
+ * @module
+ */
+export {
+  buildBundle,
+  MAX_BUNDLE_BYTES,
+  MEDIA_TYPE_SIGSTORE_BUNDLE,
+  parseBundle,
+  type ParsedBundle,
+  type SigstoreBundle,
+} from "./bundle.ts";
+export { derToP1363, p1363ToDer } from "./der_signature.ts";
+export {
+  exportPrivateKeyPem,
+  exportPublicKeyPem,
+  generateSigningKey,
+  importPrivateKeyPem,
+  importPublicKeyPem,
+  keyIdOf,
+  type KeyInput,
+  publicKeyOf,
+} from "./keys.ts";
+export {
+  EMPTY_DESCRIPTOR,
+  MEDIA_TYPE_OCI_EMPTY,
+  signArtifact,
+  type SignedArtifact,
+  type SignOptions,
+} from "./sign_artifact.ts";
+export {
+  type SignatureResult,
+  type VerificationPolicy,
+  type VerificationResult,
+  verifyArtifact,
+  type VerifyOptions,
+} from "./verify_artifact.ts";

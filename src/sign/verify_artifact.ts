@@ -1,0 +1,220 @@
+/**
+ * Verifying the key-based signatures attached to an artifact: the sigstore
+ * bundles listed as referrers of its manifest, each checked against the
+ * manifest's digest and bytes with the keys of a policy.
+ *
+ * @module
+ */
+import {
+  KlausOciError,
+  SignatureError,
+  type SignatureFailure,
+} from "../errors.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
+import { digestOf } from "../oci/digest.ts";
+import type { OciStore, RepositoryRef } from "../oci/store.ts";
+import { readSmallBlob } from "../artifact/fetch_parts.ts";
+import {
+  MAX_BUNDLE_BYTES,
+  MEDIA_TYPE_SIGSTORE_BUNDLE,
+  parseBundle,
+} from "./bundle.ts";
+import { derToP1363 } from "./der_signature.ts";
+import { bufferOf, keyIdOf, type KeyInput, verificationKey } from "./keys.ts";
+
+/**
+ * A verification policy: the public keys that may sign, and whether a
+ * verified signature is required.
+ */
+export interface VerificationPolicy {
+  /** ECDSA P-256 public keys (`CryptoKey`s or SPKI PEM text). */
+  publicKeys: readonly KeyInput[];
+  /**
+   * Refuse (with a `SignatureError`) unless a signature verifies with one
+   * of `publicKeys` (default `true`). With `false` the result only
+   * reports what was found.
+   */
+  require?: boolean;
+}
+
+/** One signature bundle found for an artifact. */
+export interface SignatureResult {
+  /** The key id the bundle names (or of the policy key that verified it). */
+  keyId: string;
+  /** Whether it verified with a key of the policy. */
+  verified: boolean;
+  /** Transparency log index: none for key-based signatures. */
+  tlogIndex: number | undefined;
+  /** Why it did not verify. */
+  reason?: SignatureFailure;
+  /** The digest of the referrer manifest carrying the bundle. */
+  referrer: string;
+}
+
+/** What {@linkcode verifyArtifact} found. */
+export interface VerificationResult {
+  /** Every signature bundle attached to the artifact. */
+  signatures: SignatureResult[];
+}
+
+/** Options of {@linkcode verifyArtifact}. */
+export interface VerifyOptions {
+  /** Aborts the check. */
+  signal?: AbortSignal;
+}
+
+interface PolicyKey {
+  key: CryptoKey;
+  keyId: string;
+}
+
+const ORDER: SignatureFailure[] = [
+  "tampered",
+  "other-digest",
+  "wrong-key",
+  "other",
+];
+
+const EXPLAIN: Record<SignatureFailure, string> = {
+  "unsigned": "no signature bundle is attached",
+  "wrong-key": "signed by no key of the policy",
+  "tampered": "the signature does not verify",
+  "other-digest": "the signature is for another digest",
+  "other": "the signature could not be checked",
+};
+
+async function readBundle(
+  store: OciStore,
+  repo: RepositoryRef,
+  referrer: Descriptor,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const { bytes } = await store.fetchManifest(
+    {
+      registry: repo.registry,
+      repository: repo.repository,
+      digest: referrer.digest,
+    },
+    { signal },
+  );
+  let doc: { layers?: Descriptor[] };
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new SignatureError("signature manifest is not JSON", {
+      reason: "tampered",
+    });
+  }
+  const layer = Array.isArray(doc.layers)
+    ? doc.layers.find((l) => l?.mediaType === MEDIA_TYPE_SIGSTORE_BUNDLE)
+    : undefined;
+  if (!layer) {
+    throw new SignatureError("signature manifest has no bundle layer", {
+      reason: "tampered",
+    });
+  }
+  return await readSmallBlob(store, repo, layer, {
+    signal,
+    limit: MAX_BUNDLE_BYTES,
+  });
+}
+
+async function check(
+  bundleBytes: Uint8Array,
+  manifestDigest: string,
+  manifestBytes: Uint8Array,
+  keys: PolicyKey[],
+): Promise<Omit<SignatureResult, "referrer" | "tlogIndex">> {
+  const bundle = parseBundle(bundleBytes);
+  if (bundle.digest !== manifestDigest) {
+    return { keyId: bundle.keyId, verified: false, reason: "other-digest" };
+  }
+  const p1363 = derToP1363(bundle.signature);
+  const named = keys.filter((k) => k.keyId === bundle.keyId);
+  for (const k of named.length > 0 ? named : keys) {
+    const ok = await crypto.subtle.verify(
+      { name: "ECDSA", hash: "SHA-256" },
+      k.key,
+      bufferOf(p1363),
+      bufferOf(manifestBytes),
+    );
+    if (ok) return { keyId: k.keyId, verified: true };
+  }
+  return {
+    keyId: bundle.keyId,
+    verified: false,
+    reason: named.length > 0 ? "tampered" : "wrong-key",
+  };
+}
+
+/**
+ * Checks the sigstore bundles attached (as OCI referrers) to the manifest
+ * `manifestBytes` described by `manifestDescriptor` in `repo` of `store`.
+ * Each bundle (at most 1 MiB) must sign the manifest's digest, and its
+ * signature over the manifest bytes must verify with a key of `policy`.
+ * Unless `policy.require` is `false`, throws a `SignatureError` when none
+ * verifies, its `reason` (and message) saying why: `"unsigned"`,
+ * `"wrong-key"`, `"tampered"` or `"other-digest"` (when several bundles
+ * fail, the first of tampered, other-digest, wrong-key).
+ */
+export async function verifyArtifact(
+  store: OciStore,
+  repo: RepositoryRef,
+  manifestDescriptor: Descriptor,
+  manifestBytes: Uint8Array,
+  policy: VerificationPolicy,
+  options: VerifyOptions = {},
+): Promise<VerificationResult> {
+  const { signal } = options;
+  const digest = manifestDescriptor.digest;
+  if (digestOf(manifestBytes) !== digest) {
+    throw new SignatureError(`the manifest bytes do not match ${digest}`, {
+      reason: "other",
+    });
+  }
+  const keys: PolicyKey[] = [];
+  for (const input of policy.publicKeys) {
+    const key = await verificationKey(input);
+    keys.push({ key, keyId: await keyIdOf(key) });
+  }
+  const referrers = await store.listReferrers(repo, digest, {
+    signal,
+    artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE,
+  });
+  const signatures: SignatureResult[] = [];
+  for (const referrer of referrers) {
+    let found: Omit<SignatureResult, "referrer" | "tlogIndex">;
+    try {
+      const bundle = await readBundle(store, repo, referrer, signal);
+      found = await check(bundle, digest, manifestBytes, keys);
+    } catch (e) {
+      if (signal?.aborted && e === signal.reason) throw e;
+      // A bundle that cannot be read or decoded is not a signature.
+      found = {
+        keyId: "",
+        verified: false,
+        reason: e instanceof SignatureError ? e.reason : "other",
+      };
+      if (!(e instanceof KlausOciError)) throw e;
+    }
+    signatures.push({
+      ...found,
+      tlogIndex: undefined,
+      referrer: referrer.digest,
+    });
+  }
+  if (policy.require !== false && !signatures.some((s) => s.verified)) {
+    const reason: SignatureFailure = signatures.length === 0
+      ? "unsigned"
+      : ORDER.find((r) => signatures.some((s) => s.reason === r)) ?? "other";
+    throw new SignatureError(
+      `signature verification failed for ${digest}: ${reason} (${
+        EXPLAIN[reason]
+      }${
+        signatures.length > 1 ? `; ${signatures.length} bundles checked` : ""
+      })`,
+      { reason },
+    );
+  }
+  return { signatures };
+}
