@@ -149,20 +149,25 @@ export {
 } from "./errors.ts";
 export { TimeoutError } from "./registry/timeout_error.ts";
 
-// Key-based signing (sigstore bundles as OCI referrers).
+// Key-based signing (sigstore bundles as OCI referrers). From the files,
+// not ./sign/mod.ts: the encrypted-key code (and its npm dependencies)
+// loads only when an encrypted key is read.
 export {
   exportPrivateKeyPem,
   exportPublicKeyPem,
   generateSigningKey,
+  type ImportKeyOptions,
   importPrivateKeyPem,
   importPublicKeyPem,
   keyIdOf,
   type KeyInput,
-  MEDIA_TYPE_SIGSTORE_BUNDLE,
-  type SignatureResult,
-  type VerificationPolicy,
-  type VerificationResult,
-} from "./sign/mod.ts";
+} from "./sign/keys.ts";
+export { MEDIA_TYPE_SIGSTORE_BUNDLE } from "./sign/bundle.ts";
+export type {
+  SignatureResult,
+  VerificationPolicy,
+  VerificationResult,
+} from "./sign/verify_artifact.ts";
 
 // The cache.
 export {

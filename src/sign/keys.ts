@@ -85,10 +85,38 @@ export async function generateSigningKey(): Promise<CryptoKeyPair> {
   return await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
 }
 
-/** Imports a PKCS#8 PEM private key (ECDSA P-256) for signing. */
-export async function importPrivateKeyPem(pem: string): Promise<CryptoKey> {
-  const { label, der } = parsePem(pem);
-  if (label !== PEM_PRIVATE_KEY && label !== "EC PRIVATE KEY") {
+/** Options of {@linkcode importPrivateKeyPem}. */
+export interface ImportKeyOptions {
+  /**
+   * The passphrase of a cosign encrypted key (cosign reads it from
+   * `COSIGN_PASSWORD`).
+   */
+  passphrase?: string;
+}
+
+/**
+ * Imports an ECDSA P-256 private key for signing (extractable, so its key
+ * id can be computed): PKCS#8 PEM (`PRIVATE KEY`), or cosign's encrypted
+ * PEM (`ENCRYPTED SIGSTORE PRIVATE KEY`, `ENCRYPTED COSIGN PRIVATE KEY`)
+ * with `options.passphrase`.
+ */
+export async function importPrivateKeyPem(
+  pem: string,
+  options: ImportKeyOptions = {},
+): Promise<CryptoKey> {
+  let { label, der } = parsePem(pem);
+  if (label.startsWith("ENCRYPTED ") && label.endsWith(" PRIVATE KEY")) {
+    if (options.passphrase === undefined) {
+      throw new SignatureError(
+        `the private key is encrypted ("${label}"): a passphrase is needed (COSIGN_PASSWORD)`,
+        { reason: "other" },
+      );
+    }
+    const { decryptKeyDocument } = await import("./encrypted_key.ts");
+    der = await decryptKeyDocument(der, options.passphrase);
+    label = PEM_PRIVATE_KEY;
+  }
+  if (label !== PEM_PRIVATE_KEY) {
     throw new SignatureError(
       `unsupported private key PEM "${label}" (want PKCS#8 "${PEM_PRIVATE_KEY}")`,
       { reason: "other" },

@@ -18,12 +18,14 @@ export {
   exportPrivateKeyPem,
   exportPublicKeyPem,
   generateSigningKey,
+  type ImportKeyOptions,
   importPrivateKeyPem,
   importPublicKeyPem,
   keyIdOf,
   type KeyInput,
   publicKeyOf,
 } from "./keys.ts";
+export { encryptKeyPem, PEM_ENCRYPTED_SIGSTORE_KEY } from "./encrypted_key.ts";
 export {
   EMPTY_DESCRIPTOR,
   MEDIA_TYPE_OCI_EMPTY,
