@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { VerificationPolicy } from "../sign/verify_artifact.ts";
 import type {
   DescribedPersonality,
   DescribedPlugin,
@@ -74,24 +75,44 @@ export interface CliClient {
   pullPlugin(
     ref: string,
     dir: string,
-    options?: { onWarning?: (warning: string) => void },
+    options?: CliPullOptions,
   ): Promise<PulledPlugin>;
   /** Pulls a personality. */
   pullPersonality(
     ref: string,
     dir: string,
-    options?: { onWarning?: (warning: string) => void },
+    options?: CliPullOptions,
   ): Promise<PulledPersonality>;
   /** Pushes a plugin directory. */
-  pushPlugin(dir: string, ref: string, plugin: Plugin): Promise<PushResult>;
+  pushPlugin(
+    dir: string,
+    ref: string,
+    plugin: Plugin,
+    options?: CliPushOptions,
+  ): Promise<PushResult>;
   /** Pushes a personality directory. */
   pushPersonality(
     dir: string,
     ref: string,
     personality: Personality,
+    options?: CliPushOptions,
   ): Promise<PushResult>;
   /** Waits for background work. */
   close(): Promise<void>;
+}
+
+/** The pull options the CLI passes. */
+export interface CliPullOptions {
+  /** Skipped archive entries. */
+  onWarning?: (warning: string) => void;
+  /** `--verify-key`: the signature policy. */
+  verification?: VerificationPolicy;
+}
+
+/** The push options the CLI passes. */
+export interface CliPushOptions {
+  /** `--sign-key`: the private key to sign with. */
+  signKey?: CryptoKey;
 }
 
 /**

@@ -17,6 +17,8 @@ export const AUTH_ENV = "KLAUS_OCI_REGISTRY_AUTH";
 export const CACHE_DIR_ENV = "KLAUS_OCI_CACHE_DIR";
 /** The environment variable disabling the cache. */
 export const NO_CACHE_ENV = "KLAUS_OCI_NO_CACHE";
+/** The passphrase of an encrypted signing key (cosign's name). */
+export const COSIGN_PASSWORD_ENV = "COSIGN_PASSWORD";
 
 /**
  * Every flag the command line knows, in `node:util` `parseArgs` form.
@@ -37,6 +39,8 @@ export const FLAGS = {
   referrers: { type: "boolean" },
   "dry-run": { type: "boolean" },
   force: { type: "boolean" },
+  "sign-key": { type: "string" },
+  "verify-key": { type: "string" },
 } as const;
 
 /**
@@ -58,6 +62,10 @@ export interface FlagValues {
   "dry-run"?: boolean;
   /** pull: replace a non-empty directory no pull made. */
   force?: boolean;
+  /** push: sign with this private key file (PKCS#8 or cosign's encrypted PEM). */
+  "sign-key"?: string;
+  /** pull: verify the signature with this public key file (SPKI PEM). */
+  "verify-key"?: string;
 }
 
 /**
@@ -81,6 +89,8 @@ export interface GlobalOptions {
   concurrency?: number;
   /** Registry base for the kind's short names and listing. */
   registry?: string;
+  /** `COSIGN_PASSWORD`, read only when `--sign-key` is given. */
+  cosignPassword?: string;
 }
 
 /**
@@ -166,6 +176,14 @@ export function globalOptions(
       );
     }
     options.concurrency = n;
+  }
+  for (const flag of ["sign-key", "verify-key"] as const) {
+    if (flags[flag] !== undefined && flags[flag].trim() === "") {
+      throw new UsageError(`--${flag} needs a key file`);
+    }
+  }
+  if (flags["sign-key"] !== undefined) {
+    options.cosignPassword = env(COSIGN_PASSWORD_ENV);
   }
   if (flags.registry !== undefined) {
     const base = flags.registry.trim().replace(/\/+$/, "");

@@ -1,14 +1,16 @@
 /**
- * `<plugin|personality> pull <ref> [dir]`: resolve the reference, then
- * download and extract it.
+ * `<plugin|personality> pull <ref> [dir] [--verify-key FILE]`: resolve the
+ * reference, verify its signature when asked, then download and extract
+ * it.
  *
  * @module
  */
 
+import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import type { PullOptions } from "../artifact/pull.ts";
 import { assertPullDestination } from "../artifact/pull_destination.ts";
-import { UnsafeDestinationError } from "../errors.ts";
+import { InvalidArtifactError, UnsafeDestinationError } from "../errors.ts";
 import { repositoryFromRef, shortName, truncateDigest } from "../ref/mod.ts";
 import { type CommandContext, positionals } from "./context.ts";
 import { resolveRef } from "./resolve.ts";
@@ -44,6 +46,22 @@ async function pull(ctx: CommandContext): Promise<void> {
   if (dirArg !== undefined) {
     await assertPullDestination(resolvePath(dirArg), overwrite);
   }
+  // The key is read (and checked) before any request.
+  let verification: PullOptions["verification"];
+  const keyFile = ctx.flags["verify-key"];
+  if (keyFile !== undefined) {
+    let pem: string;
+    try {
+      pem = await readFile(keyFile, "utf8");
+    } catch (e) {
+      throw new InvalidArtifactError(
+        `reading verification key ${keyFile}: ${(e as Error).message}`,
+      );
+    }
+    const { importPublicKeyPem } = await import("../sign/keys.ts");
+    await importPublicKeyPem(pem);
+    verification = { publicKeys: [pem] };
+  }
   const resolved = await resolveRef(ctx.client, ctx.kind, ref);
   const name = shortName(repositoryFromRef(resolved));
   const dir = resolvePath(dirArg ?? name);
@@ -51,6 +69,7 @@ async function pull(ctx: CommandContext): Promise<void> {
     onWarning: (w: string) => ctx.out.warn(w),
     overwrite,
   };
+  if (verification) options.verification = verification;
   const pulled = ctx.kind === "personality"
     ? await ctx.client.pullPersonality(resolved, dir, options)
     : await ctx.client.pullPlugin(resolved, dir, options);

@@ -1,11 +1,11 @@
 /**
- * `<plugin|personality> push <dir> <ref> [--dry-run]`: validate like
- * klausctl, warn before overwriting a tag, push.
+ * `<plugin|personality> push <dir> <ref> [--dry-run] [--sign-key FILE]`:
+ * validate like klausctl, warn before overwriting a tag, push, and sign.
  *
  * @module
  */
 
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type Personality,
@@ -22,6 +22,30 @@ import {
 } from "../ref/mod.ts";
 import { type CommandContext, positionals } from "./context.ts";
 import { expandRef } from "./kind.ts";
+
+/**
+ * The private key `--sign-key` names (PKCS#8 PEM, or cosign's encrypted
+ * PEM with `COSIGN_PASSWORD`), read before anything is contacted, with
+ * its key id.
+ */
+export async function readSignKey(
+  file: string,
+  passphrase: string | undefined,
+): Promise<{ key: CryptoKey; keyId: string }> {
+  let pem: string;
+  try {
+    pem = await readFile(file, "utf8");
+  } catch (e) {
+    throw new InvalidArtifactError(
+      `reading signing key ${file}: ${(e as Error).message}`,
+    );
+  }
+  const { importPrivateKeyPem, keyIdOf, publicKeyOf } = await import(
+    "../sign/keys.ts"
+  );
+  const key = await importPrivateKeyPem(pem, { passphrase });
+  return { key, keyId: await keyIdOf(await publicKeyOf(key)) };
+}
 
 /** What klausctl accepts as evidence of a plugin directory. */
 export const PLUGIN_MARKERS = [
@@ -108,6 +132,10 @@ export async function pushCommand(ctx: CommandContext): Promise<void> {
   const ref = expandRef(refArg, ctx.base);
   requireTag(ref);
   const name = shortName(repositoryFromRef(ref));
+  const signFile = ctx.flags["sign-key"];
+  const signer = signFile === undefined
+    ? undefined
+    : await readSignKey(signFile, ctx.globals.cosignPassword);
 
   let existing = "";
   try {
@@ -132,12 +160,23 @@ export async function pushCommand(ctx: CommandContext): Promise<void> {
     return;
   }
 
+  const options = signer ? { signKey: signer.key } : {};
   const { digest } = "personality" in metadata
-    ? await ctx.client.pushPersonality(dir, ref, metadata.personality)
-    : await ctx.client.pushPlugin(dir, ref, metadata.plugin);
+    ? await ctx.client.pushPersonality(dir, ref, metadata.personality, options)
+    : await ctx.client.pushPlugin(dir, ref, metadata.plugin, options);
   if (ctx.out.jsonMode) {
-    ctx.out.json({ name, ref, digest });
+    ctx.out.json(
+      signer ? { name, ref, digest, signedBy: signer.keyId } : {
+        name,
+        ref,
+        digest,
+      },
+    );
   } else {
-    ctx.out.text(`${name}: pushed (${truncateDigest(digest)})`);
+    ctx.out.text(
+      `${name}: pushed (${truncateDigest(digest)})${
+        signer ? `, signed by key ${signer.keyId.slice(0, 12)}` : ""
+      }`,
+    );
   }
 }

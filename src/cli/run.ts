@@ -70,6 +70,8 @@ const COMMAND_FLAGS: Partial<Record<keyof FlagValues, Command>> = {
   referrers: "describe",
   "dry-run": "push",
   force: "pull",
+  "sign-key": "push",
+  "verify-key": "pull",
 };
 
 function isCommand(word: string | undefined): word is Command {

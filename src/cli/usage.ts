@@ -126,6 +126,8 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
       "parents, / and the home directory are refused even with --force.",
     flags: [
       "  --force             replace a non-empty dir that no pull made (its content is lost)",
+      "  --verify-key FILE   refuse it unless signed by this public key (PEM), before\n" +
+      "                      anything is extracted",
       REGISTRY_FLAG,
     ],
   },
@@ -139,6 +141,9 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
       "tag prints a warning and overwrites it.",
     flags: [
       "  --dry-run           validate only; push nothing",
+      "  --sign-key FILE     sign it with this ECDSA P-256 private key (PKCS#8 PEM, or\n" +
+      "                      cosign's encrypted key with COSIGN_PASSWORD): a sigstore\n" +
+      "                      bundle attached as an OCI referrer, no transparency log",
       REGISTRY_FLAG,
     ],
   },
@@ -162,6 +167,7 @@ Environment:
                             $REGISTRY_AUTH_FILE and credential helpers)
   KLAUS_OCI_CACHE_DIR       cache directory (--cache-dir wins)
   KLAUS_OCI_NO_CACHE        1, true, yes or on: no cache (--cache-dir wins)
+  COSIGN_PASSWORD           passphrase of an encrypted --sign-key
   NO_COLOR                  no colours
 
 References: host/path[:tag|@digest], a short name (name[:tag]) below the
