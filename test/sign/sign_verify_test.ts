@@ -195,6 +195,20 @@ Deno.test("sign and verify in an OCI layout; each refusal names its reason", asy
       both.signatures.map((s) => s.verified).sort(),
       [false, true],
     );
+
+    // A bundle over 1 MiB is not read: refused, reason "other".
+    const big = await layoutPlugin(tmp, "big");
+    await attachBundle(
+      big.store,
+      big.repo,
+      big.descriptor,
+      new Uint8Array(1024 * 1024 + 1).fill(0x20),
+    );
+    await rejects(
+      () =>
+        verifyArtifact(big.store, big.repo, big.descriptor, big.bytes, policy),
+      refusedWith("other"),
+    );
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
