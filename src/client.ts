@@ -32,7 +32,7 @@ import {
   DEFAULT_PLUGIN_REGISTRY,
   DEFAULT_TOOLCHAIN_REGISTRY,
 } from "./ref/registries.ts";
-import { wrapError } from "./errors.ts";
+import { SignatureError, wrapError } from "./errors.ts";
 import type { ArtifactContext } from "./artifact/context.ts";
 import {
   describePersonality,
@@ -52,6 +52,10 @@ import {
 } from "./artifact/list.ts";
 import type { PullOptions } from "./artifact/pull.ts";
 import type { PushOptions } from "./artifact/push.ts";
+import type {
+  VerificationPolicy,
+  VerificationResult,
+} from "./sign/verify_artifact.ts";
 import {
   listTags,
   resolveArtifactRef,
@@ -384,6 +388,62 @@ export class Client {
     } catch (e) {
       throw wrapError(`listing referrers of ${ref}`, e);
     }
+  }
+
+  /**
+   * Checks the signatures attached to the manifest `ref` names (sigstore
+   * bundles as OCI referrers) under `options.policy`, else the client's
+   * `verification`: throws a `SignatureError` naming the reason when the
+   * policy requires a signature and none verifies; otherwise lists what
+   * was found (`{ signatures: [{ keyId, verified, tlogIndex }] }`).
+   *
+   * @example
+   * ```ts ignore
+   * const pem = await Deno.readTextFile("cosign.pub");
+   * const { signatures } = await new Client().verifySignatures(
+   *   "r.example/p/base:v1",
+   *   { policy: { publicKeys: [pem] } },
+   * );
+   * ```
+   */
+  async verifySignatures(
+    ref: string,
+    options: { policy?: VerificationPolicy; signal?: AbortSignal } = {},
+  ): Promise<VerificationResult> {
+    this.#stack.hosts.name(ref);
+    const policy = options.policy ?? this.#stack.verification;
+    if (!policy) {
+      throw new SignatureError(
+        `verifying signature of ${ref}: no verification policy (no public keys)`,
+        { reason: "other" },
+      );
+    }
+    let parsed;
+    try {
+      parsed = parseReference(trimSpace(ref));
+    } catch (e) {
+      throw wrapError(`verifying signature of ${ref}`, e);
+    }
+    const { signal } = options;
+    let digest = parsed.digest;
+    if (digest === undefined) {
+      try {
+        digest = (await this.#ctx.store.resolve(parsed, { signal }))
+          .descriptor.digest;
+      } catch (e) {
+        throw wrapError(`resolving ${ref}`, e);
+      }
+    }
+    const { fetchVerifiedManifest } = await import(
+      "./sign/verified_manifest.ts"
+    );
+    return (await fetchVerifiedManifest(
+      this.#ctx.store,
+      { ...parsed, digest },
+      ref,
+      policy,
+      signal,
+    )).verification;
   }
 
   /** Every tag of `repository`, all pages. */

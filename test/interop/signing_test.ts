@@ -140,6 +140,20 @@ async function scenarios(t: Target, tmp: string): Promise<void> {
   );
   await refused(other.ref, other.bytes, "other-digest");
 
+  // Checked without a pull.
+  const found = await t.client.verifySignatures(signed.ref, { policy });
+  strictEqual(found.signatures.length, 1);
+  strictEqual(found.signatures[0].verified, true);
+  strictEqual(found.signatures[0].tlogIndex, undefined);
+  await rejects(
+    () => t.client.verifySignatures(tampered.ref, { policy }),
+    (e: unknown) => e instanceof SignatureError && e.reason === "tampered",
+  );
+  const reported = await t.client.verifySignatures(other.ref, {
+    policy: { ...policy, require: false },
+  });
+  strictEqual(reported.signatures[0].reason, "other-digest");
+
   // The client-wide policy applies to pulls; a pull's own wins.
   const strict = t.newClient({
     verification: { publicKeys: policy.publicKeys },
