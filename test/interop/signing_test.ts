@@ -204,6 +204,26 @@ for (const target of interopRegistries()) {
             repository: `giantswarm/${name}`,
           }),
         }, tmp);
+        // Through the response cache: a second signature (another key)
+        // joins the first, both listed and both verifying.
+        const cached = newClient({ cache: { dir: join(tmp, "cache") } });
+        try {
+          const a = await generateSigningKey();
+          const b = await generateSigningKey();
+          const ref = `${reg.host}/giantswarm/klaus-plugins/twice:v1.0.0`;
+          for (const key of [a, b]) {
+            await cached.pushPlugin(fixture("plugins/base"), ref, {
+              name: "twice",
+            }, { signKey: key.privateKey });
+          }
+          const found = await cached.verifySignatures(ref, {
+            policy: { publicKeys: [a.publicKey, b.publicKey] },
+          });
+          strictEqual(found.signatures.length, 2);
+          ok(found.signatures.every((s) => s.verified));
+        } finally {
+          await cached.close();
+        }
         await client.close();
       } finally {
         await Deno.remove(tmp, { recursive: true });
