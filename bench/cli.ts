@@ -37,9 +37,11 @@ import type { RegistryHandle } from "../test/harness/registry.ts";
 import type { KibTree } from "./corpora.ts";
 import {
   type BenchAuth,
+  discard,
   runIsolated,
   runSkopeo,
   runSkopeoCopy,
+  settle,
 } from "./procs.ts";
 import { median } from "./stats.ts";
 import {
@@ -197,6 +199,7 @@ async function runCli(
       stdout: "piped",
       stderr: "piped",
     });
+    await settle();
     const t0 = performance.now();
     const out = await c.output();
     const ms = performance.now() - t0;
@@ -209,7 +212,7 @@ async function runCli(
     }
     return ms;
   } finally {
-    await Deno.remove(cache, { recursive: true }).catch(() => {});
+    await discard(cache);
   }
 }
 
@@ -425,7 +428,7 @@ export async function measureCli(
                 ),
                 keep,
               );
-              await Deno.remove(dest, { recursive: true });
+              await discard(dest);
             }),
             async () => {
               const dest = join(root, `kib-pull-${seq++}`);
@@ -435,7 +438,7 @@ export async function measureCli(
                 await runSkopeoCopy(`docker://${ref}`, `oci:${dest}:t`, auth),
                 keep,
               );
-              await Deno.remove(dest, { recursive: true });
+              await discard(dest);
             },
             async () => {
               const dest = join(root, `kib-pull-${seq++}`);
@@ -445,7 +448,7 @@ export async function measureCli(
                 await runComposedPull(`docker://${ref}`, dest, root, auth),
                 keep,
               );
-              await Deno.remove(dest, { recursive: true });
+              await discard(dest);
             },
           ]);
         } else {

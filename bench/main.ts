@@ -29,6 +29,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startRegistry } from "../test/harness/registry.ts";
 import { missing } from "../test/harness/require.ts";
@@ -51,6 +52,7 @@ import { machineInfo } from "./machine.ts";
 import { measureLatency, measureRequests, seedMetadata } from "./metadata.ts";
 import { renderReport, type Report, writeResults } from "./report.ts";
 import { measurePeer, type PeerResult } from "./peer.ts";
+import { setTrash } from "./procs.ts";
 import { measureRepush } from "./repush.ts";
 import {
   measureRuntimes,
@@ -197,6 +199,9 @@ async function main(): Promise<void> {
   );
 
   const root = await Deno.makeTempDir({ prefix: "klaus-bench-" });
+  // Pulled trees and work directories are moved aside, not deleted, until
+  // every measurement is done (see `setTrash`).
+  setTrash(join(root, "trash"));
   const reg = await startRegistry({ mode: "open" });
   // The command line's own registry: its catalog holds the KiB-scale trees
   // only when `list` reads it.
@@ -371,6 +376,8 @@ async function main(): Promise<void> {
   } finally {
     await reg.stop();
     await cliReg.stop();
+    setTrash(undefined);
+    log("removing the benchmark's files");
     await Deno.remove(root, { recursive: true }).catch(() => {});
   }
 }

@@ -8,6 +8,66 @@
  */
 import type { OpResult } from "./op.ts";
 
+let trashDir: string | undefined;
+let trashSeq = 0;
+
+/**
+ * Makes {@linkcode discard} move what it is given into `dir` (on the same
+ * file system) instead of deleting it; `undefined` deletes again. The
+ * benchmark deletes the trash once, after every measurement.
+ *
+ * Why: on a file system mounted with `discard` (ext4 on this VM's virtio
+ * disk), deleting a pulled tree of thousands of files makes the kernel
+ * TRIM the freed blocks when the journal commits, and for seconds after
+ * that every file creation is slow — a tar -xzf of the text tree took
+ * 0.5 s after no deletion and 3–4.5 s after one (`bench/RESULTS.md`).
+ * Deleting between runs would charge that to whichever run comes next.
+ *
+ * @example
+ * ```ts ignore
+ * setTrash(`${root}/trash`);
+ * ```
+ */
+export function setTrash(dir: string | undefined): void {
+  trashDir = dir;
+}
+
+/**
+ * Gets `path` out of the way: renamed into the trash when there is one
+ * (see {@linkcode setTrash}), else deleted. A missing path is fine.
+ *
+ * @example
+ * ```ts ignore
+ * await discard("/tmp/klaus-bench-x/pull-3");
+ * ```
+ */
+export async function discard(path: string): Promise<void> {
+  if (trashDir) {
+    try {
+      await Deno.mkdir(trashDir, { recursive: true });
+      await Deno.rename(path, `${trashDir}/${trashSeq++}`);
+      return;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return;
+    }
+  }
+  await Deno.remove(path, { recursive: true }).catch(() => {});
+}
+
+/**
+ * `sync`: writes back what earlier runs left dirty, so it is not charged
+ * to the run about to start (called before the clock starts).
+ *
+ * @example
+ * ```ts ignore
+ * await settle();
+ * ```
+ */
+export async function settle(): Promise<void> {
+  await new Deno.Command("sync", { stdout: "null", stderr: "null" }).output()
+    .catch(() => {});
+}
+
 const OP_SCRIPT = new URL("./op.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
 
@@ -49,6 +109,7 @@ export async function runOurs(
   extraFlags: string[] = [],
   auth?: BenchAuth,
 ): Promise<OursRun> {
+  await settle();
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...extraFlags, OP_SCRIPT, op, a, b],
@@ -210,6 +271,7 @@ export async function runIsolated(
       stdout: "piped",
       stderr: "piped",
     });
+    await settle();
     const t0 = performance.now();
     const out = await c.output();
     const ms = performance.now() - t0;
@@ -222,7 +284,7 @@ export async function runIsolated(
     }
     return { ms, stdout: dec.decode(out.stdout) };
   } finally {
-    await Deno.remove(home, { recursive: true }).catch(() => {});
+    await discard(home);
   }
 }
 
@@ -276,6 +338,7 @@ export async function timeCommand(
     stdout: "piped",
     stderr: "piped",
   });
+  await settle();
   const t0 = performance.now();
   const out = await c.output();
   const ms = performance.now() - t0;

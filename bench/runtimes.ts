@@ -19,6 +19,7 @@
 import { join } from "node:path";
 import type { RegistryHandle } from "../test/harness/registry.ts";
 import type { Corpus } from "./corpora.ts";
+import { discard, settle } from "./procs.ts";
 import type { RuntimeOpResult } from "./runtime_op.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -221,6 +222,7 @@ async function runOnce(
   env: Record<string, string>,
 ): Promise<RuntimeOpResult> {
   const [cmd, ...args] = rt.argv;
+  await settle();
   const out = await new Deno.Command(cmd, {
     args: [...args, op, a, b],
     cwd: ROOT,
@@ -329,7 +331,7 @@ async function measureCorpus(
         );
         continue;
       } finally {
-        await Deno.remove(dest, { recursive: true }).catch(() => {});
+        await discard(dest);
       }
       const mib = (x: number) => (x / 1048576).toFixed(1);
       log(

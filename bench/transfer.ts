@@ -31,6 +31,7 @@ import { COMPOSED_PULL, COMPOSED_PUSH } from "./composed.ts";
 import type { Corpus } from "./corpora.ts";
 import {
   type BenchAuth,
+  discard,
   type OursRun,
   runIsolated,
   runOurs,
@@ -71,10 +72,6 @@ export interface SizeResult {
   composedPush: number[];
   /** The composed pull (skopeo to `dir:`, `tar -xzf`), ms. */
   composedPull: number[];
-}
-
-async function rmrf(path: string): Promise<void> {
-  await Deno.remove(path, { recursive: true }).catch(() => {});
 }
 
 /** Options of {@linkcode measureTransfer}. */
@@ -120,7 +117,7 @@ export async function prepareLayout(
   dir: string,
   auth?: BenchAuth,
 ): Promise<PreparedLayout> {
-  await rmrf(dir);
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
   await runSkopeoCopy(`docker://${ref}`, `oci:${dir}:t`, auth);
   const index = JSON.parse(await Deno.readTextFile(join(dir, "index.json")));
   const blob = (digest: string) => join(dir, "blobs", ...digest.split(":"));
@@ -162,7 +159,7 @@ export async function runComposedPush(
     ]);
     return ms;
   } finally {
-    await rmrf(work);
+    await discard(work);
   }
 }
 
@@ -185,7 +182,7 @@ export async function runComposedPull(
     ]);
     return ms;
   } finally {
-    await rmrf(work);
+    await discard(work);
   }
 }
 
@@ -240,7 +237,7 @@ export async function measureTransfer(
       async () => {
         const dest = join(root, `pull-ours-${seq++}`);
         const r = await runOurs("pull", pullRef, dest, [], auth);
-        await rmrf(dest);
+        await discard(dest);
         if (keep) result.pull.ours.push(r);
         say(`${name} pull ours     ${label}: ${r.ms.toFixed(0)} ms`);
       },
@@ -251,7 +248,7 @@ export async function measureTransfer(
           `oci:${dest}:t`,
           auth,
         );
-        await rmrf(dest);
+        await discard(dest);
         if (keep) result.pull.skopeo.push(ms);
         say(`${name} pull skopeo   ${label}: ${ms.toFixed(0)} ms`);
       },
@@ -263,7 +260,7 @@ export async function measureTransfer(
           root,
           auth,
         );
-        await rmrf(dest);
+        await discard(dest);
         if (keep) result.composedPull.push(ms);
         say(`${name} pull composed ${label}: ${ms.toFixed(0)} ms`);
       },
