@@ -547,23 +547,16 @@ export class Client {
     destDir: string,
     options?: PullOptions,
   ): Promise<PulledPlugin> {
-    this.#stack.hosts.name(ref);
-    return withDeadline(
-      `pulling ${ref}`,
-      budgetOf(this.#ctx.deadlines, "pull"),
-      async (signal) =>
+    return this.#pull(
+      ref,
+      options,
+      async (signalled) =>
         (await import("./artifact/pull.ts")).pullPlugin(
           this.#ctx,
           ref,
           destDir,
-          {
-            ...options,
-            verification: options?.verification ??
-              this.#stack.verification,
-            signal,
-          },
+          signalled,
         ),
-      options?.signal,
     );
   }
   /** Pulls a personality (ref with tag or digest) into `destDir`. */
@@ -572,23 +565,16 @@ export class Client {
     destDir: string,
     options?: PullOptions,
   ): Promise<PulledPersonality> {
-    this.#stack.hosts.name(ref);
-    return withDeadline(
-      `pulling ${ref}`,
-      budgetOf(this.#ctx.deadlines, "pull"),
-      async (signal) =>
+    return this.#pull(
+      ref,
+      options,
+      async (signalled) =>
         (await import("./artifact/pull.ts")).pullPersonality(
           this.#ctx,
           ref,
           destDir,
-          {
-            ...options,
-            verification: options?.verification ??
-              this.#stack.verification,
-            signal,
-          },
+          signalled,
         ),
-      options?.signal,
     );
   }
 
@@ -599,19 +585,17 @@ export class Client {
     plugin: Plugin,
     options?: PushOptions,
   ): Promise<PushResult> {
-    this.#stack.hosts.name(ref);
-    return withDeadline(
-      `pushing ${ref}`,
-      budgetOf(this.#ctx.deadlines, "push"),
-      async (signal) =>
+    return this.#push(
+      ref,
+      options,
+      async (signalled) =>
         (await import("./artifact/push.ts")).pushPlugin(
           this.#ctx,
           sourceDir,
           ref,
           plugin,
-          { ...options, signal },
+          signalled,
         ),
-      options?.signal,
     );
   }
   /** Pushes a personality directory under `ref`. */
@@ -621,21 +605,51 @@ export class Client {
     personality: Personality,
     options?: PushOptions,
   ): Promise<PushResult> {
-    this.#stack.hosts.name(ref);
-    return withDeadline(
-      `pushing ${ref}`,
-      budgetOf(this.#ctx.deadlines, "push"),
-      async (signal) =>
+    return this.#push(
+      ref,
+      options,
+      async (signalled) =>
         (await import("./artifact/push.ts")).pushPersonality(
           this.#ctx,
           sourceDir,
           ref,
           personality,
-          {
-            ...options,
-            signal,
-          },
+          signalled,
         ),
+    );
+  }
+
+  // A pull runs under its deadline (the code loads on first use) with the
+  // client's signature policy unless the call names its own.
+  #pull<T>(
+    ref: string,
+    options: PullOptions | undefined,
+    run: (options: PullOptions) => Promise<T>,
+  ): Promise<T> {
+    this.#stack.hosts.name(ref);
+    return withDeadline(
+      `pulling ${ref}`,
+      budgetOf(this.#ctx.deadlines, "pull"),
+      (signal) =>
+        run({
+          ...options,
+          verification: options?.verification ?? this.#stack.verification,
+          signal,
+        }),
+      options?.signal,
+    );
+  }
+
+  #push<T>(
+    ref: string,
+    options: PushOptions | undefined,
+    run: (options: PushOptions) => Promise<T>,
+  ): Promise<T> {
+    this.#stack.hosts.name(ref);
+    return withDeadline(
+      `pushing ${ref}`,
+      budgetOf(this.#ctx.deadlines, "push"),
+      (signal) => run({ ...options, signal }),
       options?.signal,
     );
   }
