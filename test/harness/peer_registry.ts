@@ -28,7 +28,11 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { freePort } from "./registry.ts";
+import {
+  dockerConfigBase64,
+  freePort,
+  writeDockerConfigFile,
+} from "./registry.ts";
 import type {
   DockerConfig,
   DockerConfigOptions,
@@ -608,19 +612,14 @@ class PeerRegistry implements PeerRegistryHandle {
   }
 
   dockerConfigBase64(options?: DockerConfigOptions): string {
-    return b64(JSON.stringify(this.dockerConfig(options)));
+    return dockerConfigBase64(this.dockerConfig(options));
   }
 
-  async writeDockerConfig(
+  writeDockerConfig(
     dir: string,
     options?: DockerConfigOptions,
   ): Promise<string> {
-    const path = `${dir}/config.json`;
-    await Deno.writeTextFile(
-      path,
-      JSON.stringify(this.dockerConfig(options), null, 2),
-    );
-    return path;
+    return writeDockerConfigFile(dir, this.dockerConfig(options));
   }
 
   logs(): string {

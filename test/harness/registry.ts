@@ -113,6 +113,21 @@ export function freePort(): number {
   return port;
 }
 
+/** A Docker config as base64 (the `registryAuthEnv` format). */
+export function dockerConfigBase64(config: DockerConfig): string {
+  return b64(JSON.stringify(config));
+}
+
+/** Writes `config` as `<dir>/config.json`; returns the path. */
+export async function writeDockerConfigFile(
+  dir: string,
+  config: DockerConfig,
+): Promise<string> {
+  const path = `${dir}/config.json`;
+  await Deno.writeTextFile(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
 function b64(s: string): string {
   return btoa(String.fromCharCode(...new TextEncoder().encode(s)));
 }
@@ -213,19 +228,14 @@ class Registry implements RegistryHandle {
   }
 
   dockerConfigBase64(options?: DockerConfigOptions): string {
-    return b64(JSON.stringify(this.dockerConfig(options)));
+    return dockerConfigBase64(this.dockerConfig(options));
   }
 
-  async writeDockerConfig(
+  writeDockerConfig(
     dir: string,
     options?: DockerConfigOptions,
   ): Promise<string> {
-    const path = `${dir}/config.json`;
-    await Deno.writeTextFile(
-      path,
-      JSON.stringify(this.dockerConfig(options), null, 2),
-    );
-    return path;
+    return writeDockerConfigFile(dir, this.dockerConfig(options));
   }
 
   logs(): string {

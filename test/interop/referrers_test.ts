@@ -139,15 +139,21 @@ for (const target of interopRegistries()) {
   });
 }
 
+/** The base fixture pushed as `signed:v1.0.0` into a layout below `tmp`. */
+async function pushedToLayout(tmp: string) {
+  const client = new Client({ env: {} });
+  const store = new LayoutStore();
+  const dir = join(tmp, "signed");
+  const repo = { registry: "ocidir://", repository: dir };
+  const ref = `ocidir://${dir}:v1.0.0`;
+  await client.pushPlugin(fixture("plugins/base"), ref, { name: "signed" });
+  return { client, store, repo, ref };
+}
+
 Deno.test("referrers in an OCI image layout (tag schema)", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "klaus-referrers-layout-" });
   try {
-    const client = new Client({ env: {} });
-    const store = new LayoutStore();
-    const dir = join(tmp, "signed");
-    const repo = { registry: "ocidir://", repository: dir };
-    const ref = `ocidir://${dir}:v1.0.0`;
-    await client.pushPlugin(fixture("plugins/base"), ref, { name: "signed" });
+    const { client, store, repo, ref } = await pushedToLayout(tmp);
     await checkReferrers(store, client, repo, ref);
     await client.close();
   } finally {
@@ -158,12 +164,7 @@ Deno.test("referrers in an OCI image layout (tag schema)", async () => {
 Deno.test("cli: describe --referrers lists what is attached by type", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "klaus-referrers-cli-" });
   try {
-    const client = new Client({ env: {} });
-    const store = new LayoutStore();
-    const dir = join(tmp, "signed");
-    const repo = { registry: "ocidir://", repository: dir };
-    const ref = `ocidir://${dir}:v1.0.0`;
-    await client.pushPlugin(fixture("plugins/base"), ref, { name: "signed" });
+    const { client, store, repo, ref } = await pushedToLayout(tmp);
     const digest = await client.resolve(ref);
     const { descriptor: subject } = await store.resolve({ ...repo, digest });
     const sig = await attach(store, repo, subject, BUNDLE, '{"bundle":1}');
