@@ -259,6 +259,8 @@ export class UnsafeDestinationError extends KlausOciError {
 export type SignatureFailure =
   | "unsigned"
   | "wrong-key"
+  | "wrong-identity"
+  | "untrusted"
   | "tampered"
   | "other-digest"
   | "other";
@@ -266,7 +268,12 @@ export type SignatureFailure =
 /**
  * A signature check refused an artifact (before anything was extracted):
  * `reason` says why — `"unsigned"` (no signature bundle is attached),
- * `"wrong-key"` (signed, but by no key of the policy), `"tampered"` (a
+ * `"wrong-key"` (signed, but by no key of the policy), `"wrong-identity"`
+ * (a certificate that chains to the trusted root, but names another
+ * identity or OIDC issuer than the policy), `"untrusted"` (a certificate
+ * that does not chain to the trusted root, was not valid when the
+ * transparency log recorded the signature, or whose log entry does not
+ * verify), `"tampered"` (a
  * bundle's signature does not verify, or the bundle is malformed),
  * `"other-digest"` (the bundle signs another manifest digest), `"other"`
  * (a key that cannot be read, an unsupported bundle).

@@ -23,27 +23,50 @@ import { derToP1363 } from "./der_signature.ts";
 import { bufferOf, keyIdOf, type KeyInput, verificationKey } from "./keys.ts";
 
 /**
- * A verification policy: the public keys that may sign, and whether a
- * verified signature is required.
+ * A verification policy: who may sign (public keys, or a certificate
+ * identity and OIDC issuer under a trusted root, as cosign's
+ * `--certificate-identity` and `--certificate-oidc-issuer`), and whether a
+ * verified signature is required. A bundle verifies when it verifies with
+ * one of `publicKeys`, or when its certificate chains to `trustedRoot`,
+ * was valid when the transparency log of `trustedRoot` recorded it, and
+ * names the identity and issuer asked for.
  */
 export interface VerificationPolicy {
   /** ECDSA P-256 public keys (`CryptoKey`s or SPKI PEM text). */
-  publicKeys: readonly KeyInput[];
+  publicKeys?: readonly KeyInput[];
   /**
-   * Refuse (with a `SignatureError`) unless a signature verifies with one
-   * of `publicKeys` (default `true`). With `false` the result only
-   * reports what was found.
+   * The sigstore trusted root (`trusted_root.json`: Fulcio CAs,
+   * transparency logs, CT logs), as JSON text or parsed. Required for
+   * keyless (certificate) signatures.
+   */
+  trustedRoot?: string | Record<string, unknown>;
+  /** The exact certificate identity (SAN email or URI). */
+  certificateIdentity?: string;
+  /** A regular expression the certificate identity must match (whole). */
+  certificateIdentityRegExp?: string;
+  /** The exact OIDC issuer of the certificate. */
+  certificateOidcIssuer?: string;
+  /** A regular expression the OIDC issuer must match (whole). */
+  certificateOidcIssuerRegExp?: string;
+  /**
+   * Refuse (with a `SignatureError`) unless a signature verifies under the
+   * policy (default `true`). With `false` the result only reports what
+   * was found.
    */
   require?: boolean;
 }
 
 /** One signature bundle found for an artifact. */
 export interface SignatureResult {
-  /** The key id the bundle names (or of the policy key that verified it). */
-  keyId: string;
-  /** Whether it verified with a key of the policy. */
+  /** Key-based: the key id the bundle names (or of the policy key that verified it). */
+  keyId?: string;
+  /** Keyless: the certificate's identity (SAN email or URI). */
+  identity?: string;
+  /** Keyless: the certificate's OIDC issuer. */
+  issuer?: string;
+  /** Whether it verified under the policy. */
   verified: boolean;
-  /** Transparency log index: none for key-based signatures. */
+  /** Transparency log index (none for key-based signatures). */
   tlogIndex: number | undefined;
   /** Why it did not verify. */
   reason?: SignatureFailure;
@@ -71,6 +94,8 @@ interface PolicyKey {
 const ORDER: SignatureFailure[] = [
   "tampered",
   "other-digest",
+  "untrusted",
+  "wrong-identity",
   "wrong-key",
   "other",
 ];
@@ -78,6 +103,8 @@ const ORDER: SignatureFailure[] = [
 const EXPLAIN: Record<SignatureFailure, string> = {
   "unsigned": "no signature bundle is attached",
   "wrong-key": "signed by no key of the policy",
+  "wrong-identity": "signed by another identity or OIDC issuer",
+  "untrusted": "the certificate or its log entry is not trusted",
   "tampered": "the signature does not verify",
   "other-digest": "the signature is for another digest",
   "other": "the signature could not be checked",
@@ -173,7 +200,7 @@ export async function verifyArtifact(
     });
   }
   const keys: PolicyKey[] = [];
-  for (const input of policy.publicKeys) {
+  for (const input of policy.publicKeys ?? []) {
     const key = await verificationKey(input);
     keys.push({ key, keyId: await keyIdOf(key) });
   }
