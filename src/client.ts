@@ -39,7 +39,10 @@ import {
   describePlugin,
   describeToolchain,
 } from "./artifact/describe.ts";
-import { resolvePersonalityDeps } from "./artifact/deps.ts";
+import {
+  type ResolveDepsOptions,
+  resolvePersonalityDeps,
+} from "./artifact/deps.ts";
 import {
   PERSONALITY_KIND,
   PLUGIN_KIND,
@@ -156,12 +159,14 @@ export interface ClientOptions {
    */
   deadlines?: OperationDeadlines;
   /**
-   * Signature policy of every pull (a pull's own `verification` wins):
-   * SPKI PEM public keys of ECDSA P-256 signers; `require` (default true)
-   * refuses artifacts no key signed with a `SignatureError`, before
-   * anything is extracted.
+   * Signature policy of every pull and of `resolvePersonalityDeps` (a
+   * call's own `verification` wins): SPKI PEM public keys of ECDSA P-256
+   * signers, and/or a trusted root with the certificate identity and OIDC
+   * issuer of keyless signers; `require` (default true) refuses artifacts
+   * no signature verifies for with a `SignatureError`, before anything is
+   * extracted.
    */
-  verification?: { publicKeys: string[]; require?: boolean };
+  verification?: VerificationPolicy;
 }
 
 /** What every view of one client shares. */
@@ -171,8 +176,8 @@ interface ClientStack {
   cache?: CachingStore;
   /** Registries the user named (where `plainHttp` applies). */
   hosts: PlainHttpHosts;
-  /** The signature policy of pulls. */
-  verification?: { publicKeys: string[]; require?: boolean };
+  /** The signature policy of pulls and dependency resolution. */
+  verification?: VerificationPolicy;
 }
 
 // Marks the constructor argument of a view: a prebuilt stack instead of
@@ -395,7 +400,8 @@ export class Client {
    * bundles as OCI referrers) under `options.policy`, else the client's
    * `verification`: throws a `SignatureError` naming the reason when the
    * policy requires a signature and none verifies; otherwise lists what
-   * was found (`{ signatures: [{ keyId, verified, tlogIndex }] }`).
+   * was found (`{ signatures: [{ keyId | identity, issuer, verified,
+   * tlogIndex }] }`).
    *
    * @example
    * ```ts ignore
@@ -414,7 +420,7 @@ export class Client {
     const policy = options.policy ?? this.#stack.verification;
     if (!policy) {
       throw new SignatureError(
-        `verifying signature of ${ref}: no verification policy (no public keys)`,
+        `verifying signature of ${ref}: no verification policy (no public keys, no trusted root)`,
         { reason: "other" },
       );
     }
@@ -534,11 +540,27 @@ export class Client {
     return describeToolchain(this.#ctx, ref);
   }
 
-  /** Describes a personality's toolchain and plugins; never throws. */
+  /**
+   * Describes a personality's toolchain and plugins; never throws. Under
+   * `options.verification`, else the client's `verification`, every
+   * dependency's signatures are checked: each carries `signatures`, and
+   * unless the policy's `require` is `false` one that does not verify is
+   * left out with a warning naming the reason.
+   *
+   * @example
+   * ```ts ignore
+   * const client = new Client({ verification: { publicKeys: [pem] } });
+   * const { plugins, warnings } = await client.resolvePersonalityDeps(personality);
+   * for (const p of plugins) console.log(p.ref, p.signatures?.[0]?.keyId);
+   * ```
+   */
   resolvePersonalityDeps(
     personality: Personality,
+    options: ResolveDepsOptions = {},
   ): Promise<ResolvedDependencies> {
-    return resolvePersonalityDeps(this.#ctx, personality);
+    return resolvePersonalityDeps(this.#ctx, personality, {
+      verification: options.verification ?? this.#stack.verification,
+    });
   }
 
   /** Pulls a plugin (ref with tag or digest) into `destDir`. */

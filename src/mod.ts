@@ -86,6 +86,7 @@ export type {
   Toolchain,
   ToolchainReference,
 } from "./artifact/types.ts";
+export type { ResolveDepsOptions } from "./artifact/deps.ts";
 
 // Helpers and constants of the Go module.
 export { readPluginFromDir } from "./artifact/read_plugin.ts";

@@ -8,6 +8,39 @@ import type {
   ResolvedDependencies,
 } from "./types.ts";
 import { referenceString } from "./types.ts";
+import { parseReference } from "../ref/reference.ts";
+import { fetchVerifiedManifest } from "../sign/verified_manifest.ts";
+import type { VerificationPolicy } from "../sign/verify_artifact.ts";
+
+/** Options of {@linkcode resolvePersonalityDeps}. */
+export interface ResolveDepsOptions {
+  /**
+   * Check every dependency's signatures under this policy: each described
+   * dependency then carries `signatures`. Unless `require` is `false`, a
+   * dependency no signature verifies for is not used: it becomes a
+   * warning naming the reason (`plugin <ref>: verifying signature of
+   * <ref>: …`), as one that cannot be described.
+   */
+  verification?: VerificationPolicy;
+}
+
+// The dependency as described, then (under a policy) verified at the
+// digest it was described at: what is reported is what was checked.
+async function verified<T extends DescribedPlugin | DescribedToolchain>(
+  ctx: ArtifactContext,
+  described: T,
+  policy: VerificationPolicy | undefined,
+): Promise<T> {
+  if (!policy) return described;
+  const ref = { ...parseReference(described.ref), digest: described.digest };
+  const { verification } = await fetchVerifiedManifest(
+    ctx.store,
+    ref,
+    described.ref,
+    policy,
+  );
+  return { ...described, signatures: verification.signatures };
+}
 
 /**
  * Describes a personality's toolchain and plugins concurrently. Never
@@ -19,7 +52,9 @@ import { referenceString } from "./types.ts";
 export async function resolvePersonalityDeps(
   ctx: ArtifactContext,
   personality: Personality,
+  options: ResolveDepsOptions = {},
 ): Promise<ResolvedDependencies> {
+  const { verification } = options;
   type Task = { kind: "toolchain" | "plugin"; ref: string };
   const tasks: Task[] = [];
   if (personality.toolchain?.repository) {
@@ -34,10 +69,14 @@ export async function resolvePersonalityDeps(
   const settled = await mapSettled(
     tasks,
     ctx.concurrency,
-    (t): Promise<DescribedPlugin | DescribedToolchain> =>
-      t.kind === "toolchain"
-        ? describeToolchain(ctx, t.ref)
-        : describePlugin(ctx, t.ref),
+    async (t): Promise<DescribedPlugin | DescribedToolchain> =>
+      await verified(
+        ctx,
+        t.kind === "toolchain"
+          ? await describeToolchain(ctx, t.ref)
+          : await describePlugin(ctx, t.ref),
+        verification,
+      ),
   );
   const result: ResolvedDependencies = { plugins: [], warnings: [] };
   settled.forEach((r, i) => {

@@ -30,7 +30,10 @@ import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
 import { assertPullDestination } from "./pull_destination.ts";
 import { readSoul } from "./read_personality.ts";
 import type { CacheEntry, PulledPersonality, PulledPlugin } from "./types.ts";
-import type { VerificationPolicy } from "../sign/verify_artifact.ts";
+import type {
+  SignatureResult,
+  VerificationPolicy,
+} from "../sign/verify_artifact.ts";
 import {
   fetchVerifiedManifest,
   type VerifiedManifest,
@@ -85,8 +88,9 @@ export interface PullOptions {
    * checked right after the manifest is fetched — before the content
    * layer is requested, and also when the destination is already up to
    * date — and a refused artifact fails the pull with a `SignatureError`
-   * (`reason` "unsigned", "wrong-key", "tampered" or "other-digest"),
-   * leaving the destination untouched.
+   * (`reason` "unsigned", "wrong-key", "wrong-identity", "untrusted",
+   * "tampered" or "other-digest"), leaving the destination untouched. The
+   * result's `signatures` lists what was checked.
    */
   verification?: VerificationPolicy;
 }
@@ -113,6 +117,8 @@ interface Pulled<T> {
   parts: Parts;
   value: T;
   cached: boolean;
+  /** The signatures checked (a policy applied). */
+  signatures?: SignatureResult[];
 }
 
 function decodeConfig(entry: CacheEntry): Uint8Array | undefined {
@@ -206,7 +212,12 @@ async function pullArtifact<T>(
       annotations: previous.annotations ?? {},
       config: decodeConfig(previous),
     };
-    return { parts, value: await finish(dest, parts), cached: true };
+    return {
+      parts,
+      value: await finish(dest, parts),
+      cached: true,
+      signatures: verified?.verification.signatures,
+    };
   }
 
   const { manifest } = verified ?? await fetchArtifactManifest(
@@ -296,7 +307,12 @@ async function pullArtifact<T>(
     if (e === prepareError) throw e;
     throw wrapError(`extracting content for ${ref}`, e);
   }
-  return { parts, value: value as T, cached: false };
+  return {
+    parts,
+    value: value as T,
+    cached: false,
+    signatures: verified?.verification.signatures,
+  };
 }
 
 /**
@@ -331,6 +347,7 @@ export async function pullPlugin(
     plugin: p.value,
     dir: destDir,
     cached: p.cached,
+    ...(p.signatures ? { signatures: p.signatures } : {}),
   };
 }
 
@@ -374,5 +391,6 @@ export async function pullPersonality(
     soul: p.value.soul,
     dir: destDir,
     cached: p.cached,
+    ...(p.signatures ? { signatures: p.signatures } : {}),
   };
 }

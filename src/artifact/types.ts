@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { SignatureResult } from "../sign/verify_artifact.ts";
 
 /**
  * The author of an artifact.
@@ -190,6 +191,12 @@ export interface ArtifactInfo {
   tag: string;
   /** The manifest digest. */
   digest: string;
+  /**
+   * The signatures checked under a verification policy (absent when no
+   * policy applied): who signed (`keyId`, or `identity` and `issuer`),
+   * whether it verified, the transparency log index.
+   */
+  signatures?: SignatureResult[];
 }
 
 /**
