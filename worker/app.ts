@@ -24,6 +24,21 @@ import { type UiOptions, uiRoutes } from "./routes/ui.ts";
 import type { Client } from "../src/client.ts";
 import { Services } from "./services.ts";
 import type { AppEnv } from "./types.ts";
+import type { VerificationStore } from "./cache/verification_cache.ts";
+import { type VerificationTtls, Verifier } from "./verification.ts";
+import type { EdgeVerificationConfig } from "./verify_config.ts";
+
+/** The signature check of describes ({@linkcode AppOptions.verification}). */
+export interface AppVerificationOptions {
+  /** The policy (from `VERIFY_*`, see `configFromEnv`). */
+  config: EdgeVerificationConfig;
+  /** Where results are shared (KV on Workers); default the memo alone. */
+  store?: VerificationStore;
+  /** How long results are reused (defaults in `verification.ts`). */
+  ttls?: Partial<VerificationTtls>;
+  /** Clock (epoch ms) of the result cache; default `Date.now`. */
+  now?: () => number;
+}
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -54,6 +69,11 @@ export interface AppOptions {
   answerBudgetMs?: number;
   /** Catalog page options. */
   ui?: UiOptions;
+  /**
+   * Check the signatures of every described artifact under a policy; omit
+   * for none (describes then carry no `verification`).
+   */
+  verification?: AppVerificationOptions;
 }
 
 const CSP = {
@@ -84,6 +104,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     registries: options.registries,
     client: options.client,
     budgetMs: options.answerBudgetMs,
+    verifier: options.verification
+      ? new Verifier({
+        config: options.verification.config,
+        store: options.verification.store,
+        ttls: options.verification.ttls,
+        now: options.verification.now,
+        secrets: options.secrets,
+      })
+      : undefined,
   });
   const app = new Hono<AppEnv>();
   app.use(

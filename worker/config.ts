@@ -14,6 +14,11 @@ import {
   DEFAULT_TOOLCHAIN_REGISTRY,
 } from "../src/ref/registries.ts";
 import type { RegistryBases } from "./kinds.ts";
+import {
+  ConfigError,
+  type EdgeVerificationConfig,
+  verificationFromEnv,
+} from "./verify_config.ts";
 
 /** Reads one variable (`undefined` or `""` when unset). */
 export type EnvReader = (name: string) => string | undefined;
@@ -28,6 +33,11 @@ export interface EdgeConfig {
   freshTtlMs: number;
   /** Stale window of the cache in ms. */
   staleTtlMs: number;
+  /**
+   * The signature policy describes are checked against (`VERIFY_*`);
+   * `undefined`: no verification.
+   */
+  verification?: EdgeVerificationConfig;
 }
 
 /**
@@ -43,12 +53,18 @@ export function parseBool(v: string | undefined): boolean {
   return /^(1|true|yes|on)$/i.test((v ?? "").trim());
 }
 
-function seconds(v: string | undefined, fallbackMs: number): number {
-  const s = (v ?? "").trim();
+function seconds(
+  get: EnvReader,
+  name: string,
+  fallbackMs: number,
+): number {
+  const s = (get(name) ?? "").trim();
   if (s === "") return fallbackMs;
   const n = Number(s);
   if (!Number.isFinite(n) || n < 0) {
-    throw new Error(`invalid number of seconds ${JSON.stringify(s)}`);
+    throw new ConfigError(
+      `${name}: invalid number of seconds ${JSON.stringify(s)}`,
+    );
   }
   return Math.round(n * 1000);
 }
@@ -62,7 +78,9 @@ function base(v: string | undefined): string | undefined {
  * Reads `PLUGIN_REGISTRY`, `PERSONALITY_REGISTRY`, `TOOLCHAIN_REGISTRY`
  * (each defaults to `KLAUS_REGISTRY` + `/klaus-plugins` … when that is
  * set, else the Giant Swarm base), `PLAIN_HTTP`, `CACHE_FRESH_TTL_SECONDS`
- * and `CACHE_STALE_TTL_SECONDS`.
+ * and `CACHE_STALE_TTL_SECONDS`, and the verification policy (`VERIFY_*`,
+ * see `verify_config.ts`). Throws on an invalid value (a `ConfigError`
+ * for the policy), so a misconfigured app does not start.
  *
  * @example
  * ```ts
@@ -91,13 +109,16 @@ export function configFromEnv(get: EnvReader): EdgeConfig {
     },
     plainHttp: parseBool(get("PLAIN_HTTP")),
     freshTtlMs: seconds(
-      get("CACHE_FRESH_TTL_SECONDS"),
+      get,
+      "CACHE_FRESH_TTL_SECONDS",
       DEFAULT_CACHE_FRESH_TTL_MS,
     ),
     staleTtlMs: seconds(
-      get("CACHE_STALE_TTL_SECONDS"),
+      get,
+      "CACHE_STALE_TTL_SECONDS",
       DEFAULT_CACHE_STALE_TTL_MS,
     ),
+    verification: verificationFromEnv(get),
   };
 }
 
@@ -120,3 +141,6 @@ export function hasRegistryConfig(get: EnvReader): boolean {
   ]
     .some((n) => base(get(n)) !== undefined);
 }
+
+export { ConfigError } from "./verify_config.ts";
+export type { EdgeVerificationConfig } from "./verify_config.ts";

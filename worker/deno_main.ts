@@ -12,7 +12,10 @@
  * or `KLAUS_OCI_REGISTRY_AUTH` (base64 Docker config) or the Docker config
  * files. Cache: `KLAUS_OCI_CACHE_DIR` (default
  * `$XDG_CACHE_HOME/klaus-oci`), off with `KLAUS_OCI_NO_CACHE=1`. The
- * example store can be moved with `KLAUS_EXAMPLES_STORE`.
+ * example store can be moved with `KLAUS_EXAMPLES_STORE`. The
+ * verification policy comes from the same `VERIFY_*` variables as on
+ * Workers (results remembered in memory); an invalid one stops the start
+ * with a message naming the variable.
  *
  * ```sh
  * deno task start
@@ -32,6 +35,7 @@ import {
 } from "../src/_redact.ts";
 import { createApp } from "./app.ts";
 import {
+  ConfigError,
   configFromEnv,
   type EnvReader,
   hasRegistryConfig,
@@ -161,6 +165,9 @@ export async function startServer(
     freshness: { freshTtlMs: config.freshTtlMs, staleTtlMs: config.staleTtlMs },
     scheduler,
     secrets: secretsOfDockerConfig(get(authVar)),
+    verification: config.verification
+      ? { config: config.verification }
+      : undefined,
   });
   const hostname = options.hostname ?? (get("HOST") || "127.0.0.1");
   const port = options.port ?? Number(get("PORT") || 8787);
@@ -175,7 +182,14 @@ export async function startServer(
     ? `[${addr.hostname}]`
     : addr.hostname;
   const url = `http://${host}:${addr.port}`;
-  if (log) console.log(`klaus-oci edge API listening on ${url}`);
+  if (log) {
+    console.log(`klaus-oci edge API listening on ${url}`);
+    console.log(
+      config.verification
+        ? `verifying signatures: ${config.verification.summary}`
+        : "signature verification off (no VERIFY_PUBLIC_KEYS or VERIFY_TRUSTED_ROOT)",
+    );
+  }
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -188,7 +202,14 @@ export async function startServer(
 }
 
 if (import.meta.main) {
-  const server = await startServer();
+  let server: RunningServer;
+  try {
+    server = await startServer();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`error: invalid configuration: ${e.message}`);
+    Deno.exit(1);
+  }
   const stop = () => {
     server.close().finally(() => Deno.exit(0));
   };

@@ -7,7 +7,12 @@
  * Configuration (wrangler vars and secrets): `PLUGIN_REGISTRY`,
  * `PERSONALITY_REGISTRY`, `TOOLCHAIN_REGISTRY`, `PLAIN_HTTP`,
  * `CACHE_FRESH_TTL_SECONDS`, `CACHE_STALE_TTL_SECONDS`, secret
- * `REGISTRY_AUTH` (base64 Docker config JSON).
+ * `REGISTRY_AUTH` (base64 Docker config JSON), and the verification policy
+ * `VERIFY_PUBLIC_KEYS`, `VERIFY_TRUSTED_ROOT`,
+ * `VERIFY_CERTIFICATE_IDENTITY[_REGEXP]`,
+ * `VERIFY_CERTIFICATE_OIDC_ISSUER[_REGEXP]` (results shared through the
+ * same KV namespace). An invalid configuration answers every request with
+ * a 500 `invalid_config` naming the variable.
  *
  * @module
  */
@@ -21,7 +26,8 @@ import {
   secretsOfDockerConfig,
 } from "../src/_redact.ts";
 import { createApp } from "./app.ts";
-import { configFromEnv } from "./config.ts";
+import { ConfigError, configFromEnv } from "./config.ts";
+import { kvVerificationStore } from "./cache/verification_cache.ts";
 import { edgeClient } from "./edge_client.ts";
 import { hostsOfBases, trustedFetch } from "./trusted_fetch.ts";
 import type { AppEnv } from "./types.ts";
@@ -44,12 +50,25 @@ export interface Env {
   CACHE_STALE_TTL_SECONDS?: string;
   /** Secret: base64 Docker config JSON with registry credentials. */
   REGISTRY_AUTH?: string;
+  /** SPKI PEM public keys signatures may verify with (one or more blocks). */
+  VERIFY_PUBLIC_KEYS?: string;
+  /** The text of a sigstore `trusted_root.json` (keyless signatures). */
+  VERIFY_TRUSTED_ROOT?: string;
+  /** The certificate identity keyless signatures must have. */
+  VERIFY_CERTIFICATE_IDENTITY?: string;
+  /** A regular expression the certificate identity must match. */
+  VERIFY_CERTIFICATE_IDENTITY_REGEXP?: string;
+  /** The OIDC issuer keyless certificates must name. */
+  VERIFY_CERTIFICATE_OIDC_ISSUER?: string;
+  /** A regular expression the OIDC issuer must match. */
+  VERIFY_CERTIFICATE_OIDC_ISSUER_REGEXP?: string;
 }
 
 const AUTH_VAR = "REGISTRY_AUTH";
 
 /**
- * Builds the app for `env`.
+ * Builds the app for `env`; throws a `ConfigError` when the configuration
+ * is invalid.
  *
  * @example
  * ```ts ignore
@@ -85,6 +104,14 @@ export function buildWorkerApp(env: Env): Hono<AppEnv> {
     client,
     freshness: { freshTtlMs: config.freshTtlMs, staleTtlMs: config.staleTtlMs },
     secrets: secretsOfDockerConfig(env.REGISTRY_AUTH),
+    verification: config.verification
+      ? {
+        config: config.verification,
+        store: env.KLAUS_CACHE
+          ? kvVerificationStore(env.KLAUS_CACHE)
+          : undefined,
+      }
+      : undefined,
   });
 }
 
@@ -92,14 +119,36 @@ export function buildWorkerApp(env: Env): Hono<AppEnv> {
 // memo live as long as the isolate does. Keyed by the configuration's
 // strings, not the env object, so an env rebuilt per request (as some
 // runtimes do) still finds the same app.
-let built: { key: string; app: Hono<AppEnv> } | undefined;
+let built:
+  | { key: string; app: Hono<AppEnv> }
+  | { key: string; error: ConfigError }
+  | undefined;
 
-function appFor(env: Env): Hono<AppEnv> {
+function appFor(env: Env): Hono<AppEnv> | ConfigError {
   const key = JSON.stringify(
     Object.entries(env).filter(([, v]) => typeof v === "string").sort(),
   );
-  if (built?.key !== key) built = { key, app: buildWorkerApp(env) };
-  return built.app;
+  if (built?.key !== key) {
+    try {
+      built = { key, app: buildWorkerApp(env) };
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      console.error(`klaus-oci: invalid configuration: ${e.message}`);
+      built = { key, error: e };
+    }
+  }
+  return "app" in built ? built.app : built.error;
+}
+
+/**
+ * The answer to every request of a Worker whose configuration is invalid:
+ * a 500 naming the variable (the message never quotes a value).
+ */
+function invalidConfig(e: ConfigError): Response {
+  return Response.json(
+    { error: { code: "invalid_config", message: e.message } },
+    { status: 500, headers: { "Cache-Control": "no-store" } },
+  );
 }
 
 export default {
@@ -108,6 +157,8 @@ export default {
     env: Env,
     ctx: ExecutionContext,
   ): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx);
+    const app = appFor(env);
+    if (app instanceof ConfigError) return invalidConfig(app);
+    return app.fetch(request, env, ctx);
   },
 };

@@ -23,6 +23,11 @@ import { RequestScope } from "./cache/scope.ts";
 import type { AnswerState } from "./cache/http_cache.ts";
 import type { DescribedAny, Kind, RegistryBases } from "./kinds.ts";
 import { PERSONALITIES, refFor } from "./kinds.ts";
+import {
+  type EdgeVerification,
+  type Verifier,
+  VERIFY_BUDGET_MS,
+} from "./verification.ts";
 
 /** A dependency of a personality. */
 type DependencyReference = PluginReference | ToolchainReference;
@@ -35,6 +40,11 @@ export interface Answer<T> {
   digest?: string;
   /** Cache state. */
   state: AnswerState;
+  /**
+   * The signature check of the artifact, when the app has a verification
+   * policy (describe only).
+   */
+  verification?: EdgeVerification;
 }
 
 /**
@@ -65,6 +75,11 @@ export interface ServicesOptions {
    * `TimeoutError` (a 504).
    */
   budgetMs?: number;
+  /**
+   * Checks each described artifact's signatures (the `VERIFY_*` policy);
+   * omit for no verification.
+   */
+  verifier?: Verifier;
 }
 
 /**
@@ -103,6 +118,7 @@ export class Services {
   readonly registries: RegistryBases;
   #client: Client;
   #budgetMs: number;
+  #verifier: Verifier | undefined;
   #flights = new Singleflight();
 
   /** Creates the services. */
@@ -110,6 +126,12 @@ export class Services {
     this.registries = options.registries;
     this.#client = options.client;
     this.#budgetMs = options.budgetMs ?? ANSWER_BUDGET_MS;
+    this.#verifier = options.verifier;
+  }
+
+  /** Whether describes carry a verification. */
+  get verifying(): boolean {
+    return this.#verifier !== undefined;
   }
 
   /**
@@ -120,7 +142,12 @@ export class Services {
   #run<T>(
     key: string,
     scheduler: BackgroundScheduler,
-    fn: (client: Client) => Promise<{ value: T; digest?: string }>,
+    fn: (
+      client: Client,
+      scheduler: BackgroundScheduler,
+    ) => Promise<
+      { value: T; digest?: string; verification?: EdgeVerification }
+    >,
   ): Promise<Answer<T>> {
     return this.#flights.do(key, async () => {
       const scope = new RequestScope(scheduler);
@@ -130,14 +157,15 @@ export class Services {
       });
       // Inside the flight: every caller joined to it hears the 504 at the
       // same moment, and the next request starts afresh.
-      const { value, digest } = await withDeadline(
+      const { value, digest, verification } = await withDeadline(
         key,
         this.#budgetMs,
-        () => fn(client),
+        () => fn(client, scope.scheduler),
       );
       return {
         value,
         digest,
+        verification,
         state: {
           status: scope.status,
           ageMs: scope.ageMs,
@@ -158,18 +186,43 @@ export class Services {
     }));
   }
 
-  /** One artifact, latest semver when `version` is undefined. */
+  /**
+   * One artifact, latest semver when `version` is undefined; with a
+   * verifier, `verification` says whether its signatures verify (also in
+   * the value), within what is left of the answer budget (at most
+   * {@linkcode VERIFY_BUDGET_MS}).
+   */
   describe(
     kind: Kind,
     name: string,
     version: string | undefined,
     scheduler: BackgroundScheduler,
   ): Promise<Answer<DescribedAny>> {
+    const repository = refFor(this.registries[kind.name], name);
     const r = refFor(this.registries[kind.name], name, version);
-    return this.#run(`describe ${kind.path} ${r}`, scheduler, async (c) => {
-      const value = await kind.describe(c, r);
-      return { value, digest: value.digest };
-    });
+    return this.#run(
+      `describe ${kind.path} ${r}`,
+      scheduler,
+      async (c, background) => {
+        const started = Date.now();
+        const value = await kind.describe(c, r);
+        if (!this.#verifier) return { value, digest: value.digest };
+        // Leave the describe a moment to answer before its own deadline.
+        const left = this.#budgetMs - (Date.now() - started) - 250;
+        const verification = await this.#verifier.check(
+          c,
+          repository,
+          value.digest,
+          background,
+          Math.max(1, Math.min(VERIFY_BUDGET_MS, left)),
+        );
+        return {
+          value: { ...value, verification },
+          digest: value.digest,
+          verification,
+        };
+      },
+    );
   }
 
   /** Every tag of an artifact's repository. */

@@ -9,6 +9,13 @@ import type { Kind } from "../kinds.ts";
 import { respondJson } from "../middleware/caching.ts";
 import { artifactParams } from "../middleware/params.ts";
 import type { AppEnv } from "../types.ts";
+import { verificationTag } from "../verification.ts";
+
+/**
+ * Response header of a describe: the verification state, or `off` when the
+ * app has no verification policy (the body then has no `verification`).
+ */
+export const VERIFICATION_HEADER = "X-Klaus-Verification";
 
 /**
  * The routes of one kind, to mount at `/v1/<kind.path>`.
@@ -40,7 +47,14 @@ export function artifactRoutes(kind: Kind): Hono<AppEnv> {
       c.get("version"),
       c.get("scheduler"),
     );
-    return respondJson(c, a.value, a.state, a.digest);
+    // With a policy the ETag is the digest and a tag of the verification:
+    // a signature attached later changes the answer, so it changes the ETag.
+    const etag = a.verification && a.digest
+      ? `${a.digest}~${verificationTag(a.verification)}`
+      : a.digest;
+    const res = respondJson(c, a.value, a.state, etag);
+    res.headers.set(VERIFICATION_HEADER, a.verification?.state ?? "off");
+    return res;
   });
 
   app.get("/:name/versions", async (c) => {
