@@ -1,4 +1,9 @@
-import { DigestMismatchError, KlausOciError, wrapError } from "../errors.ts";
+import {
+  DigestMismatchError,
+  KlausOciError,
+  SignatureError,
+  wrapError,
+} from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { digestOf } from "../oci/digest.ts";
 import { MEDIA_TYPE_OCI_MANIFEST } from "../oci/media_types.ts";
@@ -22,6 +27,38 @@ import { buildManifest } from "./manifest.ts";
 import type { Personality, Plugin, PushResult } from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
 import type { KeyInput } from "../sign/keys.ts";
+import type { KeylessSignOptions } from "../sign/keyless_sign.ts";
+
+/**
+ * What a signed push signed: the key's id (key-based), or the certified
+ * identity, its OIDC issuer and the transparency log index (keyless); and
+ * the digest of the referrer manifest carrying the sigstore bundle.
+ *
+ * @example
+ * ```ts
+ * import type { PushedSignature } from "@klaus/oci";
+ * const s: PushedSignature = { keyId: "3f2a…", referrer: "sha256:…" };
+ * console.log(s.identity ?? s.keyId);
+ * ```
+ */
+export interface PushedSignature {
+  /** Key-based: the key id (sha256 of the public key's SPKI DER, hex). */
+  keyId?: string;
+  /** Keyless: the certified identity (SAN email or URI). */
+  identity?: string;
+  /** Keyless: the OIDC issuer. */
+  issuer?: string;
+  /** Keyless: the entry's index in the transparency log. */
+  tlogIndex?: number;
+  /** Digest of the referrer manifest carrying the bundle. */
+  referrer: string;
+}
+
+/** The result of a push, with what was signed when it was. */
+export type SignedPushResult = PushResult & {
+  /** Present when the push signed (`signKey` or `sign`). */
+  signature?: PushedSignature;
+};
 
 /**
  * Options of `pushPlugin` / `pushPersonality`.
@@ -52,6 +89,15 @@ export interface PushOptions {
    * pushed as a referrer of the manifest, with no transparency log entry.
    */
   signKey?: KeyInput;
+  /**
+   * Signs the pushed manifest keylessly (as `cosign sign`): an ephemeral
+   * key certified by Fulcio for the identity of `identityToken`, the
+   * signature recorded in Rekor, the sigstore bundle pushed as a referrer
+   * of the manifest. The certificate and the log entry are obtained
+   * before the manifest is pushed, so a refusal by either service leaves
+   * the tag as it was. Excludes `signKey`.
+   */
+  sign?: KeylessSignOptions;
 }
 
 async function pushBlobIfMissing(
@@ -107,10 +153,16 @@ async function pushArtifact(
   config: Uint8Array,
   annotations: Record<string, string> | undefined,
   options: PushOptions,
-): Promise<PushResult> {
+): Promise<SignedPushResult> {
   const parsed = parsePinnedRef(ref, "a tag");
   const signal = options.signal;
   signal?.throwIfAborted();
+  if (options.signKey !== undefined && options.sign !== undefined) {
+    throw new SignatureError(
+      `signing ${ref}: signKey and sign (keyless) exclude each other`,
+      { reason: "other" },
+    );
+  }
   const mediaType = kind.contentMediaType!;
   const records = ctx.pushRecords;
   let packed: PackedDirectory;
@@ -173,6 +225,14 @@ async function pushArtifact(
     throw wrapError("pushing config blob", e);
   }
   const manifest = buildManifest(configDesc, layerDesc, annotations);
+  const manifestDesc: Descriptor = {
+    mediaType: MEDIA_TYPE_OCI_MANIFEST,
+    digest: digestOf(manifest),
+    size: manifest.byteLength,
+  };
+  // The signature is made before the manifest goes up: a signing service
+  // that refuses (or a key that fails) leaves the tag as it was.
+  const signing = await signatureOf(ref, manifestDesc, manifest, options);
   let digest: string;
   try {
     const desc = await ctx.store.pushManifest(
@@ -185,20 +245,23 @@ async function pushArtifact(
   } catch (e) {
     throw wrapError("pushing manifest", e);
   }
-  if (options.signKey !== undefined) {
-    const { signArtifact } = await import("../sign/sign_artifact.ts");
+  let signature: PushedSignature | undefined;
+  if (signing) {
+    const { pushSignatureReferrer } = await import(
+      "../sign/sign_artifact.ts"
+    );
     try {
-      await signArtifact(
+      const referrer = await pushSignatureReferrer(
         ctx.store,
         { registry: parsed.registry, repository: parsed.repository },
-        { mediaType: MEDIA_TYPE_OCI_MANIFEST, digest, size: manifest.length },
-        manifest,
-        options.signKey,
-        { signal },
+        manifestDesc,
+        signing.bundle,
+        signal,
       );
+      signature = { ...signing.signature, referrer: referrer.digest };
     } catch (e) {
       if (signal?.aborted && e === signal.reason) throw e;
-      throw wrapError(`signing ${ref}`, e);
+      throw wrapError(`signing ${ref}: pushing the signature`, e);
     }
   }
   if (records && fingerprint) {
@@ -207,7 +270,52 @@ async function pushArtifact(
       withRepository(record, layerDesc, parsed.registry, parsed.repository),
     );
   }
-  return { digest };
+  return signature ? { digest, signature } : { digest };
+}
+
+/** The bundle of a signed push and what it says, before anything is pushed. */
+async function signatureOf(
+  ref: string,
+  manifestDesc: Descriptor,
+  manifest: Uint8Array,
+  options: PushOptions,
+): Promise<
+  | { bundle: Uint8Array; signature: Omit<PushedSignature, "referrer"> }
+  | undefined
+> {
+  const { signal } = options;
+  try {
+    if (options.signKey !== undefined) {
+      const { keyBundle } = await import("../sign/sign_artifact.ts");
+      const { keyId, bundle } = await keyBundle(
+        manifestDesc,
+        manifest,
+        options.signKey,
+      );
+      return { bundle, signature: { keyId } };
+    }
+    if (options.sign !== undefined) {
+      const { createKeylessBundle } = await import(
+        "../sign/keyless_sign.ts"
+      );
+      const signed = await createKeylessBundle(manifestDesc, manifest, {
+        ...options.sign,
+        signal,
+      });
+      return {
+        bundle: signed.bundle,
+        signature: {
+          identity: signed.identity,
+          issuer: signed.issuer,
+          tlogIndex: signed.tlogIndex,
+        },
+      };
+    }
+  } catch (e) {
+    if (signal?.aborted && e === signal.reason) throw e;
+    throw wrapError(`signing ${ref}`, e);
+  }
+  return undefined;
 }
 
 /** Packing options that change the archive, part of the fingerprint. */
@@ -368,7 +476,7 @@ export function pushPlugin(
   ref: string,
   plugin: Plugin,
   options: PushOptions = {},
-): Promise<PushResult> {
+): Promise<SignedPushResult> {
   return pushArtifact(
     ctx,
     PLUGIN_KIND,
@@ -387,7 +495,7 @@ export function pushPersonality(
   ref: string,
   personality: Personality,
   options: PushOptions = {},
-): Promise<PushResult> {
+): Promise<SignedPushResult> {
   return pushArtifact(
     ctx,
     PERSONALITY_KIND,

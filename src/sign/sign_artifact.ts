@@ -1,6 +1,7 @@
 /**
  * Key-based signing of a pushed artifact: a sigstore bundle over the
- * manifest bytes, pushed as an OCI 1.1 referrer of the manifest.
+ * manifest bytes, pushed as an OCI 1.1 referrer of the manifest (the push
+ * of the referrer is shared with keyless signing, `keyless_sign.ts`).
  *
  * @module
  */
@@ -64,12 +65,47 @@ export async function signArtifact(
   key: KeyInput,
   options: SignOptions = {},
 ): Promise<SignedArtifact> {
+  const { keyId, bundle } = await keyBundle(
+    manifestDescriptor,
+    manifestBytes,
+    key,
+  );
+  const referrer = await pushSignatureReferrer(
+    store,
+    repo,
+    manifestDescriptor,
+    bundle,
+    options.signal,
+  );
+  return { keyId, referrer, bundle };
+}
+
+/**
+ * Throws a `SignatureError` (`reason: "other"`) unless `manifestBytes`
+ * are the bytes `manifestDescriptor` names.
+ */
+export function assertManifestBytes(
+  manifestDescriptor: Descriptor,
+  manifestBytes: Uint8Array,
+): void {
   if (digestOf(manifestBytes) !== manifestDescriptor.digest) {
     throw new SignatureError(
       `the manifest bytes do not match ${manifestDescriptor.digest}`,
       { reason: "other" },
     );
   }
+}
+
+/**
+ * The bundle JSON of a key-based signature of the manifest
+ * `manifestBytes` with `key`, and the key's id. Nothing is sent.
+ */
+export async function keyBundle(
+  manifestDescriptor: Descriptor,
+  manifestBytes: Uint8Array,
+  key: KeyInput,
+): Promise<{ keyId: string; bundle: Uint8Array }> {
+  assertManifestBytes(manifestDescriptor, manifestBytes);
   const privateKey = await signingKey(key);
   const keyId = await keyIdOf(await publicKeyOf(privateKey));
   const p1363 = new Uint8Array(
@@ -82,12 +118,30 @@ export async function signArtifact(
   const bundle = new TextEncoder().encode(JSON.stringify(
     buildBundle(keyId, manifestDescriptor.digest, p1363ToDer(p1363)),
   ));
+  return { keyId, bundle };
+}
+
+/**
+ * Pushes the sigstore bundle `bundle` as a referrer of the manifest
+ * `manifestDescriptor` to `repo` in `store` (key-based and keyless
+ * signatures alike): an OCI manifest with `artifactType` the bundle media
+ * type, the empty config, one layer (the bundle) and `subject` the
+ * manifest — indexed by the registry's referrers API, or added to the
+ * referrers tag schema where there is none. Returns the referrer's
+ * descriptor.
+ */
+export async function pushSignatureReferrer(
+  store: OciStore,
+  repo: RepositoryRef,
+  manifestDescriptor: Descriptor,
+  bundle: Uint8Array,
+  signal?: AbortSignal,
+): Promise<Descriptor> {
   const bundleDesc: Descriptor = {
     mediaType: MEDIA_TYPE_SIGSTORE_BUNDLE,
     digest: digestOf(bundle),
     size: bundle.byteLength,
   };
-  const { signal } = options;
   await store.pushBlob(repo, EMPTY_DESCRIPTOR, EMPTY, { signal });
   await store.pushBlob(repo, bundleDesc, bundle, { signal });
   const manifest = new TextEncoder().encode(JSON.stringify({
@@ -103,7 +157,7 @@ export async function signArtifact(
     },
     annotations: { "dev.sigstore.bundle.content": "message-signature" },
   }));
-  const referrer = await pushReferrer(
+  return await pushReferrer(
     store,
     repo,
     manifest,
@@ -111,5 +165,4 @@ export async function signArtifact(
     manifestDescriptor.digest,
     signal,
   );
-  return { keyId, referrer, bundle };
 }
