@@ -1,7 +1,9 @@
 /**
- * Verifying the key-based signatures attached to an artifact: the sigstore
- * bundles listed as referrers of its manifest, each checked against the
- * manifest's digest and bytes with the keys of a policy.
+ * Verifying the signatures attached to an artifact: the sigstore bundles
+ * listed as referrers of its manifest, each checked against the manifest's
+ * digest and bytes under a policy — key-based bundles with its keys,
+ * keyless (certificate) bundles against its trusted root, identity and
+ * OIDC issuer (see `verify_bundle.ts`).
  *
  * @module
  */
@@ -14,13 +16,13 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import { digestOf } from "../oci/digest.ts";
 import type { OciStore, RepositoryRef } from "../oci/store.ts";
 import { readSmallBlob } from "../artifact/fetch_parts.ts";
+import { MAX_BUNDLE_BYTES, MEDIA_TYPE_SIGSTORE_BUNDLE } from "./bundle.ts";
+import type { KeyInput } from "./keys.ts";
 import {
-  MAX_BUNDLE_BYTES,
-  MEDIA_TYPE_SIGSTORE_BUNDLE,
-  parseBundle,
-} from "./bundle.ts";
-import { derToP1363 } from "./der_signature.ts";
-import { bufferOf, keyIdOf, type KeyInput, verificationKey } from "./keys.ts";
+  type BundleVerdict,
+  preparePolicy,
+  verifyBundle,
+} from "./verify_bundle.ts";
 
 /**
  * A verification policy: who may sign (public keys, or a certificate
@@ -70,6 +72,8 @@ export interface SignatureResult {
   tlogIndex: number | undefined;
   /** Why it did not verify. */
   reason?: SignatureFailure;
+  /** What exactly failed, in words (e.g. the identities the certificate names). */
+  detail?: string;
   /** The digest of the referrer manifest carrying the bundle. */
   referrer: string;
 }
@@ -84,11 +88,6 @@ export interface VerificationResult {
 export interface VerifyOptions {
   /** Aborts the check. */
   signal?: AbortSignal;
-}
-
-interface PolicyKey {
-  key: CryptoKey;
-  keyId: string;
 }
 
 const ORDER: SignatureFailure[] = [
@@ -146,43 +145,20 @@ async function readBundle(
   });
 }
 
-async function check(
-  bundleBytes: Uint8Array,
-  manifestDigest: string,
-  manifestBytes: Uint8Array,
-  keys: PolicyKey[],
-): Promise<Omit<SignatureResult, "referrer" | "tlogIndex">> {
-  const bundle = parseBundle(bundleBytes);
-  if (bundle.digest !== manifestDigest) {
-    return { keyId: bundle.keyId, verified: false, reason: "other-digest" };
-  }
-  const p1363 = derToP1363(bundle.signature);
-  const named = keys.filter((k) => k.keyId === bundle.keyId);
-  for (const k of named.length > 0 ? named : keys) {
-    const ok = await crypto.subtle.verify(
-      { name: "ECDSA", hash: "SHA-256" },
-      k.key,
-      bufferOf(p1363),
-      bufferOf(manifestBytes),
-    );
-    if (ok) return { keyId: k.keyId, verified: true };
-  }
-  return {
-    keyId: bundle.keyId,
-    verified: false,
-    reason: named.length > 0 ? "tampered" : "wrong-key",
-  };
-}
-
 /**
  * Checks the sigstore bundles attached (as OCI referrers) to the manifest
  * `manifestBytes` described by `manifestDescriptor` in `repo` of `store`.
- * Each bundle (at most 1 MiB) must sign the manifest's digest, and its
- * signature over the manifest bytes must verify with a key of `policy`.
- * Unless `policy.require` is `false`, throws a `SignatureError` when none
- * verifies, its `reason` (and message) saying why: `"unsigned"`,
- * `"wrong-key"`, `"tampered"` or `"other-digest"` (when several bundles
- * fail, the first of tampered, other-digest, wrong-key).
+ * Each bundle (at most 1 MiB) must sign the manifest's digest (a message
+ * signature over the manifest bytes, or a DSSE in-toto statement naming
+ * it), verifying with a key of `policy` or, keyless, with a certificate
+ * that chains to `policy.trustedRoot`, logged in its transparency log and
+ * naming its identity and issuer. Unless `policy.require` is `false`,
+ * throws a `SignatureError` when none verifies, its `reason` (and
+ * message) saying why: `"unsigned"`, `"wrong-key"`, `"wrong-identity"`,
+ * `"untrusted"`, `"tampered"` or `"other-digest"` (when several bundles
+ * fail, the first of tampered, other-digest, untrusted, wrong-identity,
+ * wrong-key). Throws a `TypeError` before any request for a policy with a
+ * trusted root but without an identity and an issuer.
  */
 export async function verifyArtifact(
   store: OciStore,
@@ -199,21 +175,17 @@ export async function verifyArtifact(
       reason: "other",
     });
   }
-  const keys: PolicyKey[] = [];
-  for (const input of policy.publicKeys ?? []) {
-    const key = await verificationKey(input);
-    keys.push({ key, keyId: await keyIdOf(key) });
-  }
+  const prepared = await preparePolicy(policy);
   const referrers = await store.listReferrers(repo, digest, {
     signal,
     artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE,
   });
   const signatures: SignatureResult[] = [];
   for (const referrer of referrers) {
-    let found: Omit<SignatureResult, "referrer" | "tlogIndex">;
+    let found: BundleVerdict;
     try {
       const bundle = await readBundle(store, repo, referrer, signal);
-      found = await check(bundle, digest, manifestBytes, keys);
+      found = await verifyBundle(bundle, digest, manifestBytes, prepared);
     } catch (e) {
       if (signal?.aborted && e === signal.reason) throw e;
       // A bundle that cannot be read or decoded is not a signature.
@@ -226,7 +198,7 @@ export async function verifyArtifact(
     }
     signatures.push({
       ...found,
-      tlogIndex: undefined,
+      tlogIndex: found.tlogIndex,
       referrer: referrer.digest,
     });
   }
@@ -234,10 +206,11 @@ export async function verifyArtifact(
     const reason: SignatureFailure = signatures.length === 0
       ? "unsigned"
       : ORDER.find((r) => signatures.some((s) => s.reason === r)) ?? "other";
+    const detail = signatures.find((s) => s.reason === reason)?.detail;
     throw new SignatureError(
       `signature verification failed for ${digest}: ${reason} (${
         EXPLAIN[reason]
-      }${
+      }${detail ? `: ${detail}` : ""}${
         signatures.length > 1 ? `; ${signatures.length} bundles checked` : ""
       })`,
       { reason },
