@@ -104,10 +104,74 @@ const SCHEMAS: Json = {
           tag: { type: "string", description: "Empty for digest references." },
           digest: { type: "string", description: "Manifest digest." },
           [t.toLowerCase()]: ref(t),
+          verification: ref("Verification"),
         },
       },
     ]),
   ),
+  Verification: {
+    type: "object",
+    description:
+      "The signatures attached to the artifact (sigstore bundles as OCI referrers) checked under the server's policy (`VERIFY_*`), reporting only: nothing is refused. Present only when the server has a policy; without one the member is absent and `X-Klaus-Verification` is `off`. Results are reused by policy, repository and manifest digest: `verified` for 24 h, `unsigned` and `failed` for 5 minutes (a signature attached later shows within that), `error` for 30 s.",
+    required: ["state", "signatures"],
+    properties: {
+      state: {
+        type: "string",
+        enum: ["verified", "unsigned", "failed", "error"],
+        description:
+          "`verified`: a signature verifies; `unsigned`: none is attached; `failed`: some are attached, none verifies (see `reason`); `error`: the check itself failed, e.g. the registry was unreachable (see `message`); the rest of the answer is still valid.",
+      },
+      signatures: { type: "array", items: ref("Signature") },
+      reason: {
+        ...ref("SignatureFailure"),
+        description: "`failed`: the most telling reason among the signatures.",
+      },
+      message: {
+        type: "string",
+        description: "`error`: what went wrong.",
+      },
+    },
+  },
+  Signature: {
+    type: "object",
+    required: ["verified", "referrer"],
+    properties: {
+      keyId: {
+        type: "string",
+        description:
+          "Key-based: the key id (sha256 of the public key's SPKI DER, hex).",
+      },
+      identity: {
+        type: "string",
+        description: "Keyless: the certificate's identity (email or URI).",
+      },
+      issuer: {
+        type: "string",
+        description: "Keyless: the certificate's OIDC issuer.",
+      },
+      verified: { type: "boolean" },
+      tlogIndex: {
+        type: "integer",
+        description: "Transparency log index, when the bundle has one.",
+      },
+      reason: ref("SignatureFailure"),
+      referrer: {
+        type: "string",
+        description: "Digest of the referrer manifest carrying the bundle.",
+      },
+    },
+  },
+  SignatureFailure: {
+    type: "string",
+    enum: [
+      "wrong-key",
+      "wrong-identity",
+      "untrusted",
+      "tampered",
+      "other-digest",
+      "other",
+    ],
+  },
   ResolvedDependencies: {
     type: "object",
     required: ["plugins", "warnings"],
@@ -136,6 +200,23 @@ const CACHE_HEADERS: Json = {
   },
 };
 
+const DESCRIBE_HEADERS: Json = {
+  ...CACHE_HEADERS,
+  "ETag": {
+    description:
+      'The manifest digest; with a verification policy, the digest and a tag of the verification (`"sha256:…~<12 hex>"`), so an answer whose verification changed has a new ETag.',
+    schema: { type: "string" },
+  },
+  "X-Klaus-Verification": {
+    description:
+      "The verification state, or `off` when the server has no verification policy.",
+    schema: {
+      type: "string",
+      enum: ["verified", "unsigned", "failed", "error", "off"],
+    },
+  },
+};
+
 const errorResponse = (description: string) => ({
   description,
   content: { "application/json": { schema: ref("Error") } },
@@ -146,16 +227,17 @@ function jsonGet(
   summary: string,
   schema: Json,
   params: Json[],
+  headers: Json = CACHE_HEADERS,
 ): Json {
   const responses: Json = {
     "200": {
       description: "OK",
-      headers: CACHE_HEADERS,
+      headers,
       content: { "application/json": { schema } },
     },
     "304": {
       description: "Not modified (If-None-Match matched the ETag).",
-      headers: CACHE_HEADERS,
+      headers,
     },
     "502": errorResponse("The registry failed or refused."),
     "504": errorResponse("The registry timed out."),
@@ -278,9 +360,10 @@ export function openApiDocument(): Json {
     );
     paths[`${base}/{name}`] = jsonGet(
       `describe${T}`,
-      `Describes a ${k.name}`,
+      `Describes a ${k.name} (with its signature check when the server has a verification policy)`,
       ref(`Described${T}`),
       [NAME_PARAM, VERSION_PARAM],
+      DESCRIBE_HEADERS,
     );
     paths[`${base}/{name}/versions`] = jsonGet(
       `list${T}Versions`,
@@ -321,7 +404,7 @@ export function openApiDocument(): Json {
       title: "Klaus OCI metadata API",
       version: "1",
       description:
-        "Read-only metadata of Klaus plugins, personalities and toolchains from the configured OCI registries.",
+        "Read-only metadata of Klaus plugins, personalities and toolchains from the configured OCI registries. With a verification policy (`VERIFY_PUBLIC_KEYS`, or `VERIFY_TRUSTED_ROOT` with a certificate identity and OIDC issuer) each describe says whether the artifact's signatures verify; list entries do not (describe each, or see the catalog page). A server whose configuration is invalid answers every request with 500 `invalid_config`.",
       license: { name: "Apache-2.0", identifier: "Apache-2.0" },
     },
     paths,

@@ -222,6 +222,17 @@ export function contractCases(t: ContractTarget): ContractCase[] {
     },
   );
 
+  add(
+    "without a verification policy describe says off and has no verification member",
+    async () => {
+      const res = await get("/v1/plugins/example-git?version=v0.1.0");
+      equal(res.status, 200);
+      equal(res.headers.get("x-klaus-verification"), "off");
+      const body = await json(res) as Record<string, unknown>;
+      ok(!("verification" in body), Object.keys(body).join());
+    },
+  );
+
   add("describe ?version= takes a tag or a digest", async () => {
     const byTag = await json(
       await get("/v1/plugins/example-git?version=v0.1.0"),
@@ -594,6 +605,25 @@ export function contractCases(t: ContractTarget): ContractCase[] {
         }
       }
     }
+    // Describes document their verification (member and header).
+    for (const T of ["Plugin", "Personality", "Toolchain"]) {
+      const d = doc.components.schemas[`Described${T}`] as {
+        properties: Record<string, unknown>;
+      };
+      deepStrictEqual(d.properties.verification, {
+        $ref: "#/components/schemas/Verification",
+      });
+    }
+    const describe = doc.paths["/v1/plugins/{name}"].get.responses["200"] as {
+      headers: Record<string, { schema: { enum?: string[] } }>;
+    };
+    deepStrictEqual(describe.headers["X-Klaus-Verification"].schema.enum, [
+      "verified",
+      "unsigned",
+      "failed",
+      "error",
+      "off",
+    ]);
     // Every $ref resolves.
     const text = JSON.stringify(doc);
     for (

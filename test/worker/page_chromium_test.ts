@@ -73,6 +73,13 @@ Deno.test({
         0,
         "no script: works without JS",
       );
+      equal(
+        await browser.eval(
+          `document.querySelectorAll("[data-verification]").length`,
+        ),
+        0,
+        "no signature lines without a verification policy",
+      );
       ok(await noSideScroll(), "no horizontal scrolling on a phone");
     });
 

@@ -274,6 +274,45 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "the answers match the OpenAPI schemas",
+        async () => {
+          const doc = await (await app.request("/openapi.json")).json() as {
+            components: {
+              schemas: Record<
+                string,
+                {
+                  required?: string[];
+                  properties: Record<string, { enum?: string[] }>;
+                }
+              >;
+            };
+          };
+          const { Verification, Signature, SignatureFailure } =
+            doc.components.schemas;
+          const reasons =
+            (SignatureFailure as unknown as { enum: string[] }).enum;
+          for (const name of ["signed", "unsigned", "wrong-key", "late"]) {
+            const { body } = await describe(`/v1/plugins/${name}`);
+            const v = body.verification as Record<string, unknown>;
+            for (const k of Object.keys(v)) {
+              ok(k in Verification.properties, `${name}: ${k} documented`);
+            }
+            for (const k of Verification.required ?? []) ok(k in v, k);
+            ok(
+              Verification.properties.state.enum?.includes(String(v.state)),
+            );
+            if (v.reason) ok(reasons.includes(String(v.reason)));
+            for (const sig of body.verification!.signatures) {
+              for (const k of Object.keys(sig)) {
+                ok(k in Signature.properties, `${name}: signature ${k}`);
+              }
+              if (sig.reason) ok(reasons.includes(String(sig.reason)));
+            }
+          }
+        },
+      );
+
       await t.step("list entries carry no verification", async () => {
         const res = await app.request("/v1/plugins");
         const body = await res.json() as { items: Record<string, unknown>[] };

@@ -37,6 +37,10 @@ dd{margin:0;min-width:0;overflow-wrap:anywhere}
 @media (max-width:30rem){dl{grid-template-columns:1fr}dd{margin-bottom:.5rem}}
 ul.plain{padding-left:1.25rem;margin:.25rem 0}
 .warning{border-left:4px solid #d29922;padding:.25rem .75rem;background:var(--card)}
+.sig{font-size:.9rem;margin:.25rem 0;overflow-wrap:anywhere}
+.sig-verified{color:var(--accent)}
+.sig-unsigned{color:var(--muted)}
+.sig-failed,.sig-error{border-left:4px solid #d29922;padding-left:.5rem}
 footer{border-top:1px solid var(--line);margin-top:2rem;padding-bottom:2rem;font-size:.9rem}
 `;
 

@@ -30,6 +30,7 @@ import type {
 } from "../kinds.ts";
 import { KINDS, PLUGINS, TOOLCHAINS } from "../kinds.ts";
 import { badges, type Html, link, page } from "./layout.ts";
+import type { EdgeSignature, EdgeVerification } from "../verification.ts";
 
 /** One listed artifact with its description, when that could be had. */
 export interface CatalogItem {
@@ -68,6 +69,77 @@ export interface DetailData {
 function detailHref(kind: Kind, name: string, version?: string): string {
   const base = `/${kind.path}/${encodeURIComponent(name)}`;
   return version ? `${base}?version=${encodeURIComponent(version)}` : base;
+}
+
+/** The verification of a described artifact (none without a policy). */
+function verificationOfDescribed(
+  d: DescribedAny | undefined,
+): EdgeVerification | undefined {
+  const v = d?.verification as EdgeVerification | undefined;
+  return v && typeof v === "object" && typeof v.state === "string"
+    ? v
+    : undefined;
+}
+
+/** Who a signature names: `<identity> (<issuer>)` or `key <12 hex>`. */
+function signer(s: EdgeSignature): string {
+  if (s.identity) return s.issuer ? `${s.identity} (${s.issuer})` : s.identity;
+  if (s.keyId) return `key ${s.keyId.slice(0, 12)}`;
+  return "an unnamed signer";
+}
+
+const REASONS: Record<string, string> = {
+  "wrong-key": "signed by no configured key",
+  "wrong-identity": "signed by another identity or OIDC issuer",
+  "untrusted": "the certificate or its log entry is not trusted",
+  "tampered": "the signature does not match the manifest",
+  "other-digest": "the signature is for another digest",
+  "other": "the signature could not be checked",
+};
+
+/** One line saying who signed, for the catalog cards and detail pages. */
+function signatureText(v: EdgeVerification): string {
+  switch (v.state) {
+    case "verified":
+      return `signed by ${
+        v.signatures.filter((s) => s.verified).map(signer).join(", ")
+      }`;
+    case "unsigned":
+      return "unsigned";
+    case "failed":
+      return `signature does not verify: ${v.reason ?? "other"}`;
+    default:
+      return `signature not checked: ${v.message ?? "error"}`;
+  }
+}
+
+/** The verification line, or nothing when the app does not verify. */
+function signatureLine(d: DescribedAny | undefined, tag = "p"): Html {
+  const v = verificationOfDescribed(d);
+  if (!v) return "" as unknown as Html;
+  const title = v.state === "failed" ? REASONS[v.reason ?? "other"] ?? "" : "";
+  return tag === "p"
+    ? html`
+      <p class="sig sig-${v.state}" data-verification="${v.state}"
+        title="${title}">${signatureText(v)}</p>
+    `
+    : html`
+      <span class="sig sig-${v.state}" data-verification="${v.state}"
+        title="${title}">${signatureText(v)}</span>
+    `;
+}
+
+/** Every signature found, on the detail page (when there is more than one). */
+function signatureList(d: DescribedAny): Html {
+  const v = verificationOfDescribed(d);
+  if (!v || v.signatures.length < 2) return "" as unknown as Html;
+  return html`<ul class="plain">${
+    v.signatures.map((s) =>
+      html`<li data-signature="${s.referrer}">${signer(s)}: ${
+        s.verified ? "verifies" : `does not verify (${s.reason ?? "other"})`
+      }</li>`
+    )
+  }</ul>`;
 }
 
 function components(p: Plugin): Html {
@@ -161,7 +233,7 @@ ${
                   }">${it.entry.name}</a> <span class="badge">${it.entry.version}</span></h3>
 ${
                     summary(s.kind, it.described)
-                  }
+                  }${signatureLine(it.described)}
 </li>`
                 )
               }</ul>`
@@ -192,6 +264,14 @@ function metaRows(d: DescribedAny, m: ArtifactMeta): Html {
   return html`<dl>
 <dt>Reference</dt><dd><code>${d.ref}</code></dd>
 <dt>Digest</dt><dd><code data-digest>${d.digest}</code></dd>
+${
+    verificationOfDescribed(d)
+      ? html`
+        <dt>Signature</dt>
+        <dd>${signatureLine(d, "span")}${signatureList(d)}</dd>
+      `
+      : ""
+  }
 ${
     m.version
       ? html`
