@@ -45,6 +45,7 @@ import {
   isValidTag,
 } from "../ref/grammar.ts";
 import type { Reference } from "../ref/reference_type.ts";
+import { setBounded } from "../_bounded_map.ts";
 import { AuthClient, type AuthRequest } from "./auth.ts";
 import { discardBody, readBodyLimited } from "./body.ts";
 import { filterCatalogPage, splitCatalogBase } from "./catalog.ts";
@@ -170,6 +171,10 @@ export interface PushStreamOptions extends TransferOptions {
  */
 export class RegistryStore implements OciStore {
   #auth: AuthClient;
+  // Repositories whose registry answered 404 to the referrers API: per the
+  // distribution spec a registry with the API never does, so later
+  // listings go straight to the tag schema (as oras-go remembers it).
+  #noReferrersApi = new Map<string, true>();
   #plainHttp: (host: string) => boolean;
   #listLimits: Required<ListLimits>;
   #chunkSize: number;
@@ -518,6 +523,10 @@ export class RegistryStore implements OciStore {
     options: CallOptions & { artifactType?: string } = {},
   ): Promise<Descriptor[]> {
     digestAlgorithm(digest);
+    const key = `${repo.registry}/${repo.repository}`;
+    if (this.#noReferrersApi.has(key)) {
+      return await referrersFromTagSchema(this, repo, digest, options);
+    }
     const first = this.#url(repo, `referrers/${digest}`);
     if (options.artifactType) {
       first.searchParams.set("artifactType", options.artifactType);
@@ -541,6 +550,10 @@ export class RegistryStore implements OciStore {
     } catch (e) {
       // No referrers API (distribution 2.8, GHCR): the tag schema.
       if (e instanceof NotFoundError && out.length === 0) {
+        // An unknown repository says nothing about the API.
+        if (!/\bNAME_UNKNOWN\b/.test(e.message)) {
+          setBounded(this.#noReferrersApi, key, true, 1024);
+        }
         return await referrersFromTagSchema(this, repo, digest, options);
       }
       throw e;
