@@ -85,3 +85,30 @@ export async function seedSigned(
     digests,
   };
 }
+
+/**
+ * The fixtures as flat `pushed` entries for the workerd suite (its
+ * bindings carry one string map): `signed/base`, `signed/public-key`,
+ * `signed/key-id`, `signed/stranger-key-id` and `signed/<name>` → digest.
+ */
+export function signedEntries(f: SignedFixtures): Record<string, string> {
+  const out: Record<string, string> = {
+    "signed/base": f.base,
+    "signed/public-key": f.publicKey,
+    "signed/key-id": f.keyId,
+    "signed/stranger-key-id": f.strangerKeyId,
+  };
+  for (const [name, digest] of Object.entries(f.digests)) {
+    out[`signed/${name}`] = digest;
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const host = Deno.args[0];
+  if (!host) {
+    console.error("usage: seed_signed.ts <host:port>");
+    Deno.exit(2);
+  }
+  console.log(JSON.stringify(signedEntries(await seedSigned(host))));
+}

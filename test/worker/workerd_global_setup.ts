@@ -23,7 +23,10 @@ declare module "vitest" {
     registryHost: string;
     /** Base URL of the control server (`POST /registry/down|up`). */
     controlUrl: string;
-    /** `kind/name:tag` → manifest digest of everything seeded. */
+    /**
+     * `kind/name:tag` → manifest digest of everything seeded, and the
+     * signed fixtures' `signed/*` entries (`seed_signed.ts`).
+     */
     pushed: Record<string, string>;
     /** `127.0.0.1:PORT` of a second registry that requires Basic auth. */
     basicRegistryHost: string;
@@ -138,11 +141,15 @@ function run(
   });
 }
 
-function seed(host: string, auth?: string): Promise<Record<string, string>> {
+function seed(
+  host: string,
+  auth?: string,
+  script = "test/worker/seed_registry.ts",
+): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
     execFile(
       DENO,
-      ["run", "-A", join(ROOT, "test/worker/seed_registry.ts"), host],
+      ["run", "-A", join(ROOT, script), host],
       {
         cwd: ROOT,
         maxBuffer: 1 << 20,
@@ -236,10 +243,14 @@ export default async function setup(
       auths: { [basic.host]: { auth: btoa(`klaus:${password}`) } },
     }));
     await Promise.all([registry.up(), basic.up()]);
-    const [pushed] = await Promise.all([
+    const [examples, signed] = await Promise.all([
       seed(registry.host),
+      // Signed, unsigned and wrongly signed plugins under their own base
+      // (`signed/*` entries: base, public key, digests).
+      seed(registry.host, undefined, "test/worker/seed_signed.ts"),
       seed(basic.host, auth),
     ]);
+    const pushed = { ...examples, ...signed };
     server = await control(registry);
     const { port } = server.address() as AddressInfo;
     project.provide("registryHost", registry.host);
