@@ -1,12 +1,15 @@
 /**
- * Key-based artifact signing: ECDSA P-256 keys through Web Crypto,
- * sigstore bundles (v0.3) pushed as OCI 1.1 referrers, and their
- * verification before a pull extracts anything.
+ * Artifact signing: ECDSA P-256 keys through Web Crypto, sigstore bundles
+ * (v0.3) pushed as OCI 1.1 referrers, and their verification before a pull
+ * extracts anything — key-based, or keyless against a sigstore trusted
+ * root (Fulcio certificate, Rekor entry, SCTs, identity and issuer).
  *
  * @module
  */
 export {
   buildBundle,
+  decodeBundle,
+  type DecodedBundle,
   MAX_BUNDLE_BYTES,
   MEDIA_TYPE_SIGSTORE_BUNDLE,
   parseBundle,
@@ -40,3 +43,11 @@ export {
   verifyArtifact,
   type VerifyOptions,
 } from "./verify_artifact.ts";
+export {
+  type BundleVerdict,
+  type PolicyInput,
+  type PreparedPolicy,
+  preparePolicy,
+  verifyBundle,
+} from "./verify_bundle.ts";
+export { parseTrustedRoot, type TrustedRoot } from "./trusted_root.ts";
