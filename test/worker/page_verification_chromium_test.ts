@@ -4,9 +4,10 @@
  * unsigned and wrongly signed plugins shows "signed by key <id>",
  * "unsigned" and "signature does not verify: wrong-key" per artifact, on
  * the catalog and the detail pages. A keyless signer's identity and
- * issuer (which the library's keyless checks report) are shown as text,
- * markup included — rendered from an app whose client answers with such
- * a result, since what a registry holds cannot be signed keylessly here.
+ * issuer are shown as text, markup included — rendered from an app whose
+ * client answers with such a result, since no certificate authority here
+ * certifies an identity full of markup (`keyless_verification_test.ts`
+ * checks a real keyless signature end to end).
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { Client } from "../../src/client.ts";
