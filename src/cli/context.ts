@@ -5,7 +5,11 @@
  * @module
  */
 
-import type { VerificationPolicy } from "../sign/verify_artifact.ts";
+import type {
+  VerificationPolicy,
+  VerificationResult,
+} from "../sign/verify_artifact.ts";
+import type { PushedSignature } from "../artifact/push.ts";
 import type {
   DescribedPersonality,
   DescribedPlugin,
@@ -69,6 +73,11 @@ export interface CliClient {
     ref: string,
     options?: { artifactType?: string },
   ): Promise<Descriptor[]>;
+  /** The signatures of a manifest under a policy (no pull). */
+  verifySignatures(
+    ref: string,
+    options?: { policy?: VerificationPolicy },
+  ): Promise<VerificationResult>;
   /** Describes a personality's toolchain and plugins. */
   resolvePersonalityDeps(p: Personality): Promise<ResolvedDependencies>;
   /** Pulls a plugin. */
@@ -89,14 +98,14 @@ export interface CliClient {
     ref: string,
     plugin: Plugin,
     options?: CliPushOptions,
-  ): Promise<PushResult>;
+  ): Promise<CliPushResult>;
   /** Pushes a personality directory. */
   pushPersonality(
     dir: string,
     ref: string,
     personality: Personality,
     options?: CliPushOptions,
-  ): Promise<PushResult>;
+  ): Promise<CliPushResult>;
   /** Waits for background work. */
   close(): Promise<void>;
 }
@@ -105,7 +114,7 @@ export interface CliClient {
 export interface CliPullOptions {
   /** Skipped archive entries. */
   onWarning?: (warning: string) => void;
-  /** `--verify-key`: the signature policy. */
+  /** `--verify-key`, `--certificate-*`: the signature policy. */
   verification?: VerificationPolicy;
 }
 
@@ -113,7 +122,12 @@ export interface CliPullOptions {
 export interface CliPushOptions {
   /** `--sign-key`: the private key to sign with. */
   signKey?: CryptoKey;
+  /** `--sign`: keyless signing (Fulcio, Rekor, an identity token). */
+  sign?: { identityToken: string; fulcioUrl?: string; rekorUrl?: string };
 }
+
+/** What a push returns: the digest, and what was signed when it was. */
+export type CliPushResult = PushResult & { signature?: PushedSignature };
 
 /**
  * One command run.

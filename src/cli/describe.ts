@@ -1,6 +1,7 @@
 /**
- * `<kind> describe <ref> [--deps]`: an artifact's metadata, in klausctl's
- * `%-14s %s` layout or as the library's `Described*` object.
+ * `<kind> describe <ref> [--deps] [--referrers] [--verify …]`: an
+ * artifact's metadata, in klausctl's `%-14s %s` layout or as the library's
+ * `Described*` object; with `--verify`, its signatures under a policy.
  *
  * @module
  */
@@ -19,6 +20,14 @@ import { field, type Style } from "./output.ts";
 import { UsageError } from "./usage.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { repositoryFromRef, truncateDigest } from "../ref/helpers.ts";
+import { SignatureError } from "../errors.ts";
+import type { SignatureResult } from "../sign/verify_artifact.ts";
+import {
+  failureOf,
+  POLICY_FLAGS,
+  policyFromFlags,
+  signatureLines,
+} from "./policy.ts";
 
 /**
  * `Name <email>` when there is an e-mail, else the name.
@@ -178,49 +187,89 @@ export async function describeCommand(ctx: CommandContext): Promise<void> {
       topic,
     );
   }
+  const policyFlags = POLICY_FLAGS.filter((f) => ctx.flags[f] !== undefined);
+  if (!ctx.flags.verify && policyFlags.length > 0) {
+    throw new UsageError(
+      `--${policyFlags[0]} applies with --verify only`,
+      topic,
+    );
+  }
+  // Read and checked before any request.
+  const policy = ctx.flags.verify ? await policyFromFlags(ctx) : undefined;
+  if (ctx.flags.verify && !policy) {
+    throw new UsageError(
+      "--verify needs --verify-key FILE, or --certificate-identity, " +
+        "--certificate-oidc-issuer and --trusted-root FILE",
+      topic,
+    );
+  }
   const { out } = ctx;
+  const pinned = (d: { ref: string; digest: string }) =>
+    d.digest ? `${repositoryFromRef(d.ref)}@${d.digest}` : d.ref;
   // Attached artifacts, on request: one more request per describe.
   const attached = async (d: { ref: string; digest: string }) =>
-    ctx.flags.referrers
-      ? await ctx.client.listReferrers(
-        d.digest ? `${repositoryFromRef(d.ref)}@${d.digest}` : d.ref,
-      )
+    ctx.flags.referrers ? await ctx.client.listReferrers(pinned(d)) : undefined;
+  // Signatures, on request: the digest described is the digest checked.
+  const verified = async (d: { ref: string; digest: string }) =>
+    policy
+      ? (await ctx.client.verifySignatures(pinned(d), {
+        policy: { ...policy, require: false },
+      })).signatures
       : undefined;
-  const withReferrers = <T extends object>(d: T, r: Descriptor[] | undefined) =>
-    r ? { ...d, referrers: r } : d;
-  const referrerLines = (r: Descriptor[] | undefined): string[] =>
-    r ? ["", ...attachedLines(r, out.style)] : [];
+  const extras = async <T extends { ref: string; digest: string }>(
+    d: T,
+    doc: object,
+  ) => {
+    const r = await attached(d);
+    const sigs = await verified(d);
+    const json = {
+      ...doc,
+      ...(r ? { referrers: r } : {}),
+      ...(sigs ? { signatures: sigs } : {}),
+    };
+    const lines = [
+      ...(r ? ["", ...attachedLines(r, out.style)] : []),
+      ...(sigs ? ["", ...signatureLines(sigs, out.style)] : []),
+    ];
+    return { json, lines, sigs };
+  };
+  let shown: { sigs?: SignatureResult[]; ref: string; digest: string };
   switch (ctx.kind) {
     case "plugin": {
       const d = await ctx.client.describePlugin(ref);
-      const r = await attached(d);
-      if (out.jsonMode) out.json(withReferrers(d, r));
-      else out.lines([...pluginLines(d, out.style), ...referrerLines(r)]);
-      return;
+      const x = await extras(d, d);
+      if (out.jsonMode) out.json(x.json);
+      else out.lines([...pluginLines(d, out.style), ...x.lines]);
+      shown = { ...d, sigs: x.sigs };
+      break;
     }
     case "toolchain": {
       const d = await ctx.client.describeToolchain(ref);
-      const r = await attached(d);
-      if (out.jsonMode) out.json(withReferrers(d, r));
-      else out.lines([...toolchainLines(d, out.style), ...referrerLines(r)]);
-      return;
+      const x = await extras(d, d);
+      if (out.jsonMode) out.json(x.json);
+      else out.lines([...toolchainLines(d, out.style), ...x.lines]);
+      shown = { ...d, sigs: x.sigs };
+      break;
     }
     case "personality": {
       const d = await ctx.client.describePersonality(ref);
       const deps = wantsDeps(ctx.flags, out.jsonMode)
         ? await ctx.client.resolvePersonalityDeps(d.personality)
         : undefined;
-      const r = await attached(d);
-      if (out.jsonMode) {
-        out.json(withReferrers(deps ? { ...d, dependencies: deps } : d, r));
-      } else {
-        out.lines([
-          ...personalityLines(d, deps, out.style),
-          ...referrerLines(r),
-        ]);
-      }
-      return;
+      const x = await extras(d, deps ? { ...d, dependencies: deps } : d);
+      if (out.jsonMode) out.json(x.json);
+      else out.lines([...personalityLines(d, deps, out.style), ...x.lines]);
+      shown = { ...d, sigs: x.sigs };
+      break;
     }
+  }
+  // Shown either way; the exit code says whether the policy is met.
+  if (shown.sigs && !shown.sigs.some((s) => s.verified)) {
+    const reason = failureOf(shown.sigs);
+    throw new SignatureError(
+      `${shown.ref}: no signature verifies under the policy: ${reason}`,
+      { reason },
+    );
   }
 }
 

@@ -19,6 +19,8 @@ export const CACHE_DIR_ENV = "KLAUS_OCI_CACHE_DIR";
 export const NO_CACHE_ENV = "KLAUS_OCI_NO_CACHE";
 /** The passphrase of an encrypted signing key (cosign's name). */
 export const COSIGN_PASSWORD_ENV = "COSIGN_PASSWORD";
+/** The OIDC identity token of keyless signing (cosign's name). */
+export const SIGSTORE_ID_TOKEN_ENV = "SIGSTORE_ID_TOKEN";
 
 /**
  * Every flag the command line knows, in `node:util` `parseArgs` form.
@@ -41,6 +43,16 @@ export const FLAGS = {
   force: { type: "boolean" },
   "sign-key": { type: "string" },
   "verify-key": { type: "string" },
+  sign: { type: "boolean" },
+  "identity-token": { type: "string" },
+  "fulcio-url": { type: "string" },
+  "rekor-url": { type: "string" },
+  verify: { type: "boolean" },
+  "certificate-identity": { type: "string" },
+  "certificate-identity-regexp": { type: "string" },
+  "certificate-oidc-issuer": { type: "string" },
+  "certificate-oidc-issuer-regexp": { type: "string" },
+  "trusted-root": { type: "string" },
 } as const;
 
 /**
@@ -64,8 +76,28 @@ export interface FlagValues {
   force?: boolean;
   /** push: sign with this private key file (PKCS#8 or cosign's encrypted PEM). */
   "sign-key"?: string;
-  /** pull: verify the signature with this public key file (SPKI PEM). */
+  /** pull, describe: verify the signature with this public key file (SPKI PEM). */
   "verify-key"?: string;
+  /** push: sign keylessly (Fulcio + Rekor, an OIDC identity token). */
+  sign?: boolean;
+  /** push --sign: read the identity token from this file. */
+  "identity-token"?: string;
+  /** push --sign: Fulcio's base URL. */
+  "fulcio-url"?: string;
+  /** push --sign: Rekor's base URL. */
+  "rekor-url"?: string;
+  /** describe: check the signatures under the policy flags. */
+  verify?: boolean;
+  /** pull, describe: the certificate identity a keyless signature must name. */
+  "certificate-identity"?: string;
+  /** pull, describe: a regular expression for the certificate identity. */
+  "certificate-identity-regexp"?: string;
+  /** pull, describe: the OIDC issuer a keyless signature must name. */
+  "certificate-oidc-issuer"?: string;
+  /** pull, describe: a regular expression for the OIDC issuer. */
+  "certificate-oidc-issuer-regexp"?: string;
+  /** pull, describe: the sigstore trusted root (trusted_root.json). */
+  "trusted-root"?: string;
 }
 
 /**
@@ -91,6 +123,8 @@ export interface GlobalOptions {
   registry?: string;
   /** `COSIGN_PASSWORD`, read only when `--sign-key` is given. */
   cosignPassword?: string;
+  /** `SIGSTORE_ID_TOKEN`, read only when `--sign` is given. */
+  identityToken?: string;
 }
 
 /**
@@ -182,8 +216,30 @@ export function globalOptions(
       throw new UsageError(`--${flag} needs a key file`);
     }
   }
+  for (
+    const [flag, what] of [
+      ["identity-token", "a token file"],
+      ["trusted-root", "a trusted root file (trusted_root.json)"],
+      ["fulcio-url", "a URL"],
+      ["rekor-url", "a URL"],
+      ["certificate-identity", "an identity"],
+      ["certificate-identity-regexp", "a regular expression"],
+      ["certificate-oidc-issuer", "an issuer URL"],
+      ["certificate-oidc-issuer-regexp", "a regular expression"],
+    ] as const
+  ) {
+    if (flags[flag] !== undefined && flags[flag].trim() === "") {
+      throw new UsageError(`--${flag} needs ${what}`);
+    }
+  }
   if (flags["sign-key"] !== undefined) {
     options.cosignPassword = env(COSIGN_PASSWORD_ENV);
+  }
+  if (flags.sign) {
+    const token = env(SIGSTORE_ID_TOKEN_ENV);
+    if (token !== undefined && token.trim() !== "") {
+      options.identityToken = token.trim();
+    }
   }
   if (flags.registry !== undefined) {
     const base = flags.registry.trim().replace(/\/+$/, "");

@@ -1,18 +1,20 @@
 /**
- * `<plugin|personality> pull <ref> [dir] [--verify-key FILE]`: resolve the
- * reference, verify its signature when asked, then download and extract
- * it.
+ * `<plugin|personality> pull <ref> [dir] [--verify-key FILE]
+ * [--certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y
+ * --trusted-root FILE]`: resolve the reference, verify its signature when
+ * asked, then download and extract it.
  *
  * @module
  */
 
-import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import type { PullOptions } from "../artifact/pull.ts";
 import { assertPullDestination } from "../artifact/pull_destination.ts";
-import { InvalidArtifactError, UnsafeDestinationError } from "../errors.ts";
+import { UnsafeDestinationError } from "../errors.ts";
 import { repositoryFromRef, shortName, truncateDigest } from "../ref/mod.ts";
+import type { SignatureResult } from "../sign/verify_artifact.ts";
 import { type CommandContext, positionals } from "./context.ts";
+import { policyFromFlags, signatureLines } from "./policy.ts";
 import { resolveRef } from "./resolve.ts";
 
 /**
@@ -46,22 +48,8 @@ async function pull(ctx: CommandContext): Promise<void> {
   if (dirArg !== undefined) {
     await assertPullDestination(resolvePath(dirArg), overwrite);
   }
-  // The key is read (and checked) before any request.
-  let verification: PullOptions["verification"];
-  const keyFile = ctx.flags["verify-key"];
-  if (keyFile !== undefined) {
-    let pem: string;
-    try {
-      pem = await readFile(keyFile, "utf8");
-    } catch (e) {
-      throw new InvalidArtifactError(
-        `reading verification key ${keyFile}: ${(e as Error).message}`,
-      );
-    }
-    const { importPublicKeyPem } = await import("../sign/keys.ts");
-    await importPublicKeyPem(pem);
-    verification = { publicKeys: [pem] };
-  }
+  // The key and trusted root are read (and checked) before any request.
+  const verification = await policyFromFlags(ctx);
   const resolved = await resolveRef(ctx.client, ctx.kind, ref);
   const name = shortName(repositoryFromRef(resolved));
   const dir = resolvePath(dirArg ?? name);
@@ -73,6 +61,8 @@ async function pull(ctx: CommandContext): Promise<void> {
   const pulled = ctx.kind === "personality"
     ? await ctx.client.pullPersonality(resolved, dir, options)
     : await ctx.client.pullPlugin(resolved, dir, options);
+  // The signatures checked under the policy (none without one).
+  const signatures = (pulled as { signatures?: SignatureResult[] }).signatures;
   if (ctx.out.jsonMode) {
     ctx.out.json({
       name,
@@ -80,9 +70,13 @@ async function pull(ctx: CommandContext): Promise<void> {
       digest: pulled.digest,
       dir: pulled.dir,
       cached: pulled.cached,
+      ...(signatures ? { signatures } : {}),
     });
     return;
   }
   const state = pulled.cached ? "up-to-date" : "pulled";
   ctx.out.text(`${name}: ${state} (${truncateDigest(pulled.digest)})`);
+  if (signatures) {
+    ctx.out.lines(signatureLines(signatures, ctx.out.style, "  "));
+  }
 }

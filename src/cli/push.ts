@@ -1,5 +1,6 @@
 /**
- * `<plugin|personality> push <dir> <ref> [--dry-run] [--sign-key FILE]`:
+ * `<plugin|personality> push <dir> <ref> [--dry-run] [--sign-key FILE |
+ * --sign [--identity-token FILE] [--fulcio-url URL] [--rekor-url URL]]`:
  * validate like klausctl, warn before overwriting a tag, push, and sign.
  *
  * @module
@@ -13,15 +14,103 @@ import {
   readPersonalityFromDir,
   readPluginFromDir,
 } from "../artifact/mod.ts";
-import { InvalidArtifactError, InvalidReferenceError } from "../errors.ts";
+import { registerSecret } from "../_redact.ts";
+import {
+  InvalidArtifactError,
+  InvalidReferenceError,
+  SignatureError,
+} from "../errors.ts";
 import {
   repositoryFromRef,
   shortName,
   splitNameTag,
   truncateDigest,
 } from "../ref/mod.ts";
-import { type CommandContext, positionals } from "./context.ts";
+import {
+  type CliPushOptions,
+  type CommandContext,
+  positionals,
+} from "./context.ts";
 import { expandRef } from "./kind.ts";
+import { SIGSTORE_ID_TOKEN_ENV } from "./options.ts";
+import { signerOf } from "./policy.ts";
+import { UsageError } from "./usage.ts";
+
+/**
+ * The keyless signing options `--sign` asks for: the identity token from
+ * `--identity-token FILE`, else `SIGSTORE_ID_TOKEN` (registered as a
+ * secret at once: no message shows it), and the service URLs. Checked
+ * before anything is contacted; `undefined` without `--sign`.
+ */
+export async function keylessOptions(
+  ctx: Pick<CommandContext, "flags" | "globals" | "kind" | "command">,
+): Promise<CliPushOptions["sign"]> {
+  const f = ctx.flags;
+  const topic = { kind: ctx.kind, command: ctx.command };
+  if (!f.sign) {
+    for (const flag of ["identity-token", "fulcio-url", "rekor-url"] as const) {
+      if (f[flag] !== undefined) {
+        throw new UsageError(`--${flag} applies with --sign only`, topic);
+      }
+    }
+    return undefined;
+  }
+  if (f["sign-key"] !== undefined) {
+    throw new UsageError(
+      "--sign (keyless) and --sign-key exclude each other",
+      topic,
+    );
+  }
+  const urls: { fulcioUrl?: string; rekorUrl?: string } = {};
+  for (
+    const [flag, key] of [
+      ["fulcio-url", "fulcioUrl"],
+      ["rekor-url", "rekorUrl"],
+    ] as const
+  ) {
+    const value = f[flag];
+    if (value === undefined) continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+      throw new UsageError(`--${flag} needs an http(s) URL`, topic);
+    }
+    urls[key] = value;
+  }
+  let token: string | undefined;
+  const file = f["identity-token"];
+  if (file !== undefined) {
+    try {
+      token = (await readFile(file, "utf8")).trim();
+    } catch (e) {
+      throw new SignatureError(
+        `reading identity token ${file}: ${(e as Error).message}`,
+        { reason: "other" },
+      );
+    }
+    if (token === "") {
+      throw new SignatureError(`identity token file ${file} is empty`, {
+        reason: "other",
+      });
+    }
+  } else {
+    token = ctx.globals.identityToken;
+  }
+  if (token === undefined) {
+    throw new SignatureError(
+      `keyless signing (--sign) needs an OIDC identity token: set ${SIGSTORE_ID_TOKEN_ENV} ` +
+        "(in CI, from the provider's OIDC token with audience sigstore) or pass " +
+        "--identity-token FILE; the interactive browser sign-in is not supported",
+      { reason: "other" },
+    );
+  }
+  registerSecret(token, { ephemeral: true });
+  return { identityToken: token, ...urls };
+}
 
 /**
  * The private key `--sign-key` names (PKCS#8 PEM, or cosign's encrypted
@@ -132,6 +221,7 @@ export async function pushCommand(ctx: CommandContext): Promise<void> {
   const ref = expandRef(refArg, ctx.base);
   requireTag(ref);
   const name = shortName(repositoryFromRef(ref));
+  const keyless = await keylessOptions(ctx);
   const signFile = ctx.flags["sign-key"];
   const signer = signFile === undefined
     ? undefined
@@ -160,22 +250,34 @@ export async function pushCommand(ctx: CommandContext): Promise<void> {
     return;
   }
 
-  const options = signer ? { signKey: signer.key } : {};
-  const { digest } = "personality" in metadata
+  const options: CliPushOptions = {};
+  if (signer) options.signKey = signer.key;
+  if (keyless) options.sign = keyless;
+  const { digest, signature } = "personality" in metadata
     ? await ctx.client.pushPersonality(dir, ref, metadata.personality, options)
     : await ctx.client.pushPlugin(dir, ref, metadata.plugin, options);
+  // What signed: the library says; for a key, its id is known here too.
+  const signed = signature ??
+    (signer ? { keyId: signer.keyId, referrer: "" } : undefined);
   if (ctx.out.jsonMode) {
     ctx.out.json(
-      signer ? { name, ref, digest, signedBy: signer.keyId } : {
-        name,
-        ref,
-        digest,
-      },
+      signed
+        ? {
+          name,
+          ref,
+          digest,
+          signedBy: signed.identity ?? signed.keyId,
+          signature: signed,
+        }
+        : { name, ref, digest },
     );
   } else {
+    const tlog = signed?.tlogIndex === undefined
+      ? ""
+      : `, tlog index ${signed.tlogIndex}`;
     ctx.out.text(
       `${name}: pushed (${truncateDigest(digest)})${
-        signer ? `, signed by key ${signer.keyId.slice(0, 12)}` : ""
+        signed ? `, signed by ${signerOf(signed)}${tlog}` : ""
       }`,
     );
   }

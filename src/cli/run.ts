@@ -63,15 +63,25 @@ const COMMANDS: Record<Command, (ctx: CommandContext) => Promise<void>> = {
   push: async (ctx) => (await import("./push.ts")).pushCommand(ctx),
 };
 
-/** Flags that belong to one command only. */
-const COMMAND_FLAGS: Partial<Record<keyof FlagValues, Command>> = {
-  deps: "describe",
-  "no-deps": "describe",
-  referrers: "describe",
-  "dry-run": "push",
-  force: "pull",
-  "sign-key": "push",
-  "verify-key": "pull",
+/** Flags that belong to some commands only. */
+const COMMAND_FLAGS: Partial<Record<keyof FlagValues, Command[]>> = {
+  deps: ["describe"],
+  "no-deps": ["describe"],
+  referrers: ["describe"],
+  "dry-run": ["push"],
+  force: ["pull"],
+  "sign-key": ["push"],
+  sign: ["push"],
+  "identity-token": ["push"],
+  "fulcio-url": ["push"],
+  "rekor-url": ["push"],
+  verify: ["describe"],
+  "verify-key": ["pull", "describe"],
+  "certificate-identity": ["pull", "describe"],
+  "certificate-identity-regexp": ["pull", "describe"],
+  "certificate-oidc-issuer": ["pull", "describe"],
+  "certificate-oidc-issuer-regexp": ["pull", "describe"],
+  "trusted-root": ["pull", "describe"],
 };
 
 function isCommand(word: string | undefined): word is Command {
@@ -164,8 +174,10 @@ function parse(argv: string[], version: string): Parsed | string {
   const command = commandWord;
   if (values.help) return helpText({ kind, command });
   for (const [flag, only] of Object.entries(COMMAND_FLAGS)) {
-    if (values[flag as keyof FlagValues] !== undefined && only !== command) {
-      throw new UsageError(`--${flag} applies to ${only} only`, {
+    if (
+      values[flag as keyof FlagValues] !== undefined && !only.includes(command)
+    ) {
+      throw new UsageError(`--${flag} applies to ${only.join(" and ")} only`, {
         kind,
         command,
       });

@@ -67,6 +67,23 @@ interface CommandHelp {
 const REGISTRY_FLAG =
   "  --registry BASE     registry base short names expand against (default: the kind's base)";
 
+const POLICY_FLAGS_HELP = [
+  "  --verify-key FILE   accept a signature by this public key (SPKI PEM)",
+  "  --certificate-identity ID\n" +
+  "                      accept a keyless signature whose certificate names ID\n" +
+  "                      (SAN email or URI; cosign's flag)",
+  "  --certificate-identity-regexp RE\n" +
+  "                      ... or an identity RE matches (whole)",
+  "  --certificate-oidc-issuer URL\n" +
+  "                      ... issued for this OIDC issuer (required with an identity)",
+  "  --certificate-oidc-issuer-regexp RE\n" +
+  "                      ... or an issuer RE matches (whole)",
+  "  --trusted-root FILE\n" +
+  "                      the sigstore trusted_root.json (Fulcio CAs, Rekor and CT\n" +
+  "                      log keys) keyless signatures must chain to (required\n" +
+  "                      with an identity)",
+];
+
 const COMMAND_HELP: Record<Command, CommandHelp> = {
   list: {
     args: "",
@@ -101,6 +118,10 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
       "  --deps              personality: resolve and describe its toolchain and plugins",
       "  --no-deps           personality: do not resolve dependencies (text output)",
       "  --referrers         list what is attached (signatures, SBOMs, attestations)",
+      "  --verify            check its signatures under the policy below and show who\n" +
+      "                      signed (identity and issuer, or key id), the transparency\n" +
+      "                      log index, verified or why not; exit 1 when none verifies",
+      ...POLICY_FLAGS_HELP,
       REGISTRY_FLAG,
     ],
   },
@@ -123,11 +144,14 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
       "The content is prepared next to dir and swapped in only when complete; an\n" +
       "interrupted pull is repaired by the next one. A non-empty dir that no pull made\n" +
       "(no .oci-cache.json) is refused unless --force; ., the working directory, its\n" +
-      "parents, / and the home directory are refused even with --force.",
+      "parents, / and the home directory are refused even with --force.\n" +
+      "With a signature policy (--verify-key, or --certificate-identity and\n" +
+      "--certificate-oidc-issuer with --trusted-root) the artifact is refused unless a\n" +
+      "signature attached to it verifies — unsigned, another key or identity, a\n" +
+      "tampered bundle, a signature for another digest — before anything is extracted.",
     flags: [
       "  --force             replace a non-empty dir that no pull made (its content is lost)",
-      "  --verify-key FILE   refuse it unless signed by this public key (PEM), before\n" +
-      "                      anything is extracted",
+      ...POLICY_FLAGS_HELP,
       REGISTRY_FLAG,
     ],
   },
@@ -144,6 +168,13 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
       "  --sign-key FILE     sign it with this ECDSA P-256 private key (PKCS#8 PEM, or\n" +
       "                      cosign's encrypted key with COSIGN_PASSWORD): a sigstore\n" +
       "                      bundle attached as an OCI referrer, no transparency log",
+      "  --sign              sign it keylessly (as cosign sign): a Fulcio certificate\n" +
+      "                      for the identity of SIGSTORE_ID_TOKEN, the signature\n" +
+      "                      recorded in Rekor, the bundle attached as a referrer",
+      "  --identity-token FILE\n" +
+      "                      --sign: read the OIDC identity token from FILE",
+      "  --fulcio-url URL    --sign: Fulcio (default https://fulcio.sigstore.dev)",
+      "  --rekor-url URL     --sign: Rekor (default https://rekor.sigstore.dev)",
       REGISTRY_FLAG,
     ],
   },
@@ -168,6 +199,8 @@ Environment:
   KLAUS_OCI_CACHE_DIR       cache directory (--cache-dir wins)
   KLAUS_OCI_NO_CACHE        1, true, yes or on: no cache (--cache-dir wins)
   COSIGN_PASSWORD           passphrase of an encrypted --sign-key
+  SIGSTORE_ID_TOKEN         OIDC identity token for --sign (--identity-token wins;
+                            no interactive browser sign-in)
   NO_COLOR                  no colours
 
 References: host/path[:tag|@digest], a short name (name[:tag]) below the

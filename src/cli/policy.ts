@@ -1,0 +1,194 @@
+/**
+ * The verification policy of `pull` and `describe --verify`, from cosign's
+ * flags: `--verify-key FILE`, or `--certificate-identity[-regexp]` with
+ * `--certificate-oidc-issuer[-regexp]` under `--trusted-root FILE`; and
+ * how the signatures found are shown.
+ *
+ * @module
+ */
+
+import { readFile } from "node:fs/promises";
+import { untrustedText } from "../_redact.ts";
+import { InvalidArtifactError, type SignatureFailure } from "../errors.ts";
+import type {
+  SignatureResult,
+  VerificationPolicy,
+} from "../sign/verify_artifact.ts";
+import type { CommandContext } from "./context.ts";
+import type { Style } from "./output.ts";
+import { UsageError } from "./usage.ts";
+
+/** The policy flags (what `--verify` and `pull` read). */
+export const POLICY_FLAGS = [
+  "verify-key",
+  "certificate-identity",
+  "certificate-identity-regexp",
+  "certificate-oidc-issuer",
+  "certificate-oidc-issuer-regexp",
+  "trusted-root",
+] as const;
+
+async function readText(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    throw new InvalidArtifactError(
+      `reading ${what} ${file}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * The policy the flags of `ctx` ask for, read and checked before any
+ * request (`undefined` when none is asked for). cosign's rules: an
+ * identity needs an issuer and an issuer an identity (exact or regular
+ * expression, not both of one), and keyless checks need `--trusted-root`.
+ * Breaking them is a usage error; an unreadable key or trusted root fails
+ * the command.
+ */
+export async function policyFromFlags(
+  ctx: Pick<CommandContext, "flags" | "kind" | "command">,
+): Promise<VerificationPolicy | undefined> {
+  const f = ctx.flags;
+  const topic = { kind: ctx.kind, command: ctx.command };
+  const usage = (message: string) => new UsageError(message, topic);
+  const identity = f["certificate-identity"];
+  const identityRe = f["certificate-identity-regexp"];
+  const issuer = f["certificate-oidc-issuer"];
+  const issuerRe = f["certificate-oidc-issuer-regexp"];
+  const rootFile = f["trusted-root"];
+  const keyFile = f["verify-key"];
+  if (identity !== undefined && identityRe !== undefined) {
+    throw usage(
+      "--certificate-identity and --certificate-identity-regexp exclude each other",
+    );
+  }
+  if (issuer !== undefined && issuerRe !== undefined) {
+    throw usage(
+      "--certificate-oidc-issuer and --certificate-oidc-issuer-regexp exclude each other",
+    );
+  }
+  const hasIdentity = identity !== undefined || identityRe !== undefined;
+  const hasIssuer = issuer !== undefined || issuerRe !== undefined;
+  if (hasIdentity && !hasIssuer) {
+    throw usage(
+      "--certificate-identity needs --certificate-oidc-issuer (or --certificate-oidc-issuer-regexp), as cosign",
+    );
+  }
+  if (hasIssuer && !hasIdentity) {
+    throw usage(
+      "--certificate-oidc-issuer needs --certificate-identity (or --certificate-identity-regexp), as cosign",
+    );
+  }
+  if (hasIdentity && rootFile === undefined) {
+    throw usage(
+      "--certificate-identity needs --trusted-root FILE (the sigstore trusted_root.json of the Fulcio and Rekor that signed)",
+    );
+  }
+  if (rootFile !== undefined && !hasIdentity) {
+    throw usage(
+      "--trusted-root needs --certificate-identity and --certificate-oidc-issuer",
+    );
+  }
+  for (
+    const [flag, re] of [
+      ["certificate-identity-regexp", identityRe],
+      ["certificate-oidc-issuer-regexp", issuerRe],
+    ] as const
+  ) {
+    if (re === undefined) continue;
+    try {
+      new RegExp(re);
+    } catch (e) {
+      throw usage(`--${flag}: ${(e as Error).message}`);
+    }
+  }
+  if (keyFile === undefined && !hasIdentity) return undefined;
+
+  const policy: VerificationPolicy = {};
+  if (keyFile !== undefined) {
+    const pem = await readText(keyFile, "verification key");
+    const { importPublicKeyPem } = await import("../sign/keys.ts");
+    await importPublicKeyPem(pem);
+    policy.publicKeys = [pem];
+  }
+  if (hasIdentity) {
+    const root = await readText(rootFile!, "trusted root");
+    try {
+      JSON.parse(root);
+    } catch {
+      throw new InvalidArtifactError(
+        `reading trusted root ${rootFile}: not JSON (want a sigstore trusted_root.json)`,
+      );
+    }
+    policy.trustedRoot = root;
+    if (identity !== undefined) policy.certificateIdentity = identity;
+    if (identityRe !== undefined) policy.certificateIdentityRegExp = identityRe;
+    if (issuer !== undefined) policy.certificateOidcIssuer = issuer;
+    if (issuerRe !== undefined) policy.certificateOidcIssuerRegExp = issuerRe;
+  }
+  return policy;
+}
+
+/**
+ * Who made a signature: `identity (issuer)`, or `key <short id>`. What a
+ * certificate says is the signer's text: shown on one bounded line.
+ */
+export function signerOf(s: {
+  identity?: string;
+  issuer?: string;
+  keyId?: string;
+}): string {
+  if (s.identity) {
+    const who = untrustedText(s.identity, 200);
+    return s.issuer ? `${who} (${untrustedText(s.issuer, 200)})` : who;
+  }
+  if (s.keyId) return `key ${untrustedText(s.keyId.slice(0, 12))}`;
+  return "unknown signer";
+}
+
+/**
+ * The `Signatures:` block: one line per signature — verified or not (and
+ * why), who signed, the transparency log index.
+ */
+export function signatureLines(
+  signatures: readonly SignatureResult[],
+  style: Style,
+  indent = "",
+): string[] {
+  const lines = [`${indent}${style.bold("Signatures:")}`];
+  if (signatures.length === 0) {
+    lines.push(`${indent}  (none)`);
+    return lines;
+  }
+  for (const s of signatures) {
+    const state = s.verified ? style.green("verified") : style.red(
+      `not verified (${s.reason ?? "other"}${
+        s.detail ? `: ${untrustedText(s.detail, 300)}` : ""
+      })`,
+    );
+    const tlog = s.tlogIndex === undefined ? "" : `, tlog index ${s.tlogIndex}`;
+    lines.push(`${indent}  ${state}: ${signerOf(s)}${tlog}`);
+  }
+  return lines;
+}
+
+const ORDER: SignatureFailure[] = [
+  "tampered",
+  "other-digest",
+  "untrusted",
+  "wrong-identity",
+  "wrong-key",
+  "other",
+];
+
+/**
+ * Why none of `signatures` verified (`unsigned` when there are none), in
+ * the order the library reports it.
+ */
+export function failureOf(
+  signatures: readonly SignatureResult[],
+): SignatureFailure {
+  if (signatures.length === 0) return "unsigned";
+  return ORDER.find((r) => signatures.some((s) => s.reason === r)) ?? "other";
+}
