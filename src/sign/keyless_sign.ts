@@ -63,9 +63,12 @@ export interface KeylessSignOptions {
 export interface KeylessBundle {
   /** The bundle JSON. */
   bundle: Uint8Array;
-  /** The certified identity (the token's `email`, else its `sub`). */
+  /**
+   * The certified identity: the certificate's subject alternative name
+   * (else the token's `email`, else its `sub`).
+   */
   identity: string;
-  /** The OIDC issuer (the token's `iss`). */
+  /** The OIDC issuer: the certificate's, else the token's `iss`. */
   issuer: string;
   /** The entry's index in the transparency log. */
   tlogIndex: number;
@@ -174,10 +177,22 @@ export async function createKeylessBundle(
     digestHex,
     signature,
   );
+  // Who signed is what the certificate says (Fulcio may certify another
+  // form of the identity than the token's subject, e.g. a workflow URI).
+  const { parseCertificate } = await import("./x509.ts");
+  let identity = claims.subject;
+  let issuer = claims.issuer;
+  try {
+    const leaf = parseCertificate(cert.leaf);
+    identity = leaf.subjectAltNames[0]?.value ?? identity;
+    issuer = leaf.oidcIssuer ?? issuer;
+  } catch {
+    // The verifier judges the certificate; the token names the signer.
+  }
   return {
     bundle: new TextEncoder().encode(JSON.stringify(bundle)),
-    identity: claims.subject,
-    issuer: claims.issuer,
+    identity,
+    issuer,
     tlogIndex: entry.logIndex,
     certificateChain: cert.chain,
   };
