@@ -267,7 +267,7 @@ export type SignatureFailure =
 
 /**
  * A signature check refused an artifact (before anything was extracted):
- * `reason` says why — `"unsigned"` (no signature bundle is attached),
+ * `reason` says why — `"unsigned"` (no sigstore bundle referrer and no legacy cosign `.sig` signature),
  * `"wrong-key"` (signed, but by no key of the policy), `"wrong-identity"`
  * (a certificate that chains to the trusted root, but names another
  * identity or OIDC issuer than the policy), `"untrusted"` (a certificate

@@ -15,8 +15,10 @@ import { KlausOciError, NotFoundError, SignatureError } from "../errors.ts";
 import { readSmallBlob } from "../artifact/fetch_parts.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { OciStore, RepositoryRef } from "../oci/store.ts";
+import { digestOf } from "../oci/digest.ts";
 import { derToP1363 } from "./der_signature.ts";
-import { bufferOf, decodeBase64 } from "./keys.ts";
+import { bufferOf, decodeBase64, encodeBase64, parsePem } from "./keys.ts";
+import { type PreparedPolicy, verifyBundle } from "./verify_bundle.ts";
 
 /** Media type of a cosign simple signing payload. */
 export const MEDIA_TYPE_COSIGN_SIMPLE_SIGNING =
@@ -25,6 +27,11 @@ export const MEDIA_TYPE_COSIGN_SIMPLE_SIGNING =
 export const ANNOTATION_COSIGN_SIGNATURE = "dev.cosignproject.cosign/signature";
 /** Annotation holding a legacy keyless signature's certificate (PEM). */
 export const ANNOTATION_COSIGN_CERTIFICATE = "dev.sigstore.cosign/certificate";
+/**
+ * Annotation holding the Rekor entry of a legacy signature: JSON
+ * `{SignedEntryTimestamp, Payload: {body, integratedTime, logIndex, logID}}`.
+ */
+export const ANNOTATION_COSIGN_BUNDLE = "dev.sigstore.cosign/bundle";
 
 /** The `type` of a cosign simple signing payload. */
 const SIMPLE_SIGNING_TYPE = "cosign container image signature";
@@ -55,8 +62,11 @@ export interface LegacySignature {
   signature: Uint8Array;
   /** The manifest digest the payload names. */
   signedDigest: string;
-  /** Whether the signature is keyless (carries a certificate). */
-  keyless: boolean;
+  /**
+   * Keyless: the certificate and the Rekor entry as a sigstore bundle
+   * (v0.1, message signature over the payload), checked like any other.
+   */
+  bundle?: Uint8Array;
 }
 
 /** What was found under the `.sig` tag. */
@@ -89,6 +99,77 @@ function decodePayload(bytes: Uint8Array): string {
     );
   }
   return digest;
+}
+
+function hexToBase64(hex: string): string {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  }
+  return encodeBase64(bytes);
+}
+
+// The certificate, the Rekor entry and the signature of a legacy keyless
+// signature are what a v0.1 bundle holds; written as one, the bundle
+// verifier checks chain, SCT, SET, body and identity as for any bundle.
+function legacyBundle(
+  certPem: string,
+  rekorJson: string | undefined,
+  signature: string,
+  payload: Uint8Array,
+): Uint8Array {
+  let der: Uint8Array;
+  try {
+    der = parsePem(certPem).der;
+  } catch {
+    throw new SignatureError("cosign signature certificate is not PEM", {
+      reason: "tampered",
+    });
+  }
+  const tlogEntries = [];
+  if (rekorJson !== undefined) {
+    let entry: {
+      SignedEntryTimestamp?: unknown;
+      Payload?: {
+        body?: unknown;
+        integratedTime?: unknown;
+        logIndex?: unknown;
+        logID?: unknown;
+      };
+    };
+    let kind: { kind?: unknown; apiVersion?: unknown };
+    try {
+      entry = JSON.parse(rekorJson);
+      kind = JSON.parse(atob(String(entry.Payload?.body)));
+    } catch {
+      throw new SignatureError("cosign signature Rekor bundle is not JSON", {
+        reason: "tampered",
+      });
+    }
+    const p = entry.Payload ?? {};
+    tlogEntries.push({
+      logIndex: String(p.logIndex),
+      logId: { keyId: hexToBase64(String(p.logID ?? "")) },
+      kindVersion: { kind: kind.kind, version: kind.apiVersion },
+      integratedTime: String(p.integratedTime),
+      inclusionPromise: { signedEntryTimestamp: entry.SignedEntryTimestamp },
+      canonicalizedBody: p.body,
+    });
+  }
+  return new TextEncoder().encode(JSON.stringify({
+    mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    verificationMaterial: {
+      x509CertificateChain: { certificates: [{ rawBytes: encodeBase64(der) }] },
+      tlogEntries,
+    },
+    messageSignature: {
+      messageDigest: {
+        algorithm: "SHA2_256",
+        digest: hexToBase64(digestOf(payload).slice("sha256:".length)),
+      },
+      signature,
+    },
+  }));
 }
 
 /**
@@ -134,12 +215,18 @@ export async function readLegacySignatures(
         signal,
         limit: MAX_PAYLOAD_BYTES,
       });
+      const cert = annotations[ANNOTATION_COSIGN_CERTIFICATE];
       signatures.push({
         layer,
         payload,
         signature: decodeBase64(sig),
         signedDigest: decodePayload(payload),
-        keyless: ANNOTATION_COSIGN_CERTIFICATE in annotations,
+        bundle: cert === undefined ? undefined : legacyBundle(
+          cert,
+          annotations[ANNOTATION_COSIGN_BUNDLE],
+          sig,
+          payload,
+        ),
       });
     } catch (e) {
       if (signal?.aborted && e === signal.reason) throw e;
@@ -178,39 +265,38 @@ export async function verifyLegacySignature(
   );
 }
 
-/** A key of a verification policy, with its key id. */
-export interface LegacyPolicyKey {
-  /** The public key. */
-  key: CryptoKey;
-  /** Its key id (sha256 of the SPKI DER, hex). */
-  keyId: string;
-}
-
-/** What one legacy signature came to under a policy's keys. */
+/** What one legacy signature came to under a policy. */
 export interface LegacyResult {
   /** The `.sig` manifest's digest. */
   referrer: string;
-  /** The key id that verified it. */
+  /** Key-based: the key id that verified it. */
   keyId?: string;
-  /** Whether a key of the policy verified it. */
+  /** Keyless: the certificate's identity. */
+  identity?: string;
+  /** Keyless: the certificate's OIDC issuer. */
+  issuer?: string;
+  /** Whether it verified under the policy. */
   verified: boolean;
+  /** Keyless: the verified Rekor entry's index. */
+  tlogIndex?: number;
   /** Why not. */
   reason?: SignatureError["reason"];
+  /** What exactly failed. */
+  detail?: string;
 }
 
 /**
- * Checks the legacy cosign signatures of `digest` with the policy's
- * `keys`: each must name `digest` in its payload (else "other-digest") and
- * verify with one of them (else "wrong-key"; cosign's legacy layers carry
- * no key hint). Keyless legacy signatures (a certificate annotation, no
- * key) are reported "untrusted": only bundles are verified against a
- * trusted root.
+ * Checks the legacy cosign signatures of `digest` under `policy`: each
+ * must name `digest` in its payload (else "other-digest"); a key-based one
+ * must verify with a key of the policy (else "wrong-key": cosign's legacy
+ * layers carry no key hint); a keyless one is checked as a bundle (chain
+ * to the trusted root, SCT, Rekor entry, identity and issuer).
  */
 export async function checkLegacySignatures(
   store: OciStore,
   repo: RepositoryRef,
   digest: string,
-  keys: readonly LegacyPolicyKey[],
+  policy: PreparedPolicy,
   signal?: AbortSignal,
 ): Promise<LegacyResult[]> {
   const found = await readLegacySignatures(store, repo, digest, signal);
@@ -219,14 +305,38 @@ export async function checkLegacySignatures(
   for (const s of found.signatures) {
     const referrer = found.manifest;
     if ("error" in s) {
-      out.push({ referrer, verified: false, reason: s.error.reason });
+      out.push({
+        referrer,
+        verified: false,
+        reason: s.error.reason,
+        detail: s.error.message,
+      });
     } else if (s.signedDigest !== digest) {
-      out.push({ referrer, verified: false, reason: "other-digest" });
-    } else if (s.keyless) {
-      out.push({ referrer, verified: false, reason: "untrusted" });
+      out.push({
+        referrer,
+        verified: false,
+        reason: "other-digest",
+        detail: `the cosign payload names ${s.signedDigest}`,
+      });
+    } else if (s.bundle) {
+      const v = await verifyBundle(
+        s.bundle,
+        digestOf(s.payload),
+        s.payload,
+        policy,
+      );
+      out.push({
+        referrer,
+        identity: v.identity,
+        issuer: v.issuer,
+        verified: v.verified,
+        tlogIndex: v.tlogIndex,
+        reason: v.reason,
+        detail: v.detail,
+      });
     } else {
       let keyId: string | undefined;
-      for (const k of keys) {
+      for (const k of policy.keys) {
         if (await verifyLegacySignature(k.key, s.payload, s.signature)) {
           keyId = k.keyId;
           break;

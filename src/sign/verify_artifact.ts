@@ -18,6 +18,7 @@ import type { OciStore, RepositoryRef } from "../oci/store.ts";
 import { readSmallBlob } from "../artifact/fetch_parts.ts";
 import { MAX_BUNDLE_BYTES, MEDIA_TYPE_SIGSTORE_BUNDLE } from "./bundle.ts";
 import type { KeyInput } from "./keys.ts";
+import { checkLegacySignatures } from "./cosign_legacy.ts";
 import {
   type BundleVerdict,
   preparePolicy,
@@ -100,7 +101,8 @@ const ORDER: SignatureFailure[] = [
 ];
 
 const EXPLAIN: Record<SignatureFailure, string> = {
-  "unsigned": "no signature bundle is attached",
+  "unsigned":
+    "no signature is attached (no sigstore bundle referrer, no cosign .sig tag)",
   "wrong-key": "signed by no key of the policy",
   "wrong-identity": "signed by another identity or OIDC issuer",
   "untrusted": "the certificate or its log entry is not trusted",
@@ -202,6 +204,21 @@ export async function verifyArtifact(
       referrer: referrer.digest,
     });
   }
+  // Cosign before v3 tagged its signatures sha256-<hex>.sig: consulted
+  // only when no bundle verified, so signed artifacts pay nothing extra.
+  if (!signatures.some((s) => s.verified)) {
+    for (
+      const legacy of await checkLegacySignatures(
+        store,
+        repo,
+        digest,
+        prepared,
+        signal,
+      )
+    ) {
+      signatures.push({ ...legacy, tlogIndex: legacy.tlogIndex });
+    }
+  }
   if (policy.require !== false && !signatures.some((s) => s.verified)) {
     const reason: SignatureFailure = signatures.length === 0
       ? "unsigned"
@@ -211,7 +228,7 @@ export async function verifyArtifact(
       `signature verification failed for ${digest}: ${reason} (${
         EXPLAIN[reason]
       }${detail ? `: ${detail}` : ""}${
-        signatures.length > 1 ? `; ${signatures.length} bundles checked` : ""
+        signatures.length > 1 ? `; ${signatures.length} signatures checked` : ""
       })`,
       { reason },
     );

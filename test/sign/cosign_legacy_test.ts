@@ -1,12 +1,14 @@
 /**
  * Signatures of cosign before v3 (`sha256-<hex>.sig` tags holding simple
  * signing payloads), written here in cosign's layout, read back from a
- * real registry and from an OCI image layout: the right key verifies;
- * another key, a payload naming another digest, a broken signature, a
- * layer without signature and a keyless one are each refused with their
- * reason; no `.sig` tag means no legacy signature.
+ * real registry and from an OCI image layout: the right key verifies, and
+ * so does a keyless one (certificate and Rekor entry from the local
+ * sigstore services, checked as a bundle); another key, a payload naming
+ * another digest, a broken signature, a layer without signature, another
+ * identity and an altered Rekor entry are each refused with their reason;
+ * no `.sig` tag means no legacy signature.
  */
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { Client } from "../../src/client.ts";
 import { LayoutStore } from "../../src/layout/layout_store.ts";
@@ -15,17 +17,30 @@ import type { Descriptor } from "../../src/oci/descriptor.ts";
 import type { OciStore, RepositoryRef } from "../../src/oci/store.ts";
 import { RegistryStore } from "../../src/registry/registry_store.ts";
 import {
+  ANNOTATION_COSIGN_BUNDLE,
   ANNOTATION_COSIGN_CERTIFICATE,
   ANNOTATION_COSIGN_SIGNATURE,
   checkLegacySignatures,
   cosignSignatureTag,
   MEDIA_TYPE_COSIGN_SIMPLE_SIGNING,
 } from "../../src/sign/cosign_legacy.ts";
-import { encodeBase64 } from "../../src/sign/keys.ts";
+import { decodeBase64, encodeBase64, toPem } from "../../src/sign/keys.ts";
+import { preparePolicy } from "../../src/sign/verify_bundle.ts";
 import { generateSigningKey, keyIdOf, p1363ToDer } from "../../src/sign/mod.ts";
 import { fixture, withTempDir } from "../artifact/_fs_helpers.ts";
 import { missing } from "../harness/require.ts";
 import { startRegistry } from "../harness/registry.ts";
+import {
+  missingSigstore,
+  type SigstoreServices,
+  startSigstoreServices,
+  TEST_ISSUER,
+} from "../harness/sigstore.ts";
+
+async function services(): Promise<SigstoreServices & AsyncDisposable> {
+  const s = await startSigstoreServices();
+  return Object.assign(s, { [Symbol.asyncDispose]: () => s.close() });
+}
 import { manifestOf } from "./_signing_helpers.ts";
 
 const enc = new TextEncoder();
@@ -37,8 +52,8 @@ interface LegacyLayer {
   key?: CryptoKey;
   /** Flip a bit of the signature. */
   broken?: boolean;
-  /** Add a certificate annotation (keyless). */
-  keyless?: boolean;
+  /** Keyless: the annotations (certificate, Rekor entry, signature) cosign writes for the payload. */
+  keyless?: (payload: Uint8Array) => Promise<Record<string, string>>;
 }
 
 // cosign's layout: an OCI manifest with a config blob and one simple
@@ -78,10 +93,7 @@ async function pushLegacy(
         p1363ToDer(sig),
       );
     }
-    if (l.keyless) {
-      desc.annotations![ANNOTATION_COSIGN_CERTIFICATE] =
-        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-    }
+    if (l.keyless) Object.assign(desc.annotations!, await l.keyless(payload));
     await store.pushBlob(repo, desc, payload);
     descs.push(desc);
   }
@@ -109,19 +121,62 @@ async function pushLegacy(
   );
 }
 
+const SUBJECT =
+  "https://github.com/klaus/ci/.github/workflows/release.yml@refs/heads/main";
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// What cosign before v3 writes for a keyless signature: the certificate
+// (PEM), the Rekor entry ({SignedEntryTimestamp, Payload}) and the
+// signature, here from a bundle the reference signer made with the local
+// services.
+function keylessBy(
+  s: SigstoreServices,
+  subject: string,
+  alter?: (rekor: { SignedEntryTimestamp: string }) => void,
+) {
+  return async (payload: Uint8Array): Promise<Record<string, string>> => {
+    const b = JSON.parse(await s.signBlob(payload, subject));
+    const vm = b.verificationMaterial;
+    const der = decodeBase64(vm.x509CertificateChain.certificates[0].rawBytes);
+    const t = vm.tlogEntries[0];
+    const rekor = {
+      SignedEntryTimestamp: t.inclusionPromise.signedEntryTimestamp,
+      Payload: {
+        body: t.canonicalizedBody,
+        integratedTime: Number(t.integratedTime),
+        logIndex: Number(t.logIndex),
+        logID: hex(decodeBase64(t.logId.keyId)),
+      },
+    };
+    alter?.(rekor);
+    return {
+      [ANNOTATION_COSIGN_SIGNATURE]: b.messageSignature.signature,
+      [ANNOTATION_COSIGN_CERTIFICATE]: toPem("CERTIFICATE", der),
+      [ANNOTATION_COSIGN_BUNDLE]: JSON.stringify(rekor),
+    };
+  };
+}
+
 async function exercise(
+  s: SigstoreServices,
   store: OciStore,
   repo: RepositoryRef,
   subject: string,
-): Promise<void> {
+): Promise<CryptoKey> {
   const signer = await generateSigningKey();
   const stranger = await generateSigningKey();
-  const keys = [{
-    key: signer.publicKey,
-    keyId: await keyIdOf(signer.publicKey),
-  }];
+  const policy = await preparePolicy({
+    publicKeys: [signer.publicKey],
+    trustedRoot: s.trustedRoot,
+    certificateIdentity: SUBJECT,
+    certificateOidcIssuer: TEST_ISSUER,
+  });
+  const keyId = await keyIdOf(signer.publicKey);
   deepStrictEqual(
-    await checkLegacySignatures(store, repo, subject, keys),
+    await checkLegacySignatures(store, repo, subject, policy),
     [],
     "no .sig tag: no legacy signature",
   );
@@ -132,45 +187,97 @@ async function exercise(
     { names: other, key: signer.privateKey },
     { names: subject, key: signer.privateKey, broken: true },
     { names: subject },
-    { names: subject, key: stranger.privateKey, keyless: true },
+    { names: subject, keyless: keylessBy(s, SUBJECT) },
+    { names: subject, keyless: keylessBy(s, "https://github.com/mallory") },
+    {
+      names: subject,
+      keyless: keylessBy(s, SUBJECT, (r) => {
+        r.SignedEntryTimestamp = r.SignedEntryTimestamp.replace(/^../, "AA");
+      }),
+    },
+    { names: other, keyless: keylessBy(s, SUBJECT) },
   ]);
-  const results = await checkLegacySignatures(store, repo, subject, keys);
+  const results = await checkLegacySignatures(store, repo, subject, policy);
   deepStrictEqual(
-    results.map((r) => [r.verified, r.reason, r.keyId]),
+    results.map((r) => [r.verified, r.reason, r.keyId ?? r.identity]),
     [
-      [true, undefined, keys[0].keyId],
+      [true, undefined, keyId],
       [false, "wrong-key", undefined],
       [false, "other-digest", undefined],
       [false, "wrong-key", undefined],
       [false, "tampered", undefined],
-      [false, "untrusted", undefined],
+      [true, undefined, SUBJECT],
+      [false, "wrong-identity", "https://github.com/mallory"],
+      [false, "untrusted", SUBJECT],
+      [false, "other-digest", undefined],
     ],
   );
+  strictEqual(results[5].issuer, TEST_ISSUER);
+  ok(Number.isInteger(results[5].tlogIndex), String(results[5].tlogIndex));
   const sig = await store.fetchManifest({
     ...repo,
     tag: cosignSignatureTag(subject),
   });
   strictEqual(results[0].referrer, sig.descriptor.digest);
+  return signer.publicKey;
 }
 
-Deno.test("legacy cosign .sig signatures in an OCI image layout", () =>
-  withTempDir(async (tmp) => {
-    const dir = join(tmp, "layout");
-    const client = new Client({ env: {} });
-    await client.pushPlugin(fixture("plugins/base"), `ocidir://${dir}:v1`, {
-      name: "base",
+// A pull under a policy accepts what only a legacy signature signs (key
+// or keyless), and says so.
+async function pullsUnderEitherPolicy(
+  s: SigstoreServices,
+  key: CryptoKey,
+  ref: string,
+): Promise<void> {
+  const policies = [{ publicKeys: [key] }, {
+    trustedRoot: s.trustedRoot,
+    certificateIdentity: SUBJECT,
+    certificateOidcIssuer: TEST_ISSUER,
+  }];
+  for (const policy of policies) {
+    const verifying = new Client({
+      plainHttp: true,
+      env: {},
+      verification: policy,
     });
-    await client.close();
-    const store = new LayoutStore();
-    const repo = { registry: "ocidir://", repository: dir };
-    const { descriptor } = await manifestOf(store, repo, { tag: "v1" });
-    await exercise(store, repo, descriptor.digest);
-  }));
+    const dest = await Deno.makeTempDir();
+    try {
+      const pulled = await verifying.pullPlugin(ref, `${dest}/p`);
+      ok(pulled.signatures?.some((x) => x.verified));
+    } finally {
+      await verifying.close();
+      await Deno.remove(dest, { recursive: true });
+    }
+  }
+}
+
+Deno.test({
+  name: "legacy cosign .sig signatures in an OCI image layout",
+  ignore: missingSigstore(),
+  sanitizeResources: false,
+  fn: () =>
+    withTempDir(async (tmp) => {
+      await using s = await services();
+      const dir = join(tmp, "layout");
+      const client = new Client({ env: {} });
+      await client.pushPlugin(fixture("plugins/base"), `ocidir://${dir}:v1`, {
+        name: "base",
+      });
+      await client.close();
+      const store = new LayoutStore();
+      const repo = { registry: "ocidir://", repository: dir };
+      const { descriptor } = await manifestOf(store, repo, { tag: "v1" });
+      const key = await exercise(s, store, repo, descriptor.digest);
+      await pullsUnderEitherPolicy(s, key, `ocidir://${dir}:v1`);
+    }),
+});
 
 Deno.test({
   name: "legacy cosign .sig signatures on distribution 2.8",
-  ignore: missing("docker-registry"),
+  ignore: missing("docker-registry") || missingSigstore(),
+  sanitizeResources: false,
   async fn() {
+    await using s = await services();
     const reg = await startRegistry({ mode: "open" });
     try {
       const ref = `${reg.host}/klaus-plugins/base:v1`;
@@ -180,7 +287,8 @@ Deno.test({
       const store = new RegistryStore({ plainHttp: true, env: {} });
       const repo = { registry: reg.host, repository: "klaus-plugins/base" };
       const { descriptor } = await manifestOf(store, repo, { tag: "v1" });
-      await exercise(store, repo, descriptor.digest);
+      const key = await exercise(s, store, repo, descriptor.digest);
+      await pullsUnderEitherPolicy(s, key, ref);
     } finally {
       await reg.stop();
     }
