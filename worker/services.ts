@@ -19,6 +19,7 @@ import type { BackgroundScheduler } from "../src/cache/scheduler.ts";
 import { Singleflight } from "../src/cache/singleflight.ts";
 import type { Client } from "../src/client.ts";
 import { isValidRepository } from "../src/ref/grammar.ts";
+import { repositoryFromRef } from "../src/ref/helpers.ts";
 import { RequestScope } from "./cache/scope.ts";
 import type { AnswerState } from "./cache/http_cache.ts";
 import type { DescribedAny, Kind, RegistryBases } from "./kinds.ts";
@@ -260,7 +261,8 @@ export class Services {
     scheduler: BackgroundScheduler,
   ): Promise<Answer<ResolvedDependencies>> {
     const r = refFor(this.registries.personality, name, version);
-    return this.#run(`deps ${r}`, scheduler, async (c) => {
+    return this.#run(`deps ${r}`, scheduler, async (c, background) => {
+      const started = Date.now();
       const described = await PERSONALITIES.describe(c, r);
       const p = described.personality as Personality;
       const refused: string[] = [];
@@ -293,7 +295,35 @@ export class Services {
         plugins: resolved.plugins,
         warnings: [...refused, ...resolved.warnings],
       };
-      return { value };
+      const verifier = this.#verifier;
+      if (!verifier) return { value };
+      // Each dependency's check as a describe's (the same cache entry, by
+      // repository and digest), all at once within the answer budget.
+      const left = this.#budgetMs - (Date.now() - started) - 250;
+      const budget = Math.max(1, Math.min(VERIFY_BUDGET_MS, left));
+      const withCheck = async <T extends { ref: string; digest: string }>(
+        d: T,
+      ): Promise<T & { verification: EdgeVerification }> => ({
+        ...d,
+        verification: await verifier.check(
+          c,
+          repositoryFromRef(d.ref),
+          d.digest,
+          background,
+          budget,
+        ),
+      });
+      const [toolchainChecked, ...pluginsChecked] = await Promise.all([
+        value.toolchain ? withCheck(value.toolchain) : undefined,
+        ...value.plugins.map(withCheck),
+      ]);
+      return {
+        value: {
+          ...value,
+          ...(toolchainChecked ? { toolchain: toolchainChecked } : {}),
+          plugins: pluginsChecked.filter((p) => p !== undefined),
+        },
+      };
     });
   }
 }

@@ -32,6 +32,7 @@ import { startRegistry } from "../harness/registry.ts";
 import { missing } from "../harness/require.ts";
 import { FIXTURES_DIR } from "./seed_registry.ts";
 import { seedSigned } from "./seed_signed.ts";
+import { fixture } from "../artifact/_fs_helpers.ts";
 
 interface Described {
   digest: string;
@@ -361,6 +362,62 @@ Deno.test({
           const signed = await fetch(`${server.url}/v1/plugins/signed`);
           equal(signed.headers.get("x-klaus-verification"), "verified");
           await signed.body?.cancel();
+        },
+      );
+
+      await t.step(
+        "deps: each dependency carries its verification",
+        async () => {
+          const personalities = `${reg.host}/klaus-personalities`;
+          const publisher = new Client({ plainHttp: true, env: {} });
+          clients.push(publisher);
+          const plugin = (name: string) => ({
+            repository: `${f.base}/${name}`,
+            tag: "v1.0.0",
+          });
+          await publisher.pushPersonality(
+            fixture("personalities/sre"),
+            `${personalities}/sre:v1.0.0`,
+            {
+              name: "sre",
+              plugins: [
+                plugin("signed"),
+                plugin("unsigned"),
+                plugin("wrong-key"),
+              ],
+            },
+          );
+          const client = edgeClient({
+            registries: { ...registries, personality: personalities },
+            plainHttp: true,
+            fetch: counter.fetch,
+            cache: { store },
+            requestBudgetMs: 1_000,
+          });
+          clients.push(client);
+          const depsApp = createApp({
+            registries: { ...registries, personality: personalities },
+            client,
+            verification: { config, now: () => clock },
+          });
+          const res = await depsApp.request("/v1/personalities/sre/deps");
+          equal(res.status, 200);
+          const body = await res.json() as {
+            plugins: (Described & { ref: string })[];
+            warnings: string[];
+          };
+          deepStrictEqual(body.warnings, []);
+          deepStrictEqual(
+            body.plugins.map((p) => [
+              p.ref.split("/").pop(),
+              p.verification?.state,
+            ]),
+            [
+              ["signed:v1.0.0", "verified"],
+              ["unsigned:v1.0.0", "unsigned"],
+              ["wrong-key:v1.0.0", "failed"],
+            ],
+          );
         },
       );
 
