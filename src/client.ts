@@ -178,6 +178,8 @@ interface ClientStack {
   hosts: PlainHttpHosts;
   /** The signature policy of pulls and dependency resolution. */
   verification?: VerificationPolicy;
+  /** The client's `fetch`, also for the signing services (Fulcio, Rekor). */
+  fetch?: typeof fetch;
 }
 
 // Marks the constructor argument of a view: a prebuilt stack instead of
@@ -229,7 +231,13 @@ function buildStack(options: ClientOptions): ClientStack {
       ? new FsPushRecords(`${options.cache.dir}/push`)
       : undefined,
   };
-  return { ctx, cache, hosts, verification: options.verification };
+  return {
+    ctx,
+    cache,
+    hosts,
+    verification: options.verification,
+    fetch: options.fetch,
+  };
 }
 
 /**
@@ -671,7 +679,15 @@ export class Client {
     return withDeadline(
       `pushing ${ref}`,
       budgetOf(this.#ctx.deadlines, "push"),
-      (signal) => run({ ...options, signal }),
+      (signal) =>
+        run({
+          ...options,
+          // Fulcio and Rekor through the client's fetch unless told otherwise.
+          ...(options?.sign
+            ? { sign: { fetch: this.#stack.fetch, ...options.sign } }
+            : {}),
+          signal,
+        }),
       options?.signal,
     );
   }

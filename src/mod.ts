@@ -81,6 +81,7 @@ export type {
   PluginReference,
   PulledPersonality,
   PulledPlugin,
+  PushedSignature,
   PushResult,
   ResolvedDependencies,
   Toolchain,
@@ -150,7 +151,7 @@ export {
 } from "./errors.ts";
 export { TimeoutError } from "./registry/timeout_error.ts";
 
-// Key-based signing (sigstore bundles as OCI referrers). From the files,
+// Signing (sigstore bundles as OCI referrers). From the files,
 // not ./sign/mod.ts: the encrypted-key code (and its npm dependencies)
 // loads only when an encrypted key is read.
 export {
@@ -169,6 +170,11 @@ export type {
   VerificationPolicy,
   VerificationResult,
 } from "./sign/verify_artifact.ts";
+// Keyless signing (a Fulcio certificate, a Rekor entry).
+export { DEFAULT_FULCIO_URL, SigningServiceError } from "./sign/fulcio.ts";
+export { DEFAULT_REKOR_URL } from "./sign/rekor.ts";
+export type { KeylessSignOptions } from "./sign/keyless_sign.ts";
+export { cosignSignatureTag } from "./sign/cosign_legacy.ts";
 
 // The cache.
 export {

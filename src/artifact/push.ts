@@ -24,41 +24,15 @@ import type { ArtifactContext } from "./context.ts";
 import { parsePinnedRef } from "./resolve_ref.ts";
 import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
 import { buildManifest } from "./manifest.ts";
-import type { Personality, Plugin, PushResult } from "./types.ts";
+import type {
+  Personality,
+  Plugin,
+  PushedSignature,
+  PushResult,
+} from "./types.ts";
 import { concatBytes } from "../_bytes.ts";
 import type { KeyInput } from "../sign/keys.ts";
 import type { KeylessSignOptions } from "../sign/keyless_sign.ts";
-
-/**
- * What a signed push signed: the key's id (key-based), or the certified
- * identity, its OIDC issuer and the transparency log index (keyless); and
- * the digest of the referrer manifest carrying the sigstore bundle.
- *
- * @example
- * ```ts
- * import type { PushedSignature } from "@klaus/oci";
- * const s: PushedSignature = { keyId: "3f2a…", referrer: "sha256:…" };
- * console.log(s.identity ?? s.keyId);
- * ```
- */
-export interface PushedSignature {
-  /** Key-based: the key id (sha256 of the public key's SPKI DER, hex). */
-  keyId?: string;
-  /** Keyless: the certified identity (SAN email or URI). */
-  identity?: string;
-  /** Keyless: the OIDC issuer. */
-  issuer?: string;
-  /** Keyless: the entry's index in the transparency log. */
-  tlogIndex?: number;
-  /** Digest of the referrer manifest carrying the bundle. */
-  referrer: string;
-}
-
-/** The result of a push, with what was signed when it was. */
-export type SignedPushResult = PushResult & {
-  /** Present when the push signed (`signKey` or `sign`). */
-  signature?: PushedSignature;
-};
 
 /**
  * Options of `pushPlugin` / `pushPersonality`.
@@ -153,7 +127,7 @@ async function pushArtifact(
   config: Uint8Array,
   annotations: Record<string, string> | undefined,
   options: PushOptions,
-): Promise<SignedPushResult> {
+): Promise<PushResult> {
   const parsed = parsePinnedRef(ref, "a tag");
   const signal = options.signal;
   signal?.throwIfAborted();
@@ -476,7 +450,7 @@ export function pushPlugin(
   ref: string,
   plugin: Plugin,
   options: PushOptions = {},
-): Promise<SignedPushResult> {
+): Promise<PushResult> {
   return pushArtifact(
     ctx,
     PLUGIN_KIND,
@@ -495,7 +469,7 @@ export function pushPersonality(
   ref: string,
   personality: Personality,
   options: PushOptions = {},
-): Promise<SignedPushResult> {
+): Promise<PushResult> {
   return pushArtifact(
     ctx,
     PERSONALITY_KIND,

@@ -326,6 +326,31 @@ export interface ResolvedDependencies {
 }
 
 /**
+ * What a signed push signed: the key's id (key-based), or the certified
+ * identity, its OIDC issuer and the transparency log index (keyless); and
+ * the digest of the referrer manifest carrying the sigstore bundle.
+ *
+ * @example
+ * ```ts
+ * import type { PushedSignature } from "@klaus/oci";
+ * const s: PushedSignature = { keyId: "3f2a…", referrer: "sha256:…" };
+ * console.log(s.identity ?? s.keyId);
+ * ```
+ */
+export interface PushedSignature {
+  /** Key-based: the key id (sha256 of the public key's SPKI DER, hex). */
+  keyId?: string;
+  /** Keyless: the certified identity (SAN email or URI). */
+  identity?: string;
+  /** Keyless: the OIDC issuer. */
+  issuer?: string;
+  /** Keyless: the entry's index in the transparency log. */
+  tlogIndex?: number;
+  /** Digest of the referrer manifest carrying the bundle. */
+  referrer: string;
+}
+
+/**
  * The outcome of a push.
  *
  * @example
@@ -338,6 +363,8 @@ export interface ResolvedDependencies {
 export interface PushResult {
   /** Digest of the pushed manifest. */
   digest: string;
+  /** What was signed, when the push signed (`signKey` or `sign`). */
+  signature?: PushedSignature;
 }
 
 /**

@@ -9,7 +9,6 @@ import type {
   VerificationPolicy,
   VerificationResult,
 } from "../sign/verify_artifact.ts";
-import type { PushedSignature } from "../artifact/push.ts";
 import type {
   DescribedPersonality,
   DescribedPlugin,
@@ -98,14 +97,14 @@ export interface CliClient {
     ref: string,
     plugin: Plugin,
     options?: CliPushOptions,
-  ): Promise<CliPushResult>;
+  ): Promise<PushResult>;
   /** Pushes a personality directory. */
   pushPersonality(
     dir: string,
     ref: string,
     personality: Personality,
     options?: CliPushOptions,
-  ): Promise<CliPushResult>;
+  ): Promise<PushResult>;
   /** Waits for background work. */
   close(): Promise<void>;
 }
@@ -125,9 +124,6 @@ export interface CliPushOptions {
   /** `--sign`: keyless signing (Fulcio, Rekor, an identity token). */
   sign?: { identityToken: string; fulcioUrl?: string; rekorUrl?: string };
 }
-
-/** What a push returns: the digest, and what was signed when it was. */
-export type CliPushResult = PushResult & { signature?: PushedSignature };
 
 /**
  * One command run.

@@ -21,7 +21,15 @@ import { Transport } from "../registry/transport.ts";
 import { displayUrl } from "../registry/url_safety.ts";
 import { parsePem } from "./keys.ts";
 
-/** The public-good Fulcio instance. */
+/**
+ * The public-good Fulcio instance (the default of keyless signing).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_FULCIO_URL } from "@klaus/oci";
+ * console.log(DEFAULT_FULCIO_URL); // https://fulcio.sigstore.dev
+ * ```
+ */
 export const DEFAULT_FULCIO_URL = "https://fulcio.sigstore.dev";
 
 /** Default time a sigstore service has to answer one request (30 s). */

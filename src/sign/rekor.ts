@@ -15,7 +15,15 @@ import {
   type SigstoreHttpOptions,
 } from "./fulcio.ts";
 
-/** The public-good Rekor instance. */
+/**
+ * The public-good Rekor instance (the default of keyless signing).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_REKOR_URL } from "@klaus/oci";
+ * console.log(DEFAULT_REKOR_URL); // https://rekor.sigstore.dev
+ * ```
+ */
 export const DEFAULT_REKOR_URL = "https://rekor.sigstore.dev";
 
 /** What is recorded: a digest, a signature over it, and who signed. */

@@ -57,7 +57,12 @@ function malformed(what: string): SignatureError {
 /** A big-endian reader over TLS-encoded bytes. */
 class TlsReader {
   #pos = 0;
-  constructor(readonly bytes: Uint8Array) {}
+  // A plain field, not a parameter property: Node's type stripping
+  // (`node --experimental-strip-types`) refuses those.
+  readonly bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
   get done(): boolean {
     return this.#pos === this.bytes.length;
   }
