@@ -22,6 +22,7 @@ import type {
   SignatureResult,
   VerificationPolicy,
 } from "../src/sign/verify_artifact.ts";
+import { refusalOf } from "../src/sign/refusal.ts";
 import { toApiError } from "./errors.ts";
 import {
   VerificationCache,
@@ -101,17 +102,6 @@ export interface VerifierOptions {
   secrets?: readonly string[];
 }
 
-// The reason a failed artifact is reported with: the first of these any
-// signature has (as the library orders its refusals).
-const REASON_ORDER: SignatureFailure[] = [
-  "tampered",
-  "other-digest",
-  "untrusted",
-  "wrong-identity",
-  "wrong-key",
-  "other",
-];
-
 const MAX_FIELD = 512;
 
 function text(v: unknown): string | undefined {
@@ -158,9 +148,7 @@ export function verificationOf(signatures: EdgeSignature[]): EdgeVerification {
     return { state: "verified", signatures };
   }
   if (signatures.length === 0) return { state: "unsigned", signatures };
-  const reason =
-    REASON_ORDER.find((r) => signatures.some((s) => s.reason === r)) ?? "other";
-  return { state: "failed", signatures, reason };
+  return { state: "failed", signatures, reason: refusalOf(signatures) };
 }
 
 /**

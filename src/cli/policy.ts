@@ -14,6 +14,7 @@ import type {
   SignatureResult,
   VerificationPolicy,
 } from "../sign/verify_artifact.ts";
+import { refusalOf } from "../sign/refusal.ts";
 import type { CommandContext } from "./context.ts";
 import type { Style } from "./output.ts";
 import { UsageError } from "./usage.ts";
@@ -173,15 +174,6 @@ export function signatureLines(
   return lines;
 }
 
-const ORDER: SignatureFailure[] = [
-  "tampered",
-  "other-digest",
-  "untrusted",
-  "wrong-identity",
-  "wrong-key",
-  "other",
-];
-
 /**
  * Why none of `signatures` verified (`unsigned` when there are none), in
  * the order the library reports it.
@@ -189,6 +181,5 @@ const ORDER: SignatureFailure[] = [
 export function failureOf(
   signatures: readonly SignatureResult[],
 ): SignatureFailure {
-  if (signatures.length === 0) return "unsigned";
-  return ORDER.find((r) => signatures.some((s) => s.reason === r)) ?? "other";
+  return refusalOf(signatures);
 }

@@ -19,6 +19,7 @@ import { readSmallBlob } from "../artifact/fetch_parts.ts";
 import { MAX_BUNDLE_BYTES, MEDIA_TYPE_SIGSTORE_BUNDLE } from "./bundle.ts";
 import type { KeyInput } from "./keys.ts";
 import { checkLegacySignatures } from "./cosign_legacy.ts";
+import { refusalOf } from "./refusal.ts";
 import {
   type BundleVerdict,
   preparePolicy,
@@ -90,15 +91,6 @@ export interface VerifyOptions {
   /** Aborts the check. */
   signal?: AbortSignal;
 }
-
-const ORDER: SignatureFailure[] = [
-  "tampered",
-  "other-digest",
-  "untrusted",
-  "wrong-identity",
-  "wrong-key",
-  "other",
-];
 
 const EXPLAIN: Record<SignatureFailure, string> = {
   "unsigned":
@@ -220,9 +212,7 @@ export async function verifyArtifact(
     }
   }
   if (policy.require !== false && !signatures.some((s) => s.verified)) {
-    const reason: SignatureFailure = signatures.length === 0
-      ? "unsigned"
-      : ORDER.find((r) => signatures.some((s) => s.reason === r)) ?? "other";
+    const reason = refusalOf(signatures);
     const detail = signatures.find((s) => s.reason === reason)?.detail;
     throw new SignatureError(
       `signature verification failed for ${digest}: ${reason} (${

@@ -14,6 +14,10 @@ export const NODE = `${ROOT}node_modules/node/bin/node`;
 const CLI = `${ROOT}node_modules/@sigstore/cli/bin/run`;
 const SERVICES = `${ROOT}test/harness/sigstore_services.mjs`;
 
+/** A signer identity of the tests (a CI workflow, as GitHub's). */
+export const TEST_SUBJECT =
+  "https://github.com/klaus/ci/.github/workflows/release.yml@refs/heads/main";
+
 /** The OIDC issuer claimed by identity tokens unless told otherwise. */
 export const TEST_ISSUER = "https://token.actions.example";
 

@@ -7,10 +7,10 @@ import {
   missingSigstore,
   startSigstoreServices,
   TEST_ISSUER,
+  TEST_SUBJECT,
 } from "./sigstore.ts";
 
-const SUBJECT =
-  "https://github.com/klaus/ci/.github/workflows/release.yml@refs/heads/main";
+const SUBJECT = TEST_SUBJECT;
 
 Deno.test({
   name:

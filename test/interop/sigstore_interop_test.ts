@@ -46,13 +46,13 @@ import {
   type SigstoreServices,
   startSigstoreServices,
   TEST_ISSUER,
+  TEST_SUBJECT,
 } from "../harness/sigstore.ts";
 import { missing } from "../harness/require.ts";
 import { manifestOf } from "../sign/_signing_helpers.ts";
 import { interopRegistries } from "./registries.ts";
 
-const SUBJECT =
-  "https://github.com/klaus/ci/.github/workflows/release.yml@refs/heads/main";
+const SUBJECT = TEST_SUBJECT;
 const MALLORY = "https://github.com/mallory/ci/.github/workflows/x.yml@main";
 
 async function bundlesOf(

@@ -35,6 +35,7 @@ import {
   type SigstoreServices,
   startSigstoreServices,
   TEST_ISSUER,
+  TEST_SUBJECT,
 } from "../harness/sigstore.ts";
 
 async function services(): Promise<SigstoreServices & AsyncDisposable> {
@@ -121,8 +122,7 @@ async function pushLegacy(
   );
 }
 
-const SUBJECT =
-  "https://github.com/klaus/ci/.github/workflows/release.yml@refs/heads/main";
+const SUBJECT = TEST_SUBJECT;
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

@@ -24,10 +24,10 @@ import {
   type SigstoreServices,
   startSigstoreServices,
   TEST_ISSUER,
+  TEST_SUBJECT,
 } from "../harness/sigstore.ts";
 
-const SUBJECT =
-  "https://github.com/klaus/ci/.github/workflows/release.yml@refs/heads/main";
+const SUBJECT = TEST_SUBJECT;
 
 const MANIFEST = new TextEncoder().encode(JSON.stringify({
   schemaVersion: 2,

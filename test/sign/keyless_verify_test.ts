@@ -19,10 +19,10 @@ import {
   type SigstoreServices,
   startSigstoreServices,
   TEST_ISSUER,
+  TEST_SUBJECT,
 } from "../harness/sigstore.ts";
 
-const SUBJECT =
-  "https://github.com/klaus/plugins/.github/workflows/release.yml@refs/heads/main";
+const SUBJECT = TEST_SUBJECT;
 const MANIFEST = new TextEncoder().encode(JSON.stringify({
   schemaVersion: 2,
   mediaType: "application/vnd.oci.image.manifest.v1+json",
@@ -153,7 +153,7 @@ Deno.test({
           want: {
             reason: "wrong-identity",
             detail:
-              /none of the expected identities matched what was in the certificate, got subjects \[https:\/\/github\.com\/klaus\/plugins\/.*\] with issuer https:\/\/token\.actions\.example/,
+              /none of the expected identities matched what was in the certificate, got subjects \[https:\/\/github\.com\/klaus\/ci\/.*\] with issuer https:\/\/token\.actions\.example/,
           },
         },
         {

@@ -16,12 +16,12 @@ import {
   missingSigstore,
   startSigstoreServices,
   TEST_ISSUER,
+  TEST_SUBJECT,
 } from "../harness/sigstore.ts";
 import { Browser } from "./cdp.ts";
 import { FIXTURES_DIR } from "./seed_registry.ts";
 
-const SUBJECT =
-  "https://github.com/giantswarm/klaus/.github/workflows/release.yaml@refs/heads/main";
+const SUBJECT = TEST_SUBJECT;
 
 Deno.test({
   name: "edge API: keyless signatures name their identity and issuer",
