@@ -53,6 +53,18 @@ export class Browser implements AsyncDisposable {
   }
 
   /** Starts Chromium headless and attaches to a blank page. */
+  /** Launches Chromium showing pages as a phone (390×844, 2×, mobile). */
+  static async launchPhone(): Promise<Browser> {
+    const browser = await Browser.launch();
+    await browser.page("Emulation.setDeviceMetricsOverride", {
+      width: 390,
+      height: 844,
+      deviceScaleFactor: 2,
+      mobile: true,
+    });
+    return browser;
+  }
+
   static async launch(): Promise<Browser> {
     const profile = await Deno.makeTempDir({ prefix: "klaus-chromium-" });
     const child = new Deno.Command(CHROMIUM, {

@@ -28,14 +28,8 @@ Deno.test({
       log: false,
       env: (n) => env[n],
     });
-    await using browser = await Browser.launch();
     // A phone.
-    await browser.page("Emulation.setDeviceMetricsOverride", {
-      width: 390,
-      height: 844,
-      deviceScaleFactor: 2,
-      mobile: true,
-    });
+    await using browser = await Browser.launchPhone();
     const noSideScroll = () =>
       browser.eval<boolean>(
         "document.documentElement.scrollWidth <= window.innerWidth",

@@ -82,14 +82,8 @@ Deno.test({
       log: false,
       env: (n) => env[n],
     });
-    await using browser = await Browser.launch();
     // A phone: long identities must wrap, not scroll sideways.
-    await browser.page("Emulation.setDeviceMetricsOverride", {
-      width: 390,
-      height: 844,
-      deviceScaleFactor: 2,
-      mobile: true,
-    });
+    await using browser = await Browser.launchPhone();
     const lines = () =>
       browser.eval<Record<string, [string, string]>>(
         `Object.fromEntries([...document.querySelectorAll("li.card")].map((li) => {
