@@ -1,6 +1,7 @@
 /**
- * Local sigstore services (mock Fulcio with a CT log, Rekor, a TUF
- * repository with the matching trusted root) from the sigstore project's
+ * Local sigstore services (mock Fulcio with a CT log, Rekor v1 and v2, RFC
+ * 3161 timestamp authorities, a TUF repository with the matching trusted
+ * root) from the sigstore project's
  * own npm packages, served over HTTP on loopback by
  * `sigstore_services.mjs` under Node 22 from node_modules; and the
  * sigstore CLI (`@sigstore/cli`) pointed at them. Never the public-good
@@ -61,6 +62,36 @@ export interface TokenOptions {
   email?: string;
 }
 
+/**
+ * How the reference signer anchors a bundle (`/_sign` of
+ * `sigstore_services.mjs`): which timestamp authority stamps the signature
+ * and which Rekor API records it.
+ */
+export interface AnchorOptions {
+  /**
+   * An RFC 3161 timestamp over the signature: `true` from the trusted TSA,
+   * `"other-ca"` from a TSA whose chain is not in the trusted root,
+   * `"late"` from a trusted TSA whose clock runs 30 minutes ahead (its
+   * genTime is after the Fulcio certificate expired). Default: none.
+   */
+  tsa?: boolean | "other-ca" | "late";
+  /**
+   * The transparency log entry: `"v1"` (default; hashedrekord 0.0.1 or
+   * intoto 0.0.2 with SET and inclusion proof), `"v2"` (hashedrekord or
+   * dsse 0.0.2: inclusion proof and checkpoint only, no time) or `"none"`.
+   */
+  rekor?: "v1" | "v2" | "none";
+}
+
+/** Options of {@linkcode SigstoreServices.signBlob}. */
+export type SignBlobOptions = TokenOptions & AnchorOptions;
+
+/** Options of {@linkcode SigstoreServices.attest}. */
+export type AttestOptions = TokenOptions & AnchorOptions & {
+  /** The DSSE payload type (default the in-toto statement type). */
+  payloadType?: string;
+};
+
 /** Running local sigstore services. */
 export interface SigstoreServices {
   /** Base URL of all services (Fulcio, Rekor, TUF share one origin). */
@@ -84,17 +115,23 @@ export interface SigstoreServices {
    * without checking the token's signature, so it is unsigned).
    */
   identityToken(subject: string, options?: TokenOptions): string;
-  /** A messageSignature bundle over `data`, made by `@sigstore/sign`. */
+  /**
+   * A messageSignature bundle over `data`, made by `@sigstore/sign`
+   * (anchored by a Rekor v1 entry unless `options` say otherwise).
+   */
   signBlob(
     data: Uint8Array,
     subject: string,
-    options?: TokenOptions,
+    options?: SignBlobOptions,
   ): Promise<string>;
-  /** A DSSE bundle over `payload`, made by `@sigstore/sign` (as attest). */
+  /**
+   * A DSSE bundle over `payload`, made by `@sigstore/sign` (as attest;
+   * anchored by a Rekor v1 intoto entry unless `options` say otherwise).
+   */
   attest(
     payload: Uint8Array,
     subject: string,
-    options?: TokenOptions & { payloadType?: string },
+    options?: AttestOptions,
   ): Promise<string>;
   /**
    * Runs `sigstore <args>` (the @sigstore/cli) under Node 22 with `env`
@@ -209,6 +246,8 @@ export async function startSigstoreServices(): Promise<SigstoreServices> {
         kind: "blob",
         payload: base64(data),
         token: identityToken(subject, options),
+        tsa: options?.tsa ?? false,
+        rekor: options?.rekor ?? "v1",
       }),
     attest: (payload, subject, options) =>
       sign({
@@ -216,6 +255,8 @@ export async function startSigstoreServices(): Promise<SigstoreServices> {
         payload: base64(payload),
         payloadType: options?.payloadType ?? "application/vnd.in-toto+json",
         token: identityToken(subject, options),
+        tsa: options?.tsa ?? false,
+        rekor: options?.rekor ?? "v1",
       }),
     async cli(args, env = {}) {
       const full = [...args];

@@ -1,16 +1,35 @@
 // Local sigstore services for the signing interop tests: the sigstore
-// project's own mock Fulcio (CA + CT log), Rekor (transparency log) and a
-// TUF repository serving the matching trusted root, over real HTTP on
-// loopback. Never the public-good instances.
+// project's own mock Fulcio (CA + CT log), Rekor (transparency log), RFC 3161
+// timestamp authority and a TUF repository serving the matching trusted
+// root, over real HTTP on loopback. Never the public-good instances.
 //
 // Run with Node 22 (the @sigstore packages require it):
 //   node test/harness/sigstore_services.mjs
 // Prints one JSON line ({ url, trustedRoot, tufRoot }) and serves until
 // stdin closes or it is signalled. POST /_sign signs with @sigstore/sign
-// ({ kind: "blob" | "dsse", payload: base64, payloadType?, token }) so tests
-// get bundles made by the reference signer.
+// ({ kind: "blob" | "dsse", payload: base64, payloadType?, token, tsa?,
+// rekor? }) so tests get bundles made by the reference signer:
+//   tsa: false (default) | true (the trusted TSA) | "other-ca" (a TSA whose
+//        chain is not in the trusted root) | "late" (a trusted TSA whose
+//        clock runs 30 minutes ahead: genTime after the Fulcio certificate
+//        expired)
+//   rekor: "v1" (default: hashedrekord/intoto 0.0.x with SET and proof) |
+//          "v2" (hashedrekord/dsse 0.0.2, inclusion proof + checkpoint
+//          only) | "none"
+//
+// Rekor v2: the mock's rekorV2Handler (@sigstore/mock 0.13) logs the
+// canonicalized *request* (no kind/apiVersion) with an inclusion proof whose
+// index lies outside its one-leaf tree, so neither @sigstore/verify nor any
+// other verifier accepts its entries. This file serves /api/v2/log/entries
+// itself, as rekor-tiles does: the body is the canonical JSON of the
+// rekor.v2 Entry (kind, apiVersion 0.0.2, spec.hashedRekordV002 |
+// spec.dsseV002), appended to a real RFC 6962 tree (seeded with a few
+// leaves so proofs have a path), proven against a checkpoint signed by the
+// log's key; the entry's logId is the checkpoint key id, which the trusted
+// root names in `checkpointKeyId` (as @sigstore/verify and sigstore-go
+// match v2 logs).
 import { createServer } from "node:http";
-import { createHash, generateKeyPairSync } from "node:crypto";
+import { createHash, createSign, generateKeyPairSync } from "node:crypto";
 // Deep imports: the packages' entry points load nock, which patches
 // node:http globally and breaks the reference signer's own requests.
 import {
@@ -22,6 +41,10 @@ import {
   initializeTLog,
   rekorHandler,
 } from "@sigstore/mock/dist/rekor/index.js";
+import {
+  initializeTSA,
+  tsaHandler,
+} from "@sigstore/mock/dist/timestamp/index.js";
 import { initializeTUFRepo } from "@tufjs/repo-mock/dist/repo.js";
 import { tufHandlers } from "@tufjs/repo-mock/dist/handler.js";
 import {
@@ -29,8 +52,12 @@ import {
   FulcioSigner,
   MessageSignatureBundleBuilder,
   RekorWitness,
+  TSAWitness,
 } from "@sigstore/sign";
 import { bundleToJSON } from "@sigstore/bundle";
+import { json as sigstoreJson } from "@sigstore/core";
+import { HashAlgorithm, TransparencyLogEntry } from "@sigstore/protobuf-specs";
+import { CreateEntryRequest, Entry } from "@sigstore/protobuf-specs/rekor/v2";
 
 const key = () => generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 const spki = (pair) => pair.publicKey.export({ format: "der", type: "spki" });
@@ -46,6 +73,137 @@ const tlogKeys = key();
 const ctlog = await initializeCTLog(ctKeys);
 const ca = await initializeCA(caKeys, ctlog);
 const tlog = await initializeTLog(url, tlogKeys);
+const tsaKeys = key();
+const tsa = await initializeTSA(tsaKeys);
+// A TSA whose chain the trusted root does not name.
+const otherTsa = await initializeTSA(key());
+// A trusted TSA whose clock runs ahead (its own certificates are issued
+// "now", so they are valid at its genTime; Fulcio's are not).
+const lateTsaKeys = key();
+const lateTsa = await initializeTSA(
+  lateTsaKeys,
+  new Date(Date.now() + 30 * 60_000),
+);
+
+// Rekor v2 (rekor-tiles): a real append-only RFC 6962 tree.
+const v2Keys = key();
+const v2Origin = new URL(url).host;
+const sha256 = (...parts) => {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+// C2SP signed-note key id: sha256(name || "\n" || type || key); ECDSA: 0x02.
+const v2KeyId = sha256(
+  Buffer.from(`${v2Origin}\n`),
+  Buffer.of(2),
+  spki(v2Keys),
+);
+const v2Leaves = [];
+const mth = (lo, hi) => {
+  if (hi - lo === 1) return v2Leaves[lo];
+  let k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  return sha256(Buffer.of(1), mth(lo, lo + k), mth(lo + k, hi));
+};
+// RFC 6962 PATH(m, D[lo:hi]), lowest level first.
+const auditPath = (m, lo, hi) => {
+  if (hi - lo === 1) return [];
+  let k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  return m < k
+    ? [...auditPath(m, lo, lo + k), mth(lo + k, hi)]
+    : [...auditPath(m - k, lo + k, hi), mth(lo, lo + k)];
+};
+for (let i = 0; i < 5; i++) {
+  v2Leaves.push(sha256(Buffer.of(0), Buffer.from(`seed entry ${i}`)));
+}
+const signCheckpoint = (size, root) => {
+  const note = `${v2Origin}\n${size}\n${root.toString("base64")}\n`;
+  const sig = createSign("sha256").update(note).sign(v2Keys.privateKey);
+  const line = Buffer.concat([v2KeyId.subarray(0, 4), sig]).toString("base64");
+  return `${note}\n\u2014 ${v2Origin} ${line}\n`;
+};
+const verifierOf = (v) => ({
+  keyDetails: v.keyDetails,
+  verifier: v.verifier,
+});
+const rekorV2 = {
+  path: "/api/v2/log/entries",
+  fn: (body) => {
+    const request = CreateEntryRequest.fromJSON(JSON.parse(body));
+    let entry;
+    if (request.spec?.$case === "hashedRekordRequestV002") {
+      const r = request.spec.hashedRekordRequestV002;
+      entry = {
+        kind: "hashedrekord",
+        apiVersion: "0.0.2",
+        spec: {
+          spec: {
+            $case: "hashedRekordV002",
+            hashedRekordV002: {
+              data: { algorithm: HashAlgorithm.SHA2_256, digest: r.digest },
+              signature: {
+                content: r.signature.content,
+                verifier: verifierOf(r.signature.verifier),
+              },
+            },
+          },
+        },
+      };
+    } else if (request.spec?.$case === "dsseRequestV002") {
+      const r = request.spec.dsseRequestV002;
+      entry = {
+        kind: "dsse",
+        apiVersion: "0.0.2",
+        spec: {
+          spec: {
+            $case: "dsseV002",
+            dsseV002: {
+              payloadHash: {
+                algorithm: HashAlgorithm.SHA2_256,
+                digest: sha256(r.envelope.payload),
+              },
+              signatures: r.envelope.signatures.map((s, i) => ({
+                content: s.sig,
+                verifier: verifierOf(r.verifiers[i] ?? r.verifiers[0]),
+              })),
+            },
+          },
+        },
+      };
+    } else {
+      return { statusCode: 400, response: "unsupported entry" };
+    }
+    const canonical = Buffer.from(
+      sigstoreJson.canonicalize(Entry.toJSON(entry)),
+    );
+    const index = v2Leaves.length;
+    v2Leaves.push(sha256(Buffer.of(0), canonical));
+    const size = v2Leaves.length;
+    const root = mth(0, size);
+    const tle = {
+      logIndex: String(index),
+      logId: { keyId: v2KeyId },
+      kindVersion: { kind: entry.kind, version: "0.0.2" },
+      integratedTime: "0",
+      inclusionPromise: undefined,
+      inclusionProof: {
+        logIndex: String(index),
+        rootHash: root,
+        treeSize: String(size),
+        hashes: auditPath(index, 0, size),
+        checkpoint: { envelope: signCheckpoint(size, root) },
+      },
+      canonicalizedBody: canonical,
+    };
+    return {
+      statusCode: 201,
+      response: JSON.stringify(TransparencyLogEntry.toJSON(tle)),
+      contentType: "application/json",
+    };
+  },
+};
 
 // Valid from an hour ago: the mock CA's root is issued "now", and the
 // verifiers compare the CA's window with the log's integrated time.
@@ -61,6 +219,17 @@ const trustedRoot = {
       validFor: { start },
     },
     logId: { keyId: b64(createHash("sha256").update(spki(tlogKeys)).digest()) },
+  }, {
+    // Rekor v2: same origin, its own key, named by its checkpoint key id.
+    baseUrl: url,
+    hashAlgorithm: "SHA2_256",
+    publicKey: {
+      rawBytes: b64(spki(v2Keys)),
+      keyDetails: "PKIX_ECDSA_P256_SHA_256",
+      validFor: { start },
+    },
+    logId: { keyId: b64(sha256(spki(v2Keys))) },
+    checkpointKeyId: { keyId: b64(v2KeyId) },
   }],
   certificateAuthorities: [{
     subject: { organization: "sigstore.mock", commonName: "sigstore" },
@@ -78,7 +247,17 @@ const trustedRoot = {
     },
     logId: { keyId: b64(ctlog.logID) },
   }],
-  timestampAuthorities: [],
+  timestampAuthorities: [tsa, lateTsa].map((t, i) => ({
+    subject: { organization: "sigstore.mock", commonName: `tsa ${i}` },
+    uri: `${url}/api/v1/timestamp`,
+    // Leaf (the TSA's signing certificate) first, root last.
+    certChain: {
+      certificates: [t.intCertificate, t.rootCertificate].map((c) => ({
+        rawBytes: b64(c),
+      })),
+    },
+    validFor: { start },
+  })),
 };
 const trustedRootText = JSON.stringify(trustedRoot);
 const tuf = initializeTUFRepo([
@@ -86,8 +265,16 @@ const tuf = initializeTUFRepo([
 ]);
 
 const routes = new Map();
-for (const h of [fulcioHandler(ca), rekorHandler(tlog)]) {
+for (const h of [fulcioHandler(ca), rekorHandler(tlog), rekorV2]) {
   routes.set(`POST ${h.path}`, h.fn);
+}
+// The TSAs: the trusted one at the path @sigstore/sign appends, the others
+// below their own prefixes (TSAWitness takes a full URL as given).
+const tsas = { true: tsa, "other-ca": otherTsa, late: lateTsa };
+for (const [name, t] of Object.entries(tsas)) {
+  const h = tsaHandler(t);
+  const prefix = name === "true" ? "" : `/_tsa/${name}`;
+  routes.set(`POST ${prefix}${h.path}`, h.fn);
 }
 // tuf-js reads metadata at the mirror URL itself and targets below /targets.
 for (const h of tufHandlers(tuf, { metadataPathPrefix: "" })) {
@@ -95,17 +282,32 @@ for (const h of tufHandlers(tuf, { metadataPathPrefix: "" })) {
 }
 
 async function sign(body) {
-  const { kind, payload, payloadType, token } = JSON.parse(body);
+  const { kind, payload, payloadType, token, tsa, rekor = "v1" } = JSON
+    .parse(body);
   const signer = new FulcioSigner({
     fulcioBaseURL: url,
     identityProvider: { getToken: () => Promise.resolve(token) },
   });
-  const witnesses = [
-    new RekorWitness({
-      rekorBaseURL: url,
-      entryType: kind === "dsse" ? "intoto" : undefined,
-    }),
-  ];
+  const witnesses = [];
+  if (rekor === "v1" || rekor === "v2") {
+    witnesses.push(
+      new RekorWitness({
+        rekorBaseURL: url,
+        entryType: kind === "dsse" ? "intoto" : undefined,
+        majorApiVersion: rekor === "v2" ? 2 : 1,
+      }),
+    );
+  } else if (rekor !== "none") {
+    throw new Error(`rekor: ${rekor}?`);
+  }
+  if (tsa) {
+    if (!(String(tsa) in tsas)) throw new Error(`tsa: ${tsa}?`);
+    witnesses.push(
+      new TSAWitness({
+        tsaBaseURL: tsa === true ? url : `${url}/_tsa/${tsa}/api/v1/timestamp`,
+      }),
+    );
+  }
   const builder = kind === "dsse"
     ? new DSSEBundleBuilder({ signer, witnesses })
     : new MessageSignatureBundleBuilder({ signer, witnesses });
