@@ -20,6 +20,8 @@ import { MAX_BUNDLE_BYTES, MEDIA_TYPE_SIGSTORE_BUNDLE } from "./bundle.ts";
 import type { KeyInput } from "./keys.ts";
 import { checkLegacySignatures } from "./cosign_legacy.ts";
 import { refusalOf } from "./refusal.ts";
+import { identityPolicyOf } from "./certificate_identity.ts";
+import { fetchTrustedRoot, type TufOptions } from "./tuf/mod.ts";
 import {
   type BundleVerdict,
   preparePolicy,
@@ -31,19 +33,30 @@ import {
  * identity and OIDC issuer under a trusted root, as cosign's
  * `--certificate-identity` and `--certificate-oidc-issuer`), and whether a
  * verified signature is required. A bundle verifies when it verifies with
- * one of `publicKeys`, or when its certificate chains to `trustedRoot`,
- * was valid when the transparency log of `trustedRoot` recorded it, and
- * names the identity and issuer asked for.
+ * one of `publicKeys`, or when its certificate chains to the trusted root,
+ * was valid when the trusted root's transparency log recorded it, and
+ * names the identity and issuer asked for. The trusted root is
+ * `trustedRoot` when given, else — as cosign — sigstore's
+ * `trusted_root.json` fetched through TUF (`tuf`: the public-good
+ * repository by default).
  */
 export interface VerificationPolicy {
   /** ECDSA P-256 public keys (`CryptoKey`s or SPKI PEM text). */
   publicKeys?: readonly KeyInput[];
   /**
    * The sigstore trusted root (`trusted_root.json`: Fulcio CAs,
-   * transparency logs, CT logs), as JSON text or parsed. Required for
-   * keyless (certificate) signatures.
+   * transparency logs, CT logs), as JSON text or parsed. Without it a
+   * policy with an identity gets it through TUF (see `tuf`).
    */
   trustedRoot?: string | Record<string, unknown>;
+  /**
+   * Where keyless verification gets the trusted root when `trustedRoot`
+   * is not given: a TUF repository (default the public-good one,
+   * `https://tuf-repo-cdn.sigstore.dev`, from its embedded initial root;
+   * another mirror needs `initialRoot`), its metadata kept in `cacheDir`
+   * if given. Fetched once per process and repository.
+   */
+  tuf?: TufOptions;
   /** The exact certificate identity (SAN email or URI). */
   certificateIdentity?: string;
   /** A regular expression the certificate identity must match (whole). */
@@ -139,20 +152,47 @@ async function readBundle(
   });
 }
 
+function hasIdentity(policy: VerificationPolicy): boolean {
+  return [
+    policy.certificateIdentity,
+    policy.certificateIdentityRegExp,
+    policy.certificateOidcIssuer,
+    policy.certificateOidcIssuerRegExp,
+  ].some((v) => v !== undefined);
+}
+
+/**
+ * `policy` with its trusted root: its own, else — when it names an
+ * identity or issuer — the one TUF gives (checked identity first, so a
+ * policy that cannot work fails before any request).
+ */
+async function withTrustedRoot(
+  policy: VerificationPolicy,
+  signal: AbortSignal | undefined,
+): Promise<VerificationPolicy> {
+  if (policy.trustedRoot !== undefined || !hasIdentity(policy)) return policy;
+  identityPolicyOf(policy);
+  const trustedRoot = await fetchTrustedRoot(policy.tuf, signal);
+  return { ...policy, trustedRoot };
+}
+
 /**
  * Checks the sigstore bundles attached (as OCI referrers) to the manifest
  * `manifestBytes` described by `manifestDescriptor` in `repo` of `store`.
  * Each bundle (at most 1 MiB) must sign the manifest's digest (a message
  * signature over the manifest bytes, or a DSSE in-toto statement naming
  * it), verifying with a key of `policy` or, keyless, with a certificate
- * that chains to `policy.trustedRoot`, logged in its transparency log and
- * naming its identity and issuer. Unless `policy.require` is `false`,
+ * that chains to the trusted root (`policy.trustedRoot`, else fetched
+ * through TUF as `policy.tuf` says, before the referrers are listed),
+ * logged in its transparency log and naming its identity and issuer.
+ * Unless `policy.require` is `false`,
  * throws a `SignatureError` when none verifies, its `reason` (and
  * message) saying why: `"unsigned"`, `"wrong-key"`, `"wrong-identity"`,
  * `"untrusted"`, `"tampered"` or `"other-digest"` (when several bundles
  * fail, the first of tampered, other-digest, untrusted, wrong-identity,
  * wrong-key). Throws a `TypeError` before any request for a policy with a
- * trusted root but without an identity and an issuer.
+ * trusted root but without an identity and an issuer, a `TufError` when
+ * the trusted root cannot be fetched through TUF.
  */
 export async function verifyArtifact(
   store: OciStore,
@@ -169,7 +209,7 @@ export async function verifyArtifact(
       reason: "other",
     });
   }
-  const prepared = await preparePolicy(policy);
+  const prepared = await preparePolicy(await withTrustedRoot(policy, signal));
   const referrers = await store.listReferrers(repo, digest, {
     signal,
     artifactType: MEDIA_TYPE_SIGSTORE_BUNDLE,
