@@ -176,7 +176,11 @@ export function readTime(node: DerNode): Date {
     // RFC 5280 §4.1.2.5.1: two-digit years 50–99 are 19xx.
     year = Number(m[1]) + (Number(m[1]) >= 50 ? 1900 : 2000);
   } else if (node.tag === TAG_GENERALIZED_TIME) {
-    m = text.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/);
+    // RFC 3161 genTime may carry a fraction of a second (DER: no trailing
+    // zeros); milliseconds are kept.
+    m = text.match(
+      /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/,
+    );
     if (!m) throw asn1Error(`bad GeneralizedTime ${JSON.stringify(text)}`);
     year = Number(m[1]);
   } else {
@@ -190,6 +194,7 @@ export function readTime(node: DerNode): Date {
       Number(m[4]),
       Number(m[5]),
       Number(m[6]),
+      m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0,
     ),
   );
 }

@@ -5,7 +5,8 @@
  * signature over the manifest bytes. Key-based signing records nothing in
  * a transparency log: `tlogEntries` is empty (as `cosign sign --key` with
  * `--tlog-upload=false`). Read here: every bundle v0.1–v0.3
- * ({@linkcode decodeBundle}), keyless ones included.
+ * ({@linkcode decodeBundle}), keyless ones included, with their RFC 3161
+ * timestamps.
  *
  * @module
  */
@@ -20,6 +21,9 @@ export const MEDIA_TYPE_SIGSTORE_BUNDLE =
 
 /** The largest bundle read from a registry (1 MiB). */
 export const MAX_BUNDLE_BYTES = 1024 * 1024;
+
+/** The most RFC 3161 timestamps (and tlog entries) a bundle may carry. */
+export const MAX_BUNDLE_ANCHORS = 8;
 
 /** A sigstore bundle v0.3 with a message signature (the parts used here). */
 export interface SigstoreBundle {
@@ -149,6 +153,11 @@ export interface DecodedBundle {
   certificate?: Uint8Array;
   /** Transparency log entries. */
   tlogEntries: TlogEntry[];
+  /**
+   * RFC 3161 timestamps over the signature (DER TimeStampResp or token,
+   * from `timestampVerificationData.rfc3161Timestamps[].signedTimestamp`).
+   */
+  rfc3161Timestamps: Uint8Array[];
   /** A signature over the artifact bytes. */
   messageSignature?: {
     /** `SHA2_256`, … */
@@ -258,7 +267,11 @@ export function decodeBundle(bytes: Uint8Array): DecodedBundle {
     throw tampered(`media type ${JSON.stringify(mediaType)}`);
   }
   const vm = obj(o.verificationMaterial, "verificationMaterial");
-  const out: DecodedBundle = { mediaType, tlogEntries: [] };
+  const out: DecodedBundle = {
+    mediaType,
+    tlogEntries: [],
+    rfc3161Timestamps: [],
+  };
   if (vm.publicKey !== undefined) {
     out.keyHint = str(
       obj(vm.publicKey, "publicKey").hint ?? "",
@@ -283,7 +296,29 @@ export function decodeBundle(bytes: Uint8Array): DecodedBundle {
   }
   const entries = vm.tlogEntries ?? [];
   if (!Array.isArray(entries)) throw tampered("tlogEntries is not an array");
+  if (entries.length > MAX_BUNDLE_ANCHORS) {
+    throw tampered(`more than ${MAX_BUNDLE_ANCHORS} tlog entries`);
+  }
   out.tlogEntries = entries.map((e, i) => tlogEntry(e, `tlogEntries[${i}]`));
+  if (
+    vm.timestampVerificationData !== undefined &&
+    vm.timestampVerificationData !== null
+  ) {
+    const tvd = obj(vm.timestampVerificationData, "timestampVerificationData");
+    const stamps = tvd.rfc3161Timestamps ?? [];
+    if (!Array.isArray(stamps)) {
+      throw tampered("rfc3161Timestamps is not an array");
+    }
+    if (stamps.length > MAX_BUNDLE_ANCHORS) {
+      throw tampered(`more than ${MAX_BUNDLE_ANCHORS} RFC 3161 timestamps`);
+    }
+    out.rfc3161Timestamps = stamps.map((t, i) =>
+      b64(
+        obj(t, `rfc3161Timestamps[${i}]`).signedTimestamp,
+        `rfc3161Timestamps[${i}].signedTimestamp`,
+      )
+    );
+  }
   if (o.messageSignature !== undefined) {
     const ms = obj(o.messageSignature, "messageSignature");
     const md = obj(ms.messageDigest, "messageSignature.messageDigest");

@@ -10,7 +10,11 @@
  * @module
  */
 import { SignatureError } from "../errors.ts";
-import { covers, type TrustedRoot } from "./trusted_root.ts";
+import {
+  type CertificateAuthority,
+  covers,
+  type TrustedRoot,
+} from "./trusted_root.ts";
 import {
   bytesEqual,
   type Certificate,
@@ -19,6 +23,29 @@ import {
   OID_EKU_CODE_SIGNING,
   verifyCertificateSignature,
 } from "./x509.ts";
+
+/** What a leaf certificate must be for, and how it is named in errors. */
+export interface CertificatePurpose {
+  /** The extended key usage the leaf must allow. */
+  eku: string;
+  /** Whether the leaf must carry the extension (else: if present). */
+  ekuRequired: boolean;
+  /** The leaf in messages ("the signing certificate"). */
+  leaf: string;
+  /** The time in messages ("the signing time"). */
+  time: string;
+  /** What does the vouching in messages ("certificate authority"). */
+  authority: string;
+}
+
+/** Fulcio code signing certificates. */
+const CODE_SIGNING: CertificatePurpose = {
+  eku: OID_EKU_CODE_SIGNING,
+  ekuRequired: false,
+  leaf: "the signing certificate",
+  time: "the signing time",
+  authority: "certificate authority",
+};
 
 function untrusted(message: string): SignatureError {
   return new SignatureError(message, { reason: "untrusted" });
@@ -48,9 +75,13 @@ async function issuersOf(
   return out;
 }
 
-function checkPath(path: Certificate[], at: Date): void {
+function checkPath(
+  path: Certificate[],
+  at: Date,
+  purpose: CertificatePurpose,
+): void {
   for (const [i, cert] of path.entries()) {
-    const what = i === 0 ? "the signing certificate" : `CA certificate ${i}`;
+    const what = i === 0 ? purpose.leaf : `CA certificate ${i}`;
     if (cert.unhandledCritical.length > 0) {
       throw untrusted(
         `${what} has unsupported critical extensions ${
@@ -60,7 +91,7 @@ function checkPath(path: Certificate[], at: Date): void {
     }
     if (at < cert.notBefore || at > cert.notAfter) {
       throw untrusted(
-        `${what} was not valid at the signing time ${at.toISOString()} (valid ${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()})`,
+        `${what} was not valid at ${purpose.time} ${at.toISOString()} (valid ${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()})`,
       );
     }
     if (i === 0) continue;
@@ -77,10 +108,19 @@ function checkPath(path: Certificate[], at: Date): void {
   }
   const leaf = path[0];
   if (leaf.keyUsage && !leaf.keyUsage[KEY_USAGE_DIGITAL_SIGNATURE]) {
-    throw untrusted("the signing certificate may not sign");
+    throw untrusted(`${purpose.leaf} may not sign`);
   }
-  if (leaf.extKeyUsage && !leaf.extKeyUsage.includes(OID_EKU_CODE_SIGNING)) {
-    throw untrusted("the signing certificate is not for code signing");
+  if (
+    (leaf.extKeyUsage || purpose.ekuRequired) &&
+    !leaf.extKeyUsage?.includes(purpose.eku)
+  ) {
+    throw untrusted(
+      `${purpose.leaf} is not for ${
+        purpose.eku === OID_EKU_CODE_SIGNING
+          ? "code signing"
+          : `extended key usage ${purpose.eku}`
+      }`,
+    );
   }
 }
 
@@ -90,21 +130,43 @@ function checkPath(path: Certificate[], at: Date): void {
  * `SignatureError` (`reason: "untrusted"`) saying why no authority
  * vouches for it.
  */
-export async function verifyCertificateChain(
+export function verifyCertificateChain(
   leaf: Certificate,
   root: TrustedRoot,
   at: Date,
 ): Promise<Certificate[]> {
-  const authorities = root.certificateAuthorities.filter((ca) =>
-    covers(ca.validFor, at)
+  return verifyCertificatePath(
+    leaf,
+    root.certificateAuthorities,
+    at,
+    CODE_SIGNING,
   );
-  if (authorities.length === 0) {
+}
+
+/**
+ * Validates `leaf` for `purpose` against `authorities` (Fulcio CAs,
+ * timestamp authorities) at `at`: an authority valid then whose chain
+ * links the leaf, by verified signatures, to its last (root) certificate,
+ * every certificate valid at `at`, CA constraints above the leaf, the
+ * leaf's key and extended key usage. The leaf may be a certificate of the
+ * authority's chain itself (a TSA's signing certificate). Returns the
+ * path, leaf first, root last. Throws a `SignatureError` (`reason:
+ * "untrusted"`).
+ */
+export async function verifyCertificatePath(
+  leaf: Certificate,
+  authorities: CertificateAuthority[],
+  at: Date,
+  purpose: CertificatePurpose,
+): Promise<Certificate[]> {
+  const valid = authorities.filter((ca) => covers(ca.validFor, at));
+  if (valid.length === 0) {
     throw untrusted(
-      `no certificate authority of the trusted root was valid at ${at.toISOString()}`,
+      `no ${purpose.authority} of the trusted root was valid at ${at.toISOString()}`,
     );
   }
   let last: SignatureError | undefined;
-  for (const ca of authorities) {
+  for (const ca of valid) {
     const path = [leaf];
     let current = leaf;
     // A trusted chain is short; its length bounds the walk.
@@ -118,12 +180,12 @@ export async function verifyCertificateChain(
     const top = path[path.length - 1];
     if (path.length < 2 || top !== ca.certChain[ca.certChain.length - 1]) {
       last = untrusted(
-        "the signing certificate does not chain to a certificate authority of the trusted root",
+        `${purpose.leaf} does not chain to a ${purpose.authority} of the trusted root`,
       );
       continue;
     }
     try {
-      checkPath(path, at);
+      checkPath(path, at, purpose);
       return path;
     } catch (e) {
       if (!(e instanceof SignatureError)) throw e;

@@ -1,11 +1,14 @@
 /**
  * Transparency log (Rekor) entries of a bundle: proof that the log
  * recorded the signature, and when. An entry is trusted when its log is
- * in the trusted root and its inclusion promise (the signed entry
- * timestamp, SET) and, when present, its inclusion proof (Merkle audit
- * path to a checkpoint signed by the log) verify. Only a verified SET
- * vouches for `integratedTime`, the signing time certificates are checked
- * at.
+ * in the trusted root and whatever it carries of an inclusion promise (the
+ * signed entry timestamp, SET: Rekor v1) and an inclusion proof (Merkle
+ * audit path to a checkpoint signed by the log: Rekor v1 and v2, whose
+ * entries carry only the proof and whose logs the trusted root names by
+ * their checkpoint key id) verifies, at least one of them present. Only a
+ * verified SET vouches for `integratedTime`, a signing time certificates
+ * are checked at; Rekor v2 entries give no time (an RFC 3161 timestamp
+ * does).
  *
  * @module
  */

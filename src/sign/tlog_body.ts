@@ -1,9 +1,13 @@
 /**
  * What a transparency log entry recorded must be what the bundle carries:
  * the same signature, the same signed digest, the same signing
- * certificate. Rekor's canonical bodies: `hashedrekord` 0.0.1 (message
+ * certificate. Rekor v1's canonical bodies: `hashedrekord` 0.0.1 (message
  * signatures), `intoto` 0.0.2 (DSSE; Rekor base64s the signature and
- * public key once more) and `dsse` 0.0.1.
+ * public key once more) and `dsse` 0.0.1; Rekor v2's (rekor-tiles: the
+ * canonical protobuf JSON of a `rekor.v2.Entry`): `hashedrekord` 0.0.2
+ * (`spec.hashedRekordV002`: data digest, signature content and verifier)
+ * and `dsse` 0.0.2 (`spec.dsseV002`: payload hash, signatures with their
+ * verifiers).
  *
  * @module
  */
@@ -50,6 +54,12 @@ function sameCertificate(v: unknown, der: Uint8Array): boolean {
   }
 }
 
+/** Whether a Rekor v2 `Verifier` is the certificate `der`. */
+function sameVerifier(v: Json | undefined, der: Uint8Array): boolean {
+  const raw = b64(v?.x509Certificate?.rawBytes);
+  return !!raw && bytesEqual(raw, der);
+}
+
 // The body is untyped JSON from the log, read field by field.
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
@@ -91,7 +101,45 @@ export async function checkTlogBody(
     }
     return;
   }
+  if (kind === "hashedrekord 0.0.2") {
+    const ms = bundle.messageSignature;
+    if (!ms) throw mismatch("a hashedrekord entry for a DSSE bundle");
+    const entry: Json = spec.hashedRekordV002 ?? {};
+    const sig = b64(entry.signature?.content);
+    if (!sig || !bytesEqual(sig, ms.signature)) throw mismatch("signature");
+    const digest = b64(entry.data?.digest);
+    if (
+      entry.data?.algorithm !== "SHA2_256" || !digest ||
+      !bytesEqual(digest, ms.digest)
+    ) throw mismatch("digest");
+    if (!sameVerifier(entry.signature?.verifier, certificate)) {
+      throw mismatch("certificate");
+    }
+    return;
+  }
   const env = bundle.dsseEnvelope;
+  if (kind === "dsse 0.0.2") {
+    if (!env) throw mismatch("a dsse entry for a message signature");
+    if (env.signatures.length !== 1) throw mismatch("signature count");
+    const entry: Json = spec.dsseV002 ?? {};
+    const hash = b64(entry.payloadHash?.digest);
+    if (
+      entry.payloadHash?.algorithm !== "SHA2_256" || !hash ||
+      hex(hash) !== await sha256Hex(env.payload)
+    ) throw mismatch("payload digest");
+    const sigs = entry.signatures;
+    if (!Array.isArray(sigs) || sigs.length !== 1) {
+      throw mismatch("signature count");
+    }
+    const sig = b64(sigs[0]?.content);
+    if (!sig || !bytesEqual(sig, env.signatures[0].sig)) {
+      throw mismatch("signature");
+    }
+    if (!sameVerifier(sigs[0]?.verifier, certificate)) {
+      throw mismatch("certificate");
+    }
+    return;
+  }
   if (kind === "intoto 0.0.2" || kind === "dsse 0.0.1") {
     if (!env) throw mismatch(`a ${entry.kind} entry for a message signature`);
     if (env.signatures.length !== 1) throw mismatch("signature count");

@@ -1,8 +1,9 @@
 /**
  * The sigstore trusted root (`trusted_root.json`, media type
- * `application/vnd.dev.sigstore.trustedroot+json;version=0.1`): the Fulcio
- * certificate authorities, the transparency logs (Rekor) and the
- * certificate transparency logs a keyless signature is checked against.
+ * `application/vnd.dev.sigstore.trustedroot+json;version=0.1`, v0.2): the
+ * Fulcio certificate authorities, the transparency logs (Rekor v1 and v2),
+ * the certificate transparency logs and the RFC 3161 timestamp authorities
+ * a keyless signature is checked against.
  * Read from its protobuf JSON form (base64 bytes, RFC 3339 times); unknown
  * fields are ignored, as protobuf readers do.
  *
@@ -21,9 +22,12 @@ export interface ValidFor {
   end?: Date;
 }
 
-/** A Fulcio certificate authority. */
+/** A Fulcio certificate authority or an RFC 3161 timestamp authority. */
 export interface CertificateAuthority {
-  /** Its chain, issuing CA first, root last. */
+  /**
+   * Its chain, issuing CA first, root last (a timestamp authority's
+   * starts with its signing certificate).
+   */
   certChain: Certificate[];
   /** When it issued certificates. */
   validFor: ValidFor;
@@ -55,6 +59,8 @@ export interface TrustedRoot {
   tlogs: TransparencyLog[];
   /** Certificate transparency logs (empty: SCTs are not required). */
   ctlogs: TransparencyLog[];
+  /** RFC 3161 timestamp authorities. */
+  timestampAuthorities: CertificateAuthority[];
 }
 
 /** Media type prefix of trusted roots. */
@@ -203,6 +209,10 @@ export function parseTrustedRoot(input: string | Json): TrustedRoot {
     ctlogs: list(o.ctlogs, "ctlogs").map((t, i) =>
       transparencyLog(t, `ctlogs[${i}]`)
     ),
+    timestampAuthorities: list(
+      o.timestampAuthorities,
+      "timestampAuthorities",
+    ).map((c, i) => certificateAuthority(c, `timestampAuthorities[${i}]`)),
   };
 }
 

@@ -2,9 +2,12 @@
  * One sigstore bundle checked against one manifest under a policy:
  * key-based bundles with the policy's keys, keyless (certificate) bundles
  * as `@sigstore/verify` and cosign check them — the signature over the
- * content, the transparency log entries (inclusion promise and proof,
- * body matching the bundle), the certificate chain to the trusted root at
- * the logged time, the embedded SCTs, and the identity and OIDC issuer.
+ * content, the RFC 3161 timestamps, the transparency log entries (Rekor
+ * v1: inclusion promise and proof; Rekor v2: inclusion proof and
+ * checkpoint; body matching the bundle; at least one entry), the
+ * certificate chain to the trusted root at every verified signing time (a
+ * timestamp's genTime, a v1 entry's integratedTime; at least one), the
+ * embedded SCTs, and the identity and OIDC issuer.
  *
  * @module
  */
@@ -23,10 +26,11 @@ import { preAuthEncoding, statementSha256Subjects } from "./dsse.ts";
 import { bufferOf, keyIdOf, type KeyInput, verificationKey } from "./keys.ts";
 import { defaultHash, verifySignature } from "./public_key.ts";
 import { verifyEmbeddedScts } from "./sct.ts";
+import { verifyTimestamp } from "./timestamp.ts";
 import { verifyTlogEntry } from "./tlog.ts";
 import { checkTlogBody } from "./tlog_body.ts";
 import { parseTrustedRoot, type TrustedRoot } from "./trusted_root.ts";
-import { type Certificate, parseCertificate } from "./x509.ts";
+import { bytesEqual, type Certificate, parseCertificate } from "./x509.ts";
 
 /** A key of the policy, imported. */
 export interface PolicyKey {
@@ -176,27 +180,43 @@ async function verifyKeyless(
       "a certificate signature needs a trusted root in the policy",
     );
   }
-  if (bundle.tlogEntries.length === 0) {
-    throw fail("untrusted", "the bundle has no transparency log entry");
-  }
-  // Every entry must be sound (as @sigstore/verify and sigstore-go): its
-  // body is this bundle's, and its log vouches for it.
+  // Signing times (as @sigstore/verify and sigstore-go): every RFC 3161
+  // timestamp must verify over the signature, each giving its genTime;
+  // Rekor v1 entries give their integratedTime once their SET verifies.
   const times: Date[] = [];
+  const seen: Uint8Array[] = [];
+  for (const stamp of bundle.rfc3161Timestamps) {
+    if (seen.some((s) => bytesEqual(s, stamp))) {
+      throw fail("tampered", "the bundle carries the same timestamp twice");
+    }
+    seen.push(stamp);
+    times.push(
+      await verifyTimestamp(stamp, signature, root.timestampAuthorities),
+    );
+  }
+  // @sigstore/verify's default tlogThreshold (1), as cosign: a timestamp
+  // alone does not do; every entry must be sound — its body is this
+  // bundle's, and its log vouches for it (SET and/or inclusion proof).
+  if (bundle.tlogEntries.length === 0) {
+    throw fail(
+      "untrusted",
+      "the bundle has no transparency log entry (sigstore requires one, an RFC 3161 timestamp alone does not do)",
+    );
+  }
   let tlogIndex: number | undefined;
   for (const entry of bundle.tlogEntries) {
     await checkTlogBody(entry, bundle, cert.der);
     const verified = await verifyTlogEntry(entry, root.tlogs);
-    if (verified.integratedTime) {
-      times.push(verified.integratedTime);
-      tlogIndex ??= Number(entry.logIndex);
-    }
+    if (verified.integratedTime) times.push(verified.integratedTime);
+    tlogIndex ??= Number(entry.logIndex);
   }
   if (times.length === 0) {
     throw fail(
       "untrusted",
-      "no verified signing time: no transparency log entry has an inclusion promise (RFC 3161 timestamps are not supported)",
+      "no verified signing time: neither an RFC 3161 timestamp nor a transparency log entry with an inclusion promise (a Rekor v2 entry needs a timestamp)",
     );
   }
+  // The certificate must be valid at every verified time.
   for (const at of times) {
     const path = await verifyCertificateChain(cert, root, at);
     await verifyEmbeddedScts(cert, path[1], root.ctlogs);

@@ -54,6 +54,8 @@ export const OID_FULCIO_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8";
 export const OID_SCT_LIST = "1.3.6.1.4.1.11129.2.4.2";
 /** Extended key usage: code signing. */
 export const OID_EKU_CODE_SIGNING = "1.3.6.1.5.5.7.3.3";
+/** Extended key usage: time stamping (RFC 3161 TSA certificates). */
+export const OID_EKU_TIME_STAMPING = "1.3.6.1.5.5.7.3.8";
 
 /** The extensions this module understands (so may be critical). */
 const HANDLED = new Set([
@@ -75,6 +77,18 @@ const SIGNATURE_ALGORITHMS: Record<string, { kind: string; hash: HashName }> = {
   "1.2.840.113549.1.1.13": { kind: "rsa", hash: "SHA-512" },
   "1.3.101.112": { kind: "ed25519", hash: "SHA-512" },
 };
+
+/**
+ * The key kind and hash of a signature algorithm OID (ECDSA with SHA-2,
+ * RSA PKCS#1 v1.5 with SHA-2, Ed25519); `undefined` when not supported.
+ */
+export function signatureAlgorithmOf(
+  oid: string,
+): { kind: string; hash: HashName } | undefined {
+  return Object.hasOwn(SIGNATURE_ALGORITHMS, oid)
+    ? SIGNATURE_ALGORITHMS[oid]
+    : undefined;
+}
 
 /** One certificate extension. */
 export interface Extension {
