@@ -175,6 +175,15 @@ export { DEFAULT_FULCIO_URL, SigningServiceError } from "./sign/fulcio.ts";
 export { DEFAULT_REKOR_URL } from "./sign/rekor.ts";
 export type { KeylessSignOptions } from "./sign/keyless_sign.ts";
 export { cosignSignatureTag } from "./sign/cosign_legacy.ts";
+// The sigstore trusted root through TUF (keyless verification without a
+// trusted root of its own).
+export {
+  DEFAULT_TUF_MIRROR_URL,
+  fetchTrustedRoot,
+  TufError,
+  type TufFailure,
+  type TufOptions,
+} from "./sign/tuf/mod.ts";
 
 // The cache.
 export {

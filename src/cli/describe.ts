@@ -198,8 +198,8 @@ export async function describeCommand(ctx: CommandContext): Promise<void> {
   const policy = ctx.flags.verify ? await policyFromFlags(ctx) : undefined;
   if (ctx.flags.verify && !policy) {
     throw new UsageError(
-      "--verify needs --verify-key FILE, or --certificate-identity, " +
-        "--certificate-oidc-issuer and --trusted-root FILE",
+      "--verify needs --verify-key FILE, or --certificate-identity and " +
+        "--certificate-oidc-issuer",
       topic,
     );
   }

@@ -53,6 +53,9 @@ export const FLAGS = {
   "certificate-oidc-issuer": { type: "string" },
   "certificate-oidc-issuer-regexp": { type: "string" },
   "trusted-root": { type: "string" },
+  "tuf-mirror-url": { type: "string" },
+  "tuf-root": { type: "string" },
+  "tuf-force-cache": { type: "boolean" },
 } as const;
 
 /**
@@ -98,6 +101,12 @@ export interface FlagValues {
   "certificate-oidc-issuer-regexp"?: string;
   /** pull, describe: the sigstore trusted root (trusted_root.json). */
   "trusted-root"?: string;
+  /** pull, describe: the TUF mirror the trusted root comes from. */
+  "tuf-mirror-url"?: string;
+  /** pull, describe: the TUF repository's initial root.json. */
+  "tuf-root"?: string;
+  /** pull, describe: use cached, unexpired TUF metadata without asking the mirror. */
+  "tuf-force-cache"?: boolean;
 }
 
 /**
@@ -220,6 +229,8 @@ export function globalOptions(
     const [flag, what] of [
       ["identity-token", "a token file"],
       ["trusted-root", "a trusted root file (trusted_root.json)"],
+      ["tuf-mirror-url", "a URL"],
+      ["tuf-root", "a TUF root file (root.json)"],
       ["fulcio-url", "a URL"],
       ["rekor-url", "a URL"],
       ["certificate-identity", "an identity"],

@@ -1,13 +1,17 @@
 /**
  * The verification policy of `pull` and `describe --verify`, from cosign's
  * flags: `--verify-key FILE`, or `--certificate-identity[-regexp]` with
- * `--certificate-oidc-issuer[-regexp]` under `--trusted-root FILE`; and
- * how the signatures found are shown.
+ * `--certificate-oidc-issuer[-regexp]` under the sigstore trusted root —
+ * `--trusted-root FILE`, else through TUF (`--tuf-mirror-url`,
+ * `--tuf-root`, `--tuf-force-cache`; the public-good repository by
+ * default, its metadata cached below the cache directory); and how the
+ * signatures found are shown.
  *
  * @module
  */
 
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { untrustedText } from "../_redact.ts";
 import { InvalidArtifactError, type SignatureFailure } from "../errors.ts";
 import type {
@@ -15,7 +19,9 @@ import type {
   VerificationPolicy,
 } from "../sign/verify_artifact.ts";
 import { refusalOf } from "../sign/refusal.ts";
+import { DEFAULT_TUF_MIRROR_URL } from "../sign/tuf/mod.ts";
 import type { CommandContext } from "./context.ts";
+import type { GlobalOptions } from "./options.ts";
 import type { Style } from "./output.ts";
 import { UsageError } from "./usage.ts";
 
@@ -27,7 +33,16 @@ export const POLICY_FLAGS = [
   "certificate-oidc-issuer",
   "certificate-oidc-issuer-regexp",
   "trusted-root",
+  "tuf-mirror-url",
+  "tuf-root",
+  "tuf-force-cache",
 ] as const;
+
+/** The TUF flags: where the trusted root comes from without `--trusted-root`. */
+const TUF_FLAGS = ["tuf-mirror-url", "tuf-root", "tuf-force-cache"] as const;
+
+/** The TUF cache below the CLI's cache directory. */
+export const TUF_CACHE_SUBDIR = "tuf";
 
 async function readText(file: string, what: string): Promise<string> {
   try {
@@ -43,12 +58,17 @@ async function readText(file: string, what: string): Promise<string> {
  * The policy the flags of `ctx` ask for, read and checked before any
  * request (`undefined` when none is asked for). cosign's rules: an
  * identity needs an issuer and an issuer an identity (exact or regular
- * expression, not both of one), and keyless checks need `--trusted-root`.
- * Breaking them is a usage error; an unreadable key or trusted root fails
- * the command.
+ * expression, not both of one). Keyless checks use `--trusted-root` when
+ * given, else the trusted root through TUF (cached in
+ * `<cache dir>/tuf` unless the cache is off); the TUF flags and
+ * `--trusted-root` exclude each other, and a mirror other than the
+ * public-good one needs `--tuf-root`. Breaking the rules is a usage
+ * error; an unreadable key, trusted root or TUF root fails the command.
  */
 export async function policyFromFlags(
-  ctx: Pick<CommandContext, "flags" | "kind" | "command">,
+  ctx: Pick<CommandContext, "flags" | "kind" | "command"> & {
+    globals?: Pick<GlobalOptions, "cacheDir">;
+  },
 ): Promise<VerificationPolicy | undefined> {
   const f = ctx.flags;
   const topic = { kind: ctx.kind, command: ctx.command };
@@ -81,15 +101,38 @@ export async function policyFromFlags(
       "--certificate-oidc-issuer needs --certificate-identity (or --certificate-identity-regexp), as cosign",
     );
   }
-  if (hasIdentity && rootFile === undefined) {
-    throw usage(
-      "--certificate-identity needs --trusted-root FILE (the sigstore trusted_root.json of the Fulcio and Rekor that signed)",
-    );
-  }
   if (rootFile !== undefined && !hasIdentity) {
     throw usage(
       "--trusted-root needs --certificate-identity and --certificate-oidc-issuer",
     );
+  }
+  const tufFlag = TUF_FLAGS.find((flag) => f[flag] !== undefined);
+  if (tufFlag !== undefined && rootFile !== undefined) {
+    throw usage(
+      `--${tufFlag} and --trusted-root exclude each other (the trusted root comes from TUF or from the file)`,
+    );
+  }
+  if (tufFlag !== undefined && !hasIdentity) {
+    throw usage(
+      `--${tufFlag} needs --certificate-identity and --certificate-oidc-issuer`,
+    );
+  }
+  const mirror = f["tuf-mirror-url"]?.trim().replace(/\/+$/, "");
+  if (mirror !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(mirror);
+    } catch { /* below */ }
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+      throw usage(
+        `--tuf-mirror-url: ${JSON.stringify(mirror)} is not an http(s) URL`,
+      );
+    }
+    if (mirror !== DEFAULT_TUF_MIRROR_URL && f["tuf-root"] === undefined) {
+      throw usage(
+        "--tuf-mirror-url needs --tuf-root FILE (the mirror's initial root.json; the embedded one is the public-good repository's)",
+      );
+    }
   }
   for (
     const [flag, re] of [
@@ -113,8 +156,8 @@ export async function policyFromFlags(
     await importPublicKeyPem(pem);
     policy.publicKeys = [pem];
   }
-  if (hasIdentity) {
-    const root = await readText(rootFile!, "trusted root");
+  if (hasIdentity && rootFile !== undefined) {
+    const root = await readText(rootFile, "trusted root");
     try {
       JSON.parse(root);
     } catch {
@@ -123,6 +166,32 @@ export async function policyFromFlags(
       );
     }
     policy.trustedRoot = root;
+  } else if (hasIdentity) {
+    // As cosign: the trusted root through TUF.
+    const tuf: NonNullable<VerificationPolicy["tuf"]> = {};
+    if (mirror !== undefined) tuf.mirrorUrl = mirror;
+    const tufRoot = f["tuf-root"];
+    if (tufRoot !== undefined) {
+      const text = await readText(tufRoot, "TUF root");
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch { /* below */ }
+      const signed = (doc as { signed?: { _type?: unknown } } | undefined)
+        ?.signed;
+      if (signed?._type !== "root") {
+        throw new InvalidArtifactError(
+          `reading TUF root ${tufRoot}: not a TUF root.json`,
+        );
+      }
+      tuf.initialRoot = text;
+    }
+    const cacheDir = ctx.globals?.cacheDir;
+    if (cacheDir !== undefined) tuf.cacheDir = join(cacheDir, TUF_CACHE_SUBDIR);
+    if (f["tuf-force-cache"]) tuf.forceCache = true;
+    policy.tuf = tuf;
+  }
+  if (hasIdentity) {
     if (identity !== undefined) policy.certificateIdentity = identity;
     if (identityRe !== undefined) policy.certificateIdentityRegExp = identityRe;
     if (issuer !== undefined) policy.certificateOidcIssuer = issuer;

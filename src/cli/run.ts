@@ -82,6 +82,9 @@ const COMMAND_FLAGS: Partial<Record<keyof FlagValues, Command[]>> = {
   "certificate-oidc-issuer": ["pull", "describe"],
   "certificate-oidc-issuer-regexp": ["pull", "describe"],
   "trusted-root": ["pull", "describe"],
+  "tuf-mirror-url": ["pull", "describe"],
+  "tuf-root": ["pull", "describe"],
+  "tuf-force-cache": ["pull", "describe"],
 };
 
 function isCommand(word: string | undefined): word is Command {

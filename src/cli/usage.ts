@@ -80,8 +80,16 @@ const POLICY_FLAGS_HELP = [
   "                      ... or an issuer RE matches (whole)",
   "  --trusted-root FILE\n" +
   "                      the sigstore trusted_root.json (Fulcio CAs, Rekor and CT\n" +
-  "                      log keys) keyless signatures must chain to (required\n" +
-  "                      with an identity)",
+  "                      log keys) keyless signatures must chain to; without it,\n" +
+  "                      as cosign, the one of sigstore's TUF repository (public\n" +
+  "                      good by default), its metadata cached in <cache dir>/tuf",
+  "  --tuf-mirror-url URL\n" +
+  "                      the TUF repository the trusted root comes from (default\n" +
+  "                      https://tuf-repo-cdn.sigstore.dev; another needs --tuf-root)",
+  "  --tuf-root FILE     the TUF repository's initial root.json (default: the\n" +
+  "                      embedded public-good root)",
+  "  --tuf-force-cache   use cached TUF metadata that has not expired without\n" +
+  "                      asking the mirror",
 ];
 
 const COMMAND_HELP: Record<Command, CommandHelp> = {
@@ -146,9 +154,11 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
       "(no .oci-cache.json) is refused unless --force; ., the working directory, its\n" +
       "parents, / and the home directory are refused even with --force.\n" +
       "With a signature policy (--verify-key, or --certificate-identity and\n" +
-      "--certificate-oidc-issuer with --trusted-root) the artifact is refused unless a\n" +
-      "signature attached to it verifies — unsigned, another key or identity, a\n" +
-      "tampered bundle, a signature for another digest — before anything is extracted.",
+      "--certificate-oidc-issuer) the artifact is refused unless a signature attached\n" +
+      "to it verifies — unsigned, another key or identity, a tampered bundle, a\n" +
+      "signature for another digest — before anything is extracted. Keyless\n" +
+      "signatures chain to --trusted-root, else to the trusted root of sigstore's TUF\n" +
+      "repository (fetched and verified once, cached in <cache dir>/tuf).",
     flags: [
       "  --force             replace a non-empty dir that no pull made (its content is lost)",
       ...POLICY_FLAGS_HELP,

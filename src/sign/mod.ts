@@ -51,3 +51,15 @@ export {
   verifyBundle,
 } from "./verify_bundle.ts";
 export { parseTrustedRoot, type TrustedRoot } from "./trusted_root.ts";
+export {
+  clearTrustedRootMemo,
+  DEFAULT_TUF_MIRROR_URL,
+  DEFAULT_TUF_TIMEOUT_MS,
+  fetchTrustedRoot,
+  SIGSTORE_PUBLIC_GOOD_ROOT,
+  SIGSTORE_PUBLIC_GOOD_ROOT_VERSION,
+  TRUSTED_ROOT_TARGET,
+  TufError,
+  type TufFailure,
+  type TufOptions,
+} from "./tuf/mod.ts";

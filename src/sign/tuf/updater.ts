@@ -72,7 +72,11 @@ class Update {
   snapshot?: Metadata<"snapshot">;
   targets?: Metadata<"targets">;
 
-  constructor(readonly o: UpdateOptions) {}
+  readonly o: UpdateOptions;
+
+  constructor(o: UpdateOptions) {
+    this.o = o;
+  }
 
   get consistent(): boolean {
     return this.root.signed.consistent_snapshot === true;
