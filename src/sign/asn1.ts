@@ -176,10 +176,10 @@ export function readTime(node: DerNode): Date {
     // RFC 5280 §4.1.2.5.1: two-digit years 50–99 are 19xx.
     year = Number(m[1]) + (Number(m[1]) >= 50 ? 1900 : 2000);
   } else if (node.tag === TAG_GENERALIZED_TIME) {
-    // RFC 3161 genTime may carry a fraction of a second (DER: no trailing
-    // zeros); milliseconds are kept.
+    // RFC 3161 genTime may carry a fraction of a second of any length (DER
+    // drops trailing zeros: ".43" is 430 ms); milliseconds are kept.
     m = text.match(
-      /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/,
+      /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d+))?Z$/,
     );
     if (!m) throw asn1Error(`bad GeneralizedTime ${JSON.stringify(text)}`);
     year = Number(m[1]);

@@ -1,7 +1,7 @@
 /**
  * RFC 3161 timestamps as sigstore bundles carry them
  * (`verificationMaterial.timestampVerificationData.rfc3161Timestamps[]
- * .signedTimestamp`): a TimeStampResp (or a bare TimeStampToken), i.e. a
+ * .signedTimestamp`): a DER TimeStampResp whose TimeStampToken is a
  * CMS SignedData (RFC 5652) whose content is a TSTInfo. A timestamp vouches
  * for its `genTime` when, as `@sigstore/verify` and sigstore-go check it:
  * its message imprint is the hash of the bundle's signature bytes, the
@@ -38,7 +38,7 @@ import {
 } from "./certificate_chain.ts";
 import { bufferOf } from "./keys.ts";
 import { type HashName, verifySignature } from "./public_key.ts";
-import type { CertificateAuthority } from "./trusted_root.ts";
+import { type CertificateAuthority, covers } from "./trusted_root.ts";
 import {
   bytesEqual,
   type Certificate,
@@ -187,7 +187,7 @@ function essCertHash(
 }
 
 /**
- * Decodes a DER TimeStampResp (status granted) or TimeStampToken. Throws a
+ * Decodes a DER TimeStampResp (status granted) and its token. Throws a
  * `SignatureError`: `"tampered"` when it is not well-formed (or larger
  * than {@linkcode MAX_TIMESTAMP_BYTES}), `"untrusted"` for a response that
  * is not granted, `"other"` for digest algorithms not supported.
@@ -197,18 +197,20 @@ export function parseTimestamp(der: Uint8Array): ParsedTimestamp {
     throw tampered(`larger than ${MAX_TIMESTAMP_BYTES} bytes`);
   }
   try {
-    let token = expectTag(parseDer(der), TAG_SEQUENCE);
-    const top = children(token);
-    if (top[0]?.tag === TAG_SEQUENCE) {
-      // TimeStampResp { status PKIStatusInfo, timeStampToken }
-      const status = readInteger(children(top[0])[0]);
-      if (status !== 0n && status !== 1n) {
-        throw untrusted(
-          `the timestamp authority did not grant the timestamp (status ${status})`,
-        );
-      }
-      token = expectTag(top[1], TAG_SEQUENCE);
+    // TimeStampResp { status PKIStatusInfo, timeStampToken } — what the
+    // bundle's signedTimestamp is, and all @sigstore/verify and sigstore-go
+    // read (a bare token is refused, as they refuse it).
+    const top = children(expectTag(parseDer(der), TAG_SEQUENCE));
+    if (top[0]?.tag !== TAG_SEQUENCE || top.length !== 2) {
+      throw tampered("not a TimeStampResp with a token");
     }
+    const status = readInteger(children(top[0])[0]);
+    if (status !== 0n && status !== 1n) {
+      throw untrusted(
+        `the timestamp authority did not grant the timestamp (status ${status})`,
+      );
+    }
+    const token = expectTag(top[1], TAG_SEQUENCE);
     const [contentType, wrapped] = children(token);
     if (readOid(contentType) !== OID_SIGNED_DATA || wrapped?.tag !== 0xa0) {
       throw tampered("the token is not CMS SignedData");
@@ -381,9 +383,15 @@ export async function verifyTimestamp(
       "the trusted root has no timestamp authority for the RFC 3161 timestamp",
     );
   }
+  const valid = authorities.filter((a) => covers(a.validFor, ts.genTime));
+  if (valid.length === 0) {
+    throw untrusted(
+      `no timestamp authority of the trusted root was valid at ${ts.genTime.toISOString()}`,
+    );
+  }
   let last: SignatureError | undefined;
   let named = false;
-  for (const authority of authorities) {
+  for (const authority of valid) {
     const candidates = [...authority.certChain, ...ts.certificates].filter((
       c,
     ) => names(c, ts.signer));
@@ -396,7 +404,8 @@ export async function verifyTimestamp(
           ts.essCertHash.digest,
         )
       ) {
-        last = untrusted(
+        // Another authority's certificate may carry the same name.
+        last ??= untrusted(
           "the RFC 3161 timestamp's signing certificate attribute names another certificate",
         );
         continue;

@@ -73,10 +73,24 @@ const tlogKeys = key();
 const ctlog = await initializeCTLog(ctKeys);
 const ca = await initializeCA(caKeys, ctlog);
 const tlog = await initializeTLog(url, tlogKeys);
+// @sigstore/core 4.0.1 reads a genTime fraction only when it has exactly
+// three digits, while DER drops trailing zeros (430 ms is ".43"): one
+// timestamp in ten from the mock would fail @sigstore/cli verify ("invalid
+// time") and no cross-check could be trusted. The TSAs' clocks keep the last
+// millisecond digit non-zero (a three-digit fraction every time).
+const tsaClock = (offset = 0) => () => {
+  const d = new Date(Date.now() + offset);
+  if (d.getMilliseconds() % 10 === 0) {
+    d.setMilliseconds(d.getMilliseconds() + 1);
+  }
+  return d;
+};
 const tsaKeys = key();
 const tsa = await initializeTSA(tsaKeys);
+tsa.getCurrentTime = tsaClock();
 // A TSA whose chain the trusted root does not name.
 const otherTsa = await initializeTSA(key());
+otherTsa.getCurrentTime = tsaClock();
 // A trusted TSA whose clock runs ahead (its own certificates are issued
 // "now", so they are valid at its genTime; Fulcio's are not).
 const lateTsaKeys = key();
@@ -84,6 +98,7 @@ const lateTsa = await initializeTSA(
   lateTsaKeys,
   new Date(Date.now() + 30 * 60_000),
 );
+lateTsa.getCurrentTime = tsaClock(30 * 60_000);
 
 // Rekor v2 (rekor-tiles): a real append-only RFC 6962 tree.
 const v2Keys = key();
