@@ -27,7 +27,11 @@ import {
   type TufFailure,
   type TufOptions,
 } from "../../src/sign/tuf/mod.ts";
-import { missingSigstore, startSigstoreServices } from "../harness/sigstore.ts";
+import {
+  missingSigstore,
+  NODE,
+  startSigstoreServices,
+} from "../harness/sigstore.ts";
 import {
   ecdsaKey,
   ed25519Key,
@@ -656,4 +660,71 @@ Deno.test("tuf: root rotation", async (t) => {
       await refused(f.fetch(), "timestamp.json", "untrusted");
     },
   );
+});
+
+/** tuf-js (the reference client under @sigstore/tuf) on `repo`: the target, or its error. */
+async function tufJs(
+  server: TufServer,
+  repo: TestRepository,
+): Promise<{ code: number; out: string }> {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "root.json"), repo.initialRoot);
+    await Deno.mkdir(join(dir, "targets"));
+    const script = `
+      const { Updater } = require(${
+      JSON.stringify(
+        new URL("../../node_modules/tuf-js", import.meta.url).pathname,
+      )
+    });
+      const [url, dir] = process.argv.slice(1);
+      const u = new Updater({ metadataBaseUrl: url, targetBaseUrl: url + "/targets",
+        metadataDir: dir, targetDir: dir + "/targets" });
+      u.getTargetInfo("trusted_root.json")
+        .then((info) => u.downloadTarget(info))
+        .then((p) => process.stdout.write(require("fs").readFileSync(p, "utf8")))
+        .catch((e) => { process.stdout.write(String(e)); process.exit(1); });`;
+    const out = await new Deno.Command(NODE, {
+      args: ["-e", script, server.url, dir],
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    return { code: out.code, out: new TextDecoder().decode(out.stdout) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name:
+    "tuf: tuf-js judges the repositories signed here as we do (good, rotated, rotated by the new keys only)",
+  ignore: missingSigstore(),
+  fn: async () => {
+    for (const consistent of [true, false]) {
+      await using f = await fixture({}, { consistent });
+      equal(await f.fetch(), TRUSTED_ROOT);
+      deepStrictEqual(await tufJs(f.server, f.repo), {
+        code: 0,
+        out: TRUSTED_ROOT,
+      });
+    }
+    {
+      await using f = await fixture();
+      await rotated(f.repo, (old, next) => [...old.root, ...next.root]);
+      equal(await f.fetch(), TRUSTED_ROOT);
+      deepStrictEqual(await tufJs(f.server, f.repo), {
+        code: 0,
+        out: TRUSTED_ROOT,
+      });
+    }
+    {
+      await using f = await fixture();
+      await rotated(f.repo, (_old, next) => next.root);
+      await refused(f.fetch(), "2.root.json", "untrusted");
+      const r = await tufJs(f.server, f.repo);
+      equal(r.code, 1);
+      ok(/root was signed by 0\/2 keys|threshold|Unsigned/i.test(r.out), r.out);
+    }
+  },
 });

@@ -7,7 +7,7 @@
  */
 import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { isNotFound, writeFileAtomic } from "../../layout/fs_util.ts";
+import { writeFileAtomic } from "../../layout/fs_util.ts";
 import type { TufStore } from "./store.ts";
 
 /** A {@linkcode TufStore} in `dir` (created on the first write). */
@@ -24,8 +24,8 @@ export function fsStore(dir: string): TufStore {
       let fh;
       try {
         fh = await open(pathOf(name), "r");
-      } catch (e) {
-        if (isNotFound(e)) return undefined;
+      } catch {
+        // Absent or unreadable: a miss.
         return undefined;
       }
       try {
