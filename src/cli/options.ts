@@ -47,6 +47,8 @@ export const FLAGS = {
   "identity-token": { type: "string" },
   "fulcio-url": { type: "string" },
   "rekor-url": { type: "string" },
+  "oidc-issuer": { type: "string" },
+  "oidc-client-id": { type: "string" },
   verify: { type: "boolean" },
   "certificate-identity": { type: "string" },
   "certificate-identity-regexp": { type: "string" },
@@ -89,6 +91,10 @@ export interface FlagValues {
   "fulcio-url"?: string;
   /** push --sign: Rekor's base URL. */
   "rekor-url"?: string;
+  /** push --sign: the OIDC provider of the browser sign-in. */
+  "oidc-issuer"?: string;
+  /** push --sign: the client id at that provider. */
+  "oidc-client-id"?: string;
   /** describe: check the signatures under the policy flags. */
   verify?: boolean;
   /** pull, describe: the certificate identity a keyless signature must name. */
@@ -232,6 +238,8 @@ export function globalOptions(
       ["tuf-mirror-url", "a URL"],
       ["tuf-root", "a TUF root file (root.json)"],
       ["fulcio-url", "a URL"],
+      ["oidc-issuer", "an issuer URL"],
+      ["oidc-client-id", "a client id"],
       ["rekor-url", "a URL"],
       ["certificate-identity", "an identity"],
       ["certificate-identity-regexp", "a regular expression"],

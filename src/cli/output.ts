@@ -164,6 +164,11 @@ export class Output {
     );
   }
 
+  /** Whether stderr is a terminal (someone is there to act on a prompt). */
+  get interactive(): boolean {
+    return this.#stderr.isTTY;
+  }
+
   /** Prints text on stderr (usage), redacted. */
   stderr(text: string): void {
     const safe = displayText(text);

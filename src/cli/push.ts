@@ -1,11 +1,14 @@
 /**
  * `<plugin|personality> push <dir> <ref> [--dry-run] [--sign-key FILE |
- * --sign [--identity-token FILE] [--fulcio-url URL] [--rekor-url URL]]`:
+ * --sign [--identity-token FILE] [--oidc-issuer URL] [--fulcio-url URL]
+ * [--rekor-url URL]]`:
  * validate like klausctl, warn before overwriting a tag, push, and sign.
  *
  * @module
  */
 
+import { spawn } from "node:child_process";
+import process from "node:process";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -43,12 +46,20 @@ import { UsageError } from "./usage.ts";
  * before anything is contacted; `undefined` without `--sign`.
  */
 export async function keylessOptions(
-  ctx: Pick<CommandContext, "flags" | "globals" | "kind" | "command">,
+  ctx: Pick<CommandContext, "flags" | "globals" | "kind" | "command" | "out">,
 ): Promise<CliPushOptions["sign"]> {
   const f = ctx.flags;
   const topic = { kind: ctx.kind, command: ctx.command };
   if (!f.sign) {
-    for (const flag of ["identity-token", "fulcio-url", "rekor-url"] as const) {
+    for (
+      const flag of [
+        "identity-token",
+        "fulcio-url",
+        "rekor-url",
+        "oidc-issuer",
+        "oidc-client-id",
+      ] as const
+    ) {
       if (f[flag] !== undefined) {
         throw new UsageError(`--${flag} applies with --sign only`, topic);
       }
@@ -100,16 +111,48 @@ export async function keylessOptions(
   } else {
     token = ctx.globals.identityToken;
   }
+  // Without a token: the browser sign-in, when someone is there to do it
+  // (a terminal) or asked for it (--oidc-issuer); never a wait in CI.
+  if (
+    token === undefined &&
+    (ctx.out.interactive || f["oidc-issuer"] !== undefined)
+  ) {
+    const { oidcLogin } = await import("./oidc_login.ts");
+    token = await oidcLogin({
+      issuer: f["oidc-issuer"],
+      clientId: f["oidc-client-id"],
+      open: (url) => {
+        ctx.out.stderr(`To sign, sign in with your browser:\n  ${url}`);
+        if (ctx.out.interactive) openBrowser(url);
+      },
+    });
+  }
   if (token === undefined) {
     throw new SignatureError(
       `keyless signing (--sign) needs an OIDC identity token: set ${SIGSTORE_ID_TOKEN_ENV} ` +
-        "(in CI, from the provider's OIDC token with audience sigstore) or pass " +
-        "--identity-token FILE; the interactive browser sign-in is not supported",
+        "(in CI, from the provider's OIDC token with audience sigstore), pass " +
+        "--identity-token FILE, or run it in a terminal to sign in with a browser",
       { reason: "other" },
     );
   }
   registerSecret(token, { ephemeral: true });
   return { identityToken: token, ...urls };
+}
+
+// Best effort: the URL is printed either way.
+function openBrowser(url: string): void {
+  const command = process.platform === "darwin"
+    ? "open"
+    : process.platform === "win32"
+    ? "explorer"
+    : "xdg-open";
+  try {
+    const child = spawn(command, [url], { detached: true, stdio: "ignore" });
+    child.on("error", () => {});
+    child.unref();
+  } catch {
+    // no opener here
+  }
 }
 
 /**

@@ -75,6 +75,8 @@ const COMMAND_FLAGS: Partial<Record<keyof FlagValues, Command[]>> = {
   "identity-token": ["push"],
   "fulcio-url": ["push"],
   "rekor-url": ["push"],
+  "oidc-issuer": ["push"],
+  "oidc-client-id": ["push"],
   verify: ["describe"],
   "verify-key": ["pull", "describe"],
   "certificate-identity": ["pull", "describe"],

@@ -179,10 +179,14 @@ const COMMAND_HELP: Record<Command, CommandHelp> = {
       "                      cosign's encrypted key with COSIGN_PASSWORD): a sigstore\n" +
       "                      bundle attached as an OCI referrer, no transparency log",
       "  --sign              sign it keylessly (as cosign sign): a Fulcio certificate\n" +
-      "                      for the identity of SIGSTORE_ID_TOKEN, the signature\n" +
+      "                      for the identity of SIGSTORE_ID_TOKEN (without one, in a\n" +
+      "                      terminal: sign in with a browser), the signature\n" +
       "                      recorded in Rekor, the bundle attached as a referrer",
       "  --identity-token FILE\n" +
       "                      --sign: read the OIDC identity token from FILE",
+      "  --oidc-issuer URL   --sign without a token: sign in with this OIDC provider\n" +
+      "                      (default https://oauth2.sigstore.dev/auth)",
+      "  --oidc-client-id ID --sign without a token: the client id (default sigstore)",
       "  --fulcio-url URL    --sign: Fulcio (default https://fulcio.sigstore.dev)",
       "  --rekor-url URL     --sign: Rekor (default https://rekor.sigstore.dev)",
       REGISTRY_FLAG,

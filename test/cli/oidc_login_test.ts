@@ -6,7 +6,9 @@
  * request. Refusals: the user denies, an answer for another request
  * (state), an ID token for another request (nonce), a failing token
  * exchange, a browser that never comes back (the deadline fires). The
- * token is never in a message.
+ * token is never in a message. End to end: `push --sign` without a token
+ * prints the sign-in URL, and once it is opened signs through the local
+ * Fulcio and Rekor for the identity signed in.
  */
 import { equal, match, ok, rejects } from "node:assert/strict";
 import {
@@ -17,113 +19,14 @@ import {
 import { TimeoutError } from "../../src/registry/timeout_error.ts";
 import { missing } from "../harness/require.ts";
 import { Browser } from "../worker/cdp.ts";
-
-type Mode = "ok" | "deny" | "state" | "nonce" | "token-error" | "hang";
-
-function b64url(text: string): string {
-  return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(
-    /=+$/,
-    "",
-  );
-}
-
-async function sha256url(text: string): Promise<string> {
-  const d = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
-  );
-  let s = "";
-  for (const b of d) s += String.fromCharCode(b);
-  return b64url(s);
-}
-
-const TOKEN_MARK = "secret-token-material";
-
-// A provider that does what Dex does for a public client: it checks the
-// PKCE verifier against the challenge and the redirect URI against the one
-// authorized, and puts the nonce into the ID token.
-function provider(mode: Mode) {
-  const grants = new Map<
-    string,
-    { challenge: string; redirect: string; nonce: string }
-  >();
-  const seen: string[] = [];
-  let base = "";
-  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req: Request): Promise<Response> => {
-      const url = new URL(req.url);
-      seen.push(`${req.method} ${url.pathname}`);
-      if (url.pathname === "/.well-known/openid-configuration") {
-        return Response.json({
-          issuer: base,
-          authorization_endpoint: `${base}/authorize`,
-          token_endpoint: `${base}/token`,
-        });
-      }
-      if (url.pathname === "/authorize") {
-        const p = url.searchParams;
-        if (
-          p.get("client_id") !== "sigstore" ||
-          p.get("response_type") !== "code" ||
-          p.get("code_challenge_method") !== "S256" ||
-          !p.get("redirect_uri")?.startsWith("http://localhost:")
-        ) {
-          return new Response("bad request", { status: 400 });
-        }
-        if (mode === "hang") return new Response("waiting for the user…");
-        const back = new URL(p.get("redirect_uri")!);
-        if (mode === "deny") {
-          back.searchParams.set("error", "access_denied");
-          back.searchParams.set("error_description", "the user said no");
-        } else {
-          const code = crypto.randomUUID();
-          grants.set(code, {
-            challenge: p.get("code_challenge")!,
-            redirect: p.get("redirect_uri")!,
-            nonce: mode === "nonce" ? "another" : p.get("nonce")!,
-          });
-          back.searchParams.set("code", code);
-        }
-        back.searchParams.set(
-          "state",
-          mode === "state" ? "forged" : p.get("state")!,
-        );
-        return Response.redirect(back.toString(), 302);
-      }
-      if (url.pathname === "/token" && req.method === "POST") {
-        const form = new URLSearchParams(await req.text());
-        const grant = grants.get(form.get("code") ?? "");
-        if (
-          mode === "token-error" || !grant ||
-          grant.redirect !== form.get("redirect_uri") ||
-          await sha256url(form.get("code_verifier") ?? "") !== grant.challenge
-        ) {
-          return Response.json({ error: "invalid_grant" }, { status: 400 });
-        }
-        grants.delete(form.get("code")!);
-        const claims = {
-          iss: base,
-          sub: "klaus@example.com",
-          aud: "sigstore",
-          nonce: grant.nonce,
-          mark: TOKEN_MARK,
-        };
-        return Response.json({
-          id_token: `${b64url(JSON.stringify({ alg: "none" }))}.${
-            b64url(JSON.stringify(claims))
-          }.sig`,
-        });
-      }
-      return new Response("not found", { status: 404 });
-    },
-  );
-  base = `http://127.0.0.1:${server.addr.port}`;
-  return {
-    issuer: () => base,
-    seen,
-    close: () => server.shutdown(),
-  };
-}
+import { type Mode, provider, TOKEN_MARK } from "./_oidc_provider.ts";
+import { MAIN, PLUGIN_BASE } from "./helpers.ts";
+import { startRegistry } from "../harness/registry.ts";
+import {
+  missingSigstore,
+  startSigstoreServices,
+  TEST_SUBJECT,
+} from "../harness/sigstore.ts";
 
 // The browser of the refusal cases: follows the provider's redirect to the
 // loopback callback, as a browser would.
@@ -217,4 +120,83 @@ Deno.test("oidc login: a browser that never comes back hits the deadline", async
   } finally {
     await p.close();
   }
+});
+
+Deno.test({
+  name:
+    "push --sign without a token signs in with a browser, then signs through Fulcio and Rekor",
+  ignore: missing("docker-registry") || missingSigstore(),
+  sanitizeResources: false,
+  async fn() {
+    await using reg = await startRegistry({ mode: "open" });
+    const s = await startSigstoreServices();
+    const p = provider("ok", TEST_SUBJECT);
+    const home = await Deno.makeTempDir({ prefix: "klaus-oidc-cli-" });
+    try {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--quiet",
+          MAIN,
+          "--json",
+          "--plain-http",
+          "plugin",
+          "push",
+          PLUGIN_BASE,
+          `${reg.host}/klaus-plugins/base:v1.0.0`,
+          "--sign",
+          "--oidc-issuer",
+          p.issuer(),
+          "--fulcio-url",
+          s.fulcioUrl,
+          "--rekor-url",
+          s.rekorUrl,
+        ],
+        env: {
+          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+          HOME: home,
+          XDG_CACHE_HOME: `${home}/cache`,
+          DENO_DIR: Deno.env.get("DENO_DIR") ??
+            `${Deno.env.get("HOME")}/.cache/deno`,
+        },
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const stdout = new Response(child.stdout).text();
+      // The user: reads the URL from the terminal and opens it.
+      let stderr = "";
+      const reader = child.stderr.pipeThrough(new TextDecoderStream())
+        .getReader();
+      let url: string | undefined;
+      while (url === undefined) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stderr += value;
+        url = stderr.match(/^\s+(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)$/m)
+          ?.[1];
+      }
+      ok(url, `no sign-in URL printed: ${stderr}`);
+      match(stderr, /To sign, sign in with your browser:/);
+      await follow(url);
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stderr += value;
+      }
+      const status = await child.status;
+      equal(status.code, 0, stderr);
+      const doc = JSON.parse(await stdout);
+      equal(doc.signedBy, TEST_SUBJECT);
+      equal(doc.signature.issuer, p.issuer());
+      ok(Number.isInteger(doc.signature.tlogIndex));
+      ok(!stderr.includes(TOKEN_MARK) && !(await stdout).includes(TOKEN_MARK));
+    } finally {
+      await p.close();
+      await s.close();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
 });

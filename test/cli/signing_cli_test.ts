@@ -351,6 +351,7 @@ Deno.test("cli: push --sign takes the token from SIGSTORE_ID_TOKEN or --identity
     strictEqual(none.code, 1, none.stderr);
     ok(none.stderr.includes("set SIGSTORE_ID_TOKEN"), none.stderr);
     ok(none.stderr.includes("--identity-token FILE"), none.stderr);
+    ok(none.stderr.includes("in a terminal to sign in with a browser"));
 
     let seen: CliPushOptions | undefined;
     const signature = {
