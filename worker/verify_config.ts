@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { DEFAULT_TUF_MIRROR_URL } from "../src/sign/tuf/mod.ts";
 import { digestOf } from "../src/oci/digest.ts";
 import type { VerificationPolicy } from "../src/sign/verify_artifact.ts";
 
@@ -18,6 +19,8 @@ type EnvReader = (name: string) => string | undefined;
 export const VERIFY_VARS = [
   "VERIFY_PUBLIC_KEYS",
   "VERIFY_TRUSTED_ROOT",
+  "VERIFY_TUF_MIRROR_URL",
+  "VERIFY_TUF_ROOT",
   "VERIFY_CERTIFICATE_IDENTITY",
   "VERIFY_CERTIFICATE_IDENTITY_REGEXP",
   "VERIFY_CERTIFICATE_OIDC_ISSUER",
@@ -202,10 +205,14 @@ function toHex(bytes: Uint8Array): string {
  * SPKI PEM public keys in one value), `VERIFY_TRUSTED_ROOT` (the text of a
  * sigstore `trusted_root.json`), `VERIFY_CERTIFICATE_IDENTITY` or
  * `VERIFY_CERTIFICATE_IDENTITY_REGEXP`, and `VERIFY_CERTIFICATE_OIDC_ISSUER`
- * or `VERIFY_CERTIFICATE_OIDC_ISSUER_REGEXP`. `undefined` when neither keys
- * nor a trusted root are configured (no verification). Throws a
- * {@linkcode ConfigError} for an invalid combination: a trusted root needs
- * an identity and an issuer, an identity or issuer needs a trusted root.
+ * or `VERIFY_CERTIFICATE_OIDC_ISSUER_REGEXP`; with an identity and issuer
+ * but no trusted root, the trusted root comes through TUF
+ * (`VERIFY_TUF_MIRROR_URL`, default the public-good mirror, and
+ * `VERIFY_TUF_ROOT`, its initial root.json, required for another mirror).
+ * `undefined` when neither keys nor keyless signers are configured (no
+ * verification). Throws a {@linkcode ConfigError} for an invalid
+ * combination: keyless needs an identity and an issuer; a trusted root and
+ * TUF exclude each other.
  *
  * @example
  * ```ts
@@ -236,10 +243,51 @@ export function verificationFromEnv(
   const hasIdentity = identity.exact !== undefined ||
     identity.regexp !== undefined;
   const hasIssuer = issuer.exact !== undefined || issuer.regexp !== undefined;
-  if (rootText === undefined && (hasIdentity || hasIssuer)) {
+  const tufMirror = value(get, "VERIFY_TUF_MIRROR_URL");
+  const tufRoot = value(get, "VERIFY_TUF_ROOT");
+  const tufGiven = tufMirror !== undefined || tufRoot !== undefined;
+  if (rootText !== undefined && tufGiven) {
     throw new ConfigError(
-      "a certificate identity or OIDC issuer needs VERIFY_TRUSTED_ROOT (the trusted_root.json its certificates chain to)",
+      "VERIFY_TRUSTED_ROOT and VERIFY_TUF_MIRROR_URL/VERIFY_TUF_ROOT exclude each other (a fixed trusted root, or one fetched through TUF)",
     );
+  }
+  // Keyless without a fixed trusted root: sigstore's trusted root through
+  // TUF (the public-good repository unless a mirror and its root are set).
+  const viaTuf = rootText === undefined && (hasIdentity || hasIssuer);
+  if (tufGiven && !viaTuf) {
+    throw new ConfigError(
+      "VERIFY_TUF_MIRROR_URL and VERIFY_TUF_ROOT apply to keyless verification: set VERIFY_CERTIFICATE_IDENTITY (or _REGEXP) and VERIFY_CERTIFICATE_OIDC_ISSUER (or _REGEXP)",
+    );
+  }
+  if (viaTuf && (!hasIdentity || !hasIssuer)) {
+    throw new ConfigError(
+      "keyless verification needs VERIFY_CERTIFICATE_IDENTITY (or _REGEXP) and VERIFY_CERTIFICATE_OIDC_ISSUER (or _REGEXP): one alone would accept anyone's certificate",
+    );
+  }
+  if (tufMirror !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(tufMirror);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+      throw new ConfigError("VERIFY_TUF_MIRROR_URL is not an http(s) URL");
+    }
+    if (tufRoot === undefined && tufMirror !== DEFAULT_TUF_MIRROR_URL) {
+      throw new ConfigError(
+        "VERIFY_TUF_MIRROR_URL other than the public-good mirror needs VERIFY_TUF_ROOT (the text of its initial root.json)",
+      );
+    }
+  }
+  if (tufRoot !== undefined) {
+    try {
+      JSON.parse(tufRoot);
+    } catch {
+      throw new ConfigError(
+        "VERIFY_TUF_ROOT is not JSON (give the text of root.json, not a path)",
+      );
+    }
   }
   if (rootText !== undefined) {
     let root: unknown;
@@ -264,7 +312,9 @@ export function verificationFromEnv(
       );
     }
   }
-  if (keysText === undefined && rootText === undefined) return undefined;
+  if (keysText === undefined && rootText === undefined && !viaTuf) {
+    return undefined;
+  }
   const keys = keysText === undefined
     ? { pems: [], ders: [] }
     : parsePublicKeys(keysText);
@@ -273,8 +323,14 @@ export function verificationFromEnv(
     publicKeys: keys.pems,
     require: false,
   };
-  if (rootText !== undefined) {
-    policy.trustedRoot = rootText;
+  if (viaTuf) {
+    policy.tuf = {
+      ...(tufMirror !== undefined ? { mirrorUrl: tufMirror } : {}),
+      ...(tufRoot !== undefined ? { initialRoot: tufRoot } : {}),
+    };
+  }
+  if (rootText !== undefined || viaTuf) {
+    if (rootText !== undefined) policy.trustedRoot = rootText;
     if (identity.exact !== undefined) {
       policy.certificateIdentity = identity.exact;
     }
@@ -293,6 +349,14 @@ export function verificationFromEnv(
     root: rootText === undefined
       ? null
       : digestOf(new TextEncoder().encode(rootText)),
+    tuf: viaTuf
+      ? [
+        tufMirror ?? DEFAULT_TUF_MIRROR_URL,
+        tufRoot === undefined
+          ? null
+          : digestOf(new TextEncoder().encode(tufRoot)),
+      ]
+      : null,
     identity: [identity.exact ?? null, identity.regexp ?? null],
     issuer: [issuer.exact ?? null, issuer.regexp ?? null],
   });
@@ -304,10 +368,16 @@ export function verificationFromEnv(
       `${keys.pems.length} public key${keys.pems.length === 1 ? "" : "s"}`,
     );
   }
-  if (rootText !== undefined) {
+  if (rootText !== undefined || viaTuf) {
     parts.push(
       `certificates for ${identity.exact ?? `/${identity.regexp}/`} from ${
         issuer.exact ?? `/${issuer.regexp}/`
+      }${
+        viaTuf
+          ? ` (trusted root through TUF from ${
+            tufMirror ?? DEFAULT_TUF_MIRROR_URL
+          })`
+          : ""
       }`,
     );
   }

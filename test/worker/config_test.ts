@@ -234,7 +234,7 @@ Deno.test("verificationFromEnv: bad PEM fails with the variable's name", async (
   );
 });
 
-Deno.test("verificationFromEnv: keyless needs a trusted root, an identity and an issuer", () => {
+Deno.test("verificationFromEnv: keyless needs an identity and an issuer, and a trusted root or TUF", async () => {
   const identity =
     "https://github.com/giantswarm/klaus/.github/workflows/release.yaml@refs/heads/main";
   const issuer = "https://token.actions.githubusercontent.com";
@@ -271,12 +271,69 @@ Deno.test("verificationFromEnv: keyless needs a trusted root, an identity and an
     { VERIFY_TRUSTED_ROOT: ROOT_JSON, VERIFY_CERTIFICATE_IDENTITY: identity },
     /VERIFY_TRUSTED_ROOT needs/,
   );
+  // Identity and issuer alone: the trusted root through TUF (public-good
+  // unless a mirror and its root are set).
+  const tuf = verificationFromEnv(read({
+    VERIFY_CERTIFICATE_IDENTITY: identity,
+    VERIFY_CERTIFICATE_OIDC_ISSUER: issuer,
+  }))!;
+  deepStrictEqual(tuf.policy, {
+    publicKeys: [],
+    require: false,
+    tuf: {},
+    certificateIdentity: identity,
+    certificateOidcIssuer: issuer,
+  });
+  match(tuf.summary, /through TUF from https:\/\/tuf-repo-cdn\.sigstore\.dev/);
+  const mirror = verificationFromEnv(read({
+    VERIFY_CERTIFICATE_IDENTITY: identity,
+    VERIFY_CERTIFICATE_OIDC_ISSUER: issuer,
+    VERIFY_TUF_MIRROR_URL: "https://tuf.example.com",
+    VERIFY_TUF_ROOT: '{"signed":{}}',
+  }))!;
+  deepStrictEqual(mirror.policy.tuf, {
+    mirrorUrl: "https://tuf.example.com",
+    initialRoot: '{"signed":{}}',
+  });
+  ok(
+    mirror.fingerprint !== tuf.fingerprint,
+    "the mirror is in the fingerprint",
+  );
+  configError(
+    { VERIFY_CERTIFICATE_IDENTITY: identity },
+    /keyless verification needs VERIFY_CERTIFICATE_IDENTITY .* and VERIFY_CERTIFICATE_OIDC_ISSUER/,
+  );
   configError(
     {
       VERIFY_CERTIFICATE_IDENTITY: identity,
       VERIFY_CERTIFICATE_OIDC_ISSUER: issuer,
+      VERIFY_TUF_MIRROR_URL: "https://tuf.example.com",
     },
-    /needs VERIFY_TRUSTED_ROOT/,
+    /other than the public-good mirror needs VERIFY_TUF_ROOT/,
+  );
+  configError(
+    {
+      VERIFY_TRUSTED_ROOT: ROOT_JSON,
+      VERIFY_CERTIFICATE_IDENTITY: identity,
+      VERIFY_CERTIFICATE_OIDC_ISSUER: issuer,
+      VERIFY_TUF_ROOT: '{"signed":{}}',
+    },
+    /exclude each other/,
+  );
+  configError(
+    {
+      VERIFY_PUBLIC_KEYS: await publicKeyPem(),
+      VERIFY_TUF_MIRROR_URL: "https://tuf.example.com",
+    },
+    /apply to keyless verification/,
+  );
+  configError(
+    {
+      VERIFY_CERTIFICATE_IDENTITY: identity,
+      VERIFY_CERTIFICATE_OIDC_ISSUER: issuer,
+      VERIFY_TUF_ROOT: "/etc/root.json",
+    },
+    /VERIFY_TUF_ROOT is not JSON/,
   );
   configError(
     {

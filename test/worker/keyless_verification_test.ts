@@ -52,14 +52,17 @@ Deno.test({
       } finally {
         await client.close();
       }
-      const serve = (identity: string) => {
+      const serve = (
+        identity: string,
+        root: Record<string, string> = { VERIFY_TRUSTED_ROOT: s.trustedRoot },
+      ) => {
         const env: Record<string, string> = {
           PLUGIN_REGISTRY: base,
           PERSONALITY_REGISTRY: `${reg.host}/none-p`,
           TOOLCHAIN_REGISTRY: `${reg.host}/none-t`,
           PLAIN_HTTP: "true",
           KLAUS_OCI_NO_CACHE: "1",
-          VERIFY_TRUSTED_ROOT: s.trustedRoot,
+          ...root,
           VERIFY_CERTIFICATE_IDENTITY: identity,
           VERIFY_CERTIFICATE_OIDC_ISSUER_REGEXP: "https://token\\.actions\\..*",
         };
@@ -96,6 +99,20 @@ Deno.test({
             ),
             `signed by ${SUBJECT} (${TEST_ISSUER})`,
           );
+        },
+      );
+
+      await t.step(
+        "the trusted root through TUF (VERIFY_TUF_MIRROR_URL, VERIFY_TUF_ROOT)",
+        async () => {
+          await using server = await serve(SUBJECT, {
+            VERIFY_TUF_MIRROR_URL: s.tufUrl,
+            VERIFY_TUF_ROOT: await Deno.readTextFile(s.tufRootPath),
+          });
+          const res = await fetch(`${server.url}/v1/plugins/keyless`);
+          equal(res.headers.get("x-klaus-verification"), "verified");
+          const body = await res.json();
+          equal(body.verification.signatures[0].identity, SUBJECT);
         },
       );
 
