@@ -7,7 +7,6 @@
  */
 import { equal, ok, rejects } from "node:assert/strict";
 import { SignatureError } from "../../src/errors.ts";
-import { digestOf } from "../../src/oci/digest.ts";
 import { encodeBase64 } from "../../src/sign/keys.ts";
 import {
   type PolicyInput,
@@ -22,42 +21,17 @@ import {
   TEST_SUBJECT,
 } from "../harness/sigstore.ts";
 
+import {
+  b64decode,
+  type Bundle,
+  DIGEST,
+  flipBase64,
+  MANIFEST,
+  referenceVerdict,
+  statement,
+} from "./_keyless_helpers.ts";
+
 const SUBJECT = TEST_SUBJECT;
-const MANIFEST = new TextEncoder().encode(JSON.stringify({
-  schemaVersion: 2,
-  mediaType: "application/vnd.oci.image.manifest.v1+json",
-  config: {
-    mediaType: "application/vnd.oci.empty.v1+json",
-    digest:
-      "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
-    size: 2,
-  },
-  layers: [],
-}));
-const DIGEST = digestOf(MANIFEST);
-
-function statement(hex: string): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({
-    _type: "https://in-toto.io/Statement/v1",
-    subject: [{ name: "plugin", digest: { sha256: hex } }],
-    predicateType: "https://sigstore.dev/cosign/sign/v1",
-    predicate: {},
-  }));
-}
-
-// deno-lint-ignore no-explicit-any
-type Bundle = any;
-
-function b64decode(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
-function flipBase64(text: string, at = 10): string {
-  const bytes = b64decode(text);
-  bytes[at] ^= 0x01;
-  return encodeBase64(bytes);
-}
-
 function editBody(bundle: Bundle, edit: (body: Bundle) => void): void {
   const entry = bundle.verificationMaterial.tlogEntries[0];
   const body = JSON.parse(
@@ -84,20 +58,12 @@ async function crossCheck(
   bundle: Bundle,
   policy: PolicyInput,
 ): Promise<boolean> {
-  const path = `${s.dir}/bundle-${crypto.randomUUID()}.json`;
-  await Deno.writeTextFile(path, JSON.stringify(bundle));
-  await Deno.writeFile(`${s.dir}/manifest.json`, MANIFEST);
-  const args = ["verify", path];
-  if (bundle.messageSignature) {
-    args.push("--blob-file", `${s.dir}/manifest.json`);
-  }
-  args.push(
-    "--certificate-identity-uri",
+  return (await referenceVerdict(
+    s,
+    bundle,
     policy.certificateIdentity!,
-    "--certificate-issuer",
     policy.certificateOidcIssuer!,
-  );
-  return (await s.cli(args)).code === 0;
+  )).ok;
 }
 
 Deno.test({
