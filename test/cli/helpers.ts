@@ -5,6 +5,8 @@
  */
 
 import { equal } from "node:assert/strict";
+import type { CliClient } from "../../src/cli/context.ts";
+import { runCli } from "../../src/cli/run.ts";
 
 /** Path of the CLI entry. */
 export const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
@@ -132,4 +134,50 @@ export async function copyTree(from: string, to: string): Promise<void> {
     if (e.isDirectory) await copyTree(`${from}/${e.name}`, `${to}/${e.name}`);
     else await Deno.copyFile(`${from}/${e.name}`, `${to}/${e.name}`);
   }
+}
+
+/** An in-memory output channel of in-process runs. */
+export class Sink {
+  text = "";
+  constructor(readonly isTTY = false, readonly columns = 120) {}
+  write(t: string) {
+    this.text += t;
+  }
+}
+
+/**
+ * A client for in-process runs: `overrides`, `close`, and a failure for
+ * any other call (the run asked for what the test did not expect).
+ */
+export function standIn(overrides: Partial<CliClient>): CliClient {
+  const client: Record<string, unknown> = {
+    resolve: () => Promise.reject(new Error("no such tag")),
+    close: () => Promise.resolve(),
+  };
+  return new Proxy({ ...client, ...overrides } as CliClient, {
+    get: (t, k) =>
+      (t as unknown as Record<string | symbol, unknown>)[k] ??
+        (typeof k === "symbol" || k === "then" ? undefined : () => {
+          throw new Error(`unexpected call ${String(k)}`);
+        }),
+  });
+}
+
+/** Runs the command line in this process with `client` and `env`. */
+export async function runInProcess(
+  args: string[],
+  client: CliClient = standIn({}),
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const out = new Sink();
+  const err = new Sink();
+  const code = await runCli(args, {
+    stdout: out,
+    stderr: err,
+    env: (n) => env[n],
+    createClient: () => client,
+    version: "0.0.0",
+    closeTimeoutMs: 100,
+  });
+  return { code, stdout: out.text, stderr: err.text };
 }

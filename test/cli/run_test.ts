@@ -8,16 +8,9 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import type { CliClient } from "../../src/cli/context.ts";
 import type { CliClientOptions } from "../../src/cli/options.ts";
 import { type CliIo, runCli } from "../../src/cli/run.ts";
+import { Sink } from "./helpers.ts";
 
 const DIGEST = "sha256:" + "c".repeat(64);
-
-class Sink {
-  text = "";
-  constructor(readonly isTTY = false, readonly columns = 120) {}
-  write(t: string) {
-    this.text += t;
-  }
-}
 
 function fakeClient(overrides: Partial<CliClient>): CliClient {
   const unexpected = (name: string) => () => {

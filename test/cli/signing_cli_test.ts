@@ -10,8 +10,8 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import type { CliClient, CliPushOptions } from "../../src/cli/context.ts";
-import { runCli } from "../../src/cli/run.ts";
+import type { CliPushOptions } from "../../src/cli/context.ts";
+import { runInProcess, standIn } from "./helpers.ts";
 import {
   encryptKeyPem,
   exportPrivateKeyPem,
@@ -191,45 +191,7 @@ Deno.test("cli: push --sign-key, pull --verify-key", async () => {
 // (and that it is never printed), what reaches the library, and how the
 // signatures are shown.
 
-class Sink {
-  text = "";
-  readonly isTTY = false;
-  write(t: string) {
-    this.text += t;
-  }
-}
-
-function standIn(overrides: Partial<CliClient>): CliClient {
-  const client: Record<string, unknown> = {
-    resolve: () => Promise.reject(new Error("no such tag")),
-    close: () => Promise.resolve(),
-  };
-  return new Proxy({ ...client, ...overrides } as CliClient, {
-    get: (t, k) =>
-      (t as unknown as Record<string | symbol, unknown>)[k] ??
-        (typeof k === "symbol" || k === "then" ? undefined : () => {
-          throw new Error(`unexpected call ${String(k)}`);
-        }),
-  });
-}
-
-async function run(
-  args: string[],
-  client: CliClient = standIn({}),
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new Sink();
-  const err = new Sink();
-  const code = await runCli(args, {
-    stdout: out,
-    stderr: err,
-    env: (n) => env[n],
-    createClient: () => client,
-    version: "0.0.0",
-    closeTimeoutMs: 100,
-  });
-  return { code, stdout: out.text, stderr: err.text };
-}
+const run = runInProcess;
 
 const ISSUER = "https://token.actions.example";
 const IDENTITY =

@@ -11,8 +11,7 @@
  */
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import type { CliClient } from "../../src/cli/context.ts";
-import { runCli } from "../../src/cli/run.ts";
+
 import { Client } from "../../src/client.ts";
 import { SignatureError } from "../../src/errors.ts";
 import { clearTrustedRootMemo } from "../../src/sign/tuf/mod.ts";
@@ -26,46 +25,9 @@ import {
   TEST_SUBJECT,
 } from "../harness/sigstore.ts";
 import { TestRepository } from "../sign/_tuf_server.ts";
-import { sandbox } from "./helpers.ts";
+import { runInProcess, sandbox, standIn } from "./helpers.ts";
 
-class Sink {
-  text = "";
-  readonly isTTY = false;
-  write(t: string) {
-    this.text += t;
-  }
-}
-
-function standIn(overrides: Partial<CliClient>): CliClient {
-  return new Proxy(
-    { close: () => Promise.resolve(), ...overrides } as CliClient,
-    {
-      get: (t, k) =>
-        (t as unknown as Record<string | symbol, unknown>)[k] ??
-          (typeof k === "symbol" || k === "then" ? undefined : () => {
-            throw new Error(`unexpected call ${String(k)}`);
-          }),
-    },
-  );
-}
-
-async function run(
-  args: string[],
-  client: CliClient,
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new Sink();
-  const err = new Sink();
-  const code = await runCli(args, {
-    stdout: out,
-    stderr: err,
-    env: (n) => env[n],
-    createClient: () => client,
-    version: "0.0.0",
-    closeTimeoutMs: 100,
-  });
-  return { code, stdout: out.text, stderr: err.text };
-}
+const run = runInProcess;
 
 const IDENTITY = ["--certificate-identity", TEST_SUBJECT];
 const ISSUER = ["--certificate-oidc-issuer", TEST_ISSUER];
