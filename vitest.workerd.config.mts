@@ -3,7 +3,8 @@
  * inside the real Workers runtime with a real KV namespace, against a real
  * registry started by the global setup. Every outbound request of the
  * Worker passes through `outboundService` below, which records it and
- * refuses any host but the registry and the test's control server.
+ * refuses any host but the registries, the test's control server and the
+ * local sigstore services (Fulcio, Rekor and the TUF mirror share a host).
  *
  *   WRANGLER_SEND_METRICS=false npx vitest run --config vitest.workerd.config.mts
  */
@@ -54,6 +55,8 @@ export default defineConfig({
       const registryHost = inject("registryHost");
       const controlHost = new URL(inject("controlUrl")).host;
       const basicHost = inject("basicRegistryHost");
+      const sigstoreUrl = inject("sigstoreUrl");
+      const sigstoreHost = new URL(sigstoreUrl).host;
       const log: Outbound[] = [];
       return {
         main: "./worker/index.ts",
@@ -76,6 +79,10 @@ export default defineConfig({
             TEST_PUSHED: JSON.stringify(inject("pushed")),
             TEST_BASIC_REGISTRY_HOST: basicHost,
             TEST_BASIC_REGISTRY_AUTH: inject("basicRegistryAuth"),
+            TEST_SIGSTORE_URL: sigstoreUrl,
+            TEST_TUF_ROOT: inject("tufRoot"),
+            TEST_TRUSTED_ROOT: inject("trustedRoot"),
+            TEST_KEYLESS: JSON.stringify(inject("keyless")),
           },
           kvNamespaces: ["KLAUS_CACHE"],
           outboundService: async (request: Request) => {
@@ -84,9 +91,8 @@ export default defineConfig({
               if (url.pathname === "/reset") log.length = 0;
               return Response.json(log);
             }
-            const allowed = [registryHost, basicHost, controlHost].includes(
-              url.host,
-            );
+            const allowed = [registryHost, basicHost, controlHost, sigstoreHost]
+              .includes(url.host);
             log.push({
               method: request.method,
               url: request.url,

@@ -155,6 +155,34 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/**
+ * An OIDC identity token for `subject` that the mock Fulcio of
+ * `sigstore_services.mjs` accepts (it reads the claims without checking
+ * the signature, so the token is unsigned): issuer
+ * {@linkcode TEST_ISSUER} unless `options` say otherwise, valid for ten
+ * minutes.
+ */
+export function identityTokenFor(
+  subject: string,
+  options: TokenOptions = {},
+): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = {
+    iss: options.issuer ?? TEST_ISSUER,
+    sub: subject,
+    aud: "sigstore",
+    iat: now,
+    exp: now + 600,
+  };
+  if (options.email) {
+    claims.email = options.email;
+    claims.email_verified = true;
+  }
+  return `${b64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${
+    b64url(JSON.stringify(claims))
+  }.unsigned`;
+}
+
 async function readLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
@@ -202,23 +230,7 @@ export async function startSigstoreServices(): Promise<SigstoreServices> {
   await Deno.writeTextFile(tufRootPath, started.tufRoot);
   let tufCaches = 0;
 
-  const identityToken = (subject: string, options: TokenOptions = {}) => {
-    const now = Math.floor(Date.now() / 1000);
-    const claims: Record<string, unknown> = {
-      iss: options.issuer ?? TEST_ISSUER,
-      sub: subject,
-      aud: "sigstore",
-      iat: now,
-      exp: now + 600,
-    };
-    if (options.email) {
-      claims.email = options.email;
-      claims.email_verified = true;
-    }
-    return `${b64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${
-      b64url(JSON.stringify(claims))
-    }.unsigned`;
-  };
+  const identityToken = identityTokenFor;
 
   const sign = async (body: Record<string, unknown>) => {
     const res = await fetch(`${url}/_sign`, {

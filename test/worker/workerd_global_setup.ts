@@ -3,7 +3,11 @@
  * starts a real registry (CNCF distribution, `docker-registry`) on a free
  * loopback port, seeds it with the examples and fixtures through the
  * library's push (a Deno subprocess), and starts a small control server
- * the tests call to stop and restart the registry.
+ * the tests call to stop and restart the registry. It also starts the
+ * local sigstore services (`test/harness/sigstore_services.mjs` under
+ * Node 22: mock Fulcio and Rekor, a TUF repository serving the matching
+ * trusted root) and seeds a keyless-signed plugin through them
+ * (`seed_keyless.ts`).
  *
  * @module
  */
@@ -32,13 +36,38 @@ declare module "vitest" {
     basicRegistryHost: string;
     /** Its base64 Docker config with the valid credentials. */
     basicRegistryAuth: string;
+    /**
+     * Base URL of the local sigstore services (Fulcio, Rekor and the TUF
+     * mirror share it), `http://127.0.0.1:PORT`.
+     */
+    sigstoreUrl: string;
+    /** The TUF repository's initial `root.json` (text). */
+    tufRoot: string;
+    /** The services' `trusted_root.json` (text, as the TUF target). */
+    trustedRoot: string;
+    /** What `seed_keyless.ts` pushed (base, digests, signer). */
+    keyless: KeylessFixtures;
   }
+}
+
+/** The keyless fixtures (`seed_keyless.ts`). */
+export interface KeylessFixtures {
+  /** The plugin base (`<host>/klaus-keyless`). */
+  base: string;
+  /** Manifest digest per plugin name (`keyless`, `unsigned`), at `v1.0.0`. */
+  digests: Record<string, string>;
+  /** The certificate identity (subject) the signature names. */
+  subject: string;
+  /** The OIDC issuer the certificate names. */
+  issuer: string;
 }
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 // The Deno that runs the suite (`deno task test` passes its own path), else
 // the one on PATH: Deno is not an npm dependency of the project.
 const DENO = process.env.DENO_BIN ?? "deno";
+/** Node 22 from node_modules (the @sigstore packages require it). */
+const NODE = join(ROOT, "node_modules/node/bin/node");
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -124,6 +153,86 @@ class Registry {
   }
 }
 
+/**
+ * The local sigstore services under Node 22: the first line they print is
+ * `{url, trustedRoot, tufRoot}`; they serve until their stdin closes.
+ * `stop` closes stdin and kills the process if it has not exited within
+ * five seconds; it is safe to call whether or not `start` succeeded.
+ */
+class SigstoreServices {
+  #child: ChildProcess | undefined;
+  #log = "";
+  url = "";
+  trustedRoot = "";
+  tufRoot = "";
+
+  async start(): Promise<void> {
+    const child = spawn(NODE, [
+      join(ROOT, "test/harness/sigstore_services.mjs"),
+    ], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.#child = child;
+    child.stderr?.on("data", (d) => {
+      this.#log = (this.#log + d).slice(-16_384);
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(
+        () => done(new Error("no answer within 30 s")),
+        30_000,
+      );
+      const done = (error?: Error, text?: string) => {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        child.off("exit", onExit);
+        child.off("error", onError);
+        if (error) reject(error);
+        else resolve(text!);
+      };
+      const onData = (d: Buffer) => {
+        out += d;
+        const nl = out.indexOf("\n");
+        if (nl >= 0) done(undefined, out.slice(0, nl));
+      };
+      const onExit = (code: number | null) =>
+        done(new Error(`exited (${code}) before printing its address`));
+      const onError = (e: Error) => done(e);
+      child.stdout?.on("data", onData);
+      child.once("exit", onExit);
+      child.once("error", onError);
+    }).catch((e) => {
+      throw new Error(
+        `sigstore services did not start: ${e.message}\n${this.#log}`,
+      );
+    });
+    // Nothing more is read from stdout; keep the pipe drained.
+    child.stdout?.resume();
+    const started = JSON.parse(line) as {
+      url: string;
+      trustedRoot: string;
+      tufRoot: string;
+    };
+    this.url = started.url;
+    this.trustedRoot = started.trustedRoot;
+    this.tufRoot = started.tufRoot;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    this.#child = undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.stdin?.end();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
 function run(
   cmd: string,
   args: string[],
@@ -141,15 +250,16 @@ function run(
   });
 }
 
-function seed(
+function seed<T = Record<string, string>>(
   host: string,
   auth?: string,
   script = "test/worker/seed_registry.ts",
-): Promise<Record<string, string>> {
+  args: string[] = [],
+): Promise<T> {
   return new Promise((resolve, reject) => {
     execFile(
       DENO,
-      ["run", "-A", join(ROOT, script), host],
+      ["run", "-A", join(ROOT, script), host, ...args],
       {
         cwd: ROOT,
         maxBuffer: 1 << 20,
@@ -224,12 +334,18 @@ export default async function setup(
   const registry = new Registry(join(dir, "open"), await freePort());
   const htpasswd = join(dir, "htpasswd");
   const basic = new Registry(join(dir, "basic"), await freePort(), htpasswd);
+  const sigstore = new SigstoreServices();
   let server: Server | undefined;
   const stop = async () => {
     await new Promise((r) => server ? server.close(r) : r(undefined));
-    await registry.down();
-    await basic.down();
+    // Every child is stopped even when another fails to.
+    const stopped = await Promise.allSettled([
+      registry.down(),
+      basic.down(),
+      sigstore.stop(),
+    ]);
     await rm(dir, { recursive: true, force: true });
+    for (const s of stopped) if (s.status === "rejected") throw s.reason;
   };
   try {
     await mkdir(registry.dir);
@@ -242,12 +358,20 @@ export default async function setup(
     const auth = btoa(JSON.stringify({
       auths: { [basic.host]: { auth: btoa(`klaus:${password}`) } },
     }));
-    await Promise.all([registry.up(), basic.up()]);
-    const [examples, signed] = await Promise.all([
+    await Promise.all([registry.up(), basic.up(), sigstore.start()]);
+    const [examples, signed, keyless] = await Promise.all([
       seed(registry.host),
       // Signed, unsigned and wrongly signed plugins under their own base
       // (`signed/*` entries: base, public key, digests).
       seed(registry.host, undefined, "test/worker/seed_signed.ts"),
+      // A keyless-signed plugin (Fulcio certificate, Rekor entry through
+      // the local services) and an unsigned one under `<host>/klaus-keyless`.
+      seed<KeylessFixtures>(
+        registry.host,
+        undefined,
+        "test/worker/seed_keyless.ts",
+        [sigstore.url],
+      ),
       seed(basic.host, auth),
     ]);
     const pushed = { ...examples, ...signed };
@@ -258,8 +382,13 @@ export default async function setup(
     project.provide("pushed", pushed);
     project.provide("basicRegistryHost", basic.host);
     project.provide("basicRegistryAuth", auth);
+    project.provide("sigstoreUrl", sigstore.url);
+    project.provide("tufRoot", sigstore.tufRoot);
+    project.provide("trustedRoot", sigstore.trustedRoot);
+    project.provide("keyless", keyless);
   } catch (e) {
-    await stop();
+    // The setup's own error is the one to report.
+    await stop().catch(() => {});
     throw e;
   }
   return stop;

@@ -54,6 +54,44 @@ export function testEnv(env: unknown): TestEnv {
   };
 }
 
+/** The keyless fixtures and the local sigstore services (from the bindings). */
+export interface KeylessEnv {
+  /** Base URL of the services: Fulcio, Rekor and the TUF mirror. */
+  sigstoreUrl: string;
+  /** `host:port` of the services. */
+  sigstoreHost: string;
+  /** The TUF repository's initial `root.json` (text). */
+  tufRoot: string;
+  /** The services' `trusted_root.json` (text). */
+  trustedRoot: string;
+  /** The plugin base of the keyless fixtures (`<host>/klaus-keyless`). */
+  base: string;
+  /** Manifest digest per plugin name (`keyless`, `unsigned`). */
+  digests: Record<string, string>;
+  /** The certificate identity the keyless signature names. */
+  subject: string;
+  /** The OIDC issuer its certificate names. */
+  issuer: string;
+}
+
+/** Reads the keyless bindings (`seed_keyless.ts`, the sigstore services). */
+export function keylessEnv(env: unknown): KeylessEnv {
+  const e = env as Record<string, string>;
+  const keyless = JSON.parse(e.TEST_KEYLESS) as {
+    base: string;
+    digests: Record<string, string>;
+    subject: string;
+    issuer: string;
+  };
+  return {
+    sigstoreUrl: e.TEST_SIGSTORE_URL,
+    sigstoreHost: new URL(e.TEST_SIGSTORE_URL).host,
+    tufRoot: e.TEST_TUF_ROOT,
+    trustedRoot: e.TEST_TRUSTED_ROOT,
+    ...keyless,
+  };
+}
+
 /** Stops (`down`) or starts (`up`) the registry. */
 export async function registry(
   t: TestEnv,
