@@ -25,7 +25,24 @@ import {
   DEFAULT_MAX_FILE_BYTES,
   DEFAULT_MAX_TOTAL_BYTES,
 } from "./limits.ts";
-import { createNewFile, DirectoryMaker, writeAll } from "./safe_fs.ts";
+import {
+  closeSync,
+  createNewFile,
+  createNewFileSync,
+  DirectoryMaker,
+  writeAll,
+  writeAllSync,
+} from "./safe_fs.ts";
+
+/**
+ * Files up to this size are written with synchronous calls: a tree of
+ * thousands of small files costs its file-system calls, and each
+ * asynchronous one pays a round trip through the runtime's thread pool
+ * (3 750 files of an npm tree: 650 ms async, 200 ms sync on tmpfs; `tar
+ * xzf` 120 ms). Larger files stay asynchronous, so a big write never holds
+ * the event loop for long.
+ */
+const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
 import { type TarEntryType, TarReader } from "./tar_reader.ts";
 
 /**
@@ -178,7 +195,12 @@ export async function extractTar(
       } catch (err) {
         throw wrapError(`creating parent directory for ${target}`, err);
       }
-      await writeEntry(tar, target, (h.mode & 0o777) || 0o644, signal);
+      const mode = (h.mode & 0o777) || 0o644;
+      if (h.size <= SYNC_WRITE_MAX_BYTES) {
+        await writeSmallEntry(tar, target, mode, signal);
+      } else {
+        await writeEntry(tar, target, mode, signal);
+      }
       result.files++;
       result.bytes += h.size;
     }
@@ -194,6 +216,39 @@ export async function extractTar(
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
+}
+
+async function writeSmallEntry(
+  tar: TarReader,
+  target: string,
+  mode: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let fd;
+  try {
+    fd = createNewFileSync(target, mode);
+  } catch (err) {
+    throw wrapError(`creating file ${target}`, err);
+  }
+  let failure: unknown;
+  try {
+    for (let chunk = await tar.read(); chunk; chunk = await tar.read()) {
+      signal?.throwIfAborted();
+      try {
+        writeAllSync(fd, chunk);
+      } catch (err) {
+        throw wrapError(`extracting file ${target}`, err);
+      }
+    }
+  } catch (err) {
+    failure = err;
+  }
+  try {
+    closeSync(fd);
+  } catch (err) {
+    failure ??= wrapError(`extracting file ${target}`, err);
+  }
+  if (failure !== undefined) throw failure;
 }
 
 async function writeEntry(
