@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { constants } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { KlausOciError, wrapError } from "../errors.ts";
 import { blockPadding, TYPE } from "./tar_format.ts";
@@ -12,6 +12,15 @@ import { encodeEntryHeader, END_OF_ARCHIVE } from "./tar_writer.ts";
 import type { SourceEntry } from "./walk.ts";
 
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * Files up to this size are read with synchronous calls: a tree of
+ * thousands of small files costs its file-system calls, and each
+ * asynchronous one pays a round trip through the runtime's thread pool.
+ * Larger files keep the asynchronous read-ahead, which overlaps the disk
+ * with hashing and compression.
+ */
+const SYNC_READ_MAX_BYTES = 256 * 1024;
 
 /**
  * Options of {@linkcode tarChunks}.
@@ -73,6 +82,39 @@ export async function* tarChunks(
     }));
     if (e.type !== "file") continue;
 
+    if (e.size <= SYNC_READ_MAX_BYTES) {
+      let fd: number;
+      try {
+        fd = openSync(e.path, constants.O_RDONLY | NO_FOLLOW);
+      } catch (err) {
+        throw wrapError(`opening ${e.path}`, err);
+      }
+      try {
+        let left = e.size;
+        while (left > 0) {
+          let n: number;
+          try {
+            n = readSync(fd, buf, off, Math.min(size - off, left), null);
+          } catch (err) {
+            throw wrapError(`reading ${e.path}`, err);
+          }
+          if (n === 0) throw shrank(e.path);
+          off += n;
+          left -= n;
+          if (off === size) {
+            const full = buf;
+            buf = next();
+            off = 0;
+            yield full;
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+      yield* put(new Uint8Array(blockPadding(e.size)));
+      continue;
+    }
+
     let fh: FileHandle;
     try {
       fh = await open(e.path, constants.O_RDONLY | NO_FOLLOW);
@@ -93,11 +135,7 @@ export async function* tarChunks(
         const r = await (ahead ?? read(Math.min(size - off, left)));
         ahead = undefined;
         if ("error" in r) throw wrapError(`reading ${e.path}`, r.error);
-        if (r.bytes === 0) {
-          throw new KlausOciError(
-            `reading ${e.path}: file shrank while it was being archived`,
-          );
-        }
+        if (r.bytes === 0) throw shrank(e.path);
         off += r.bytes;
         left -= r.bytes;
         if (off === size) {
@@ -120,3 +158,9 @@ export async function* tarChunks(
 }
 
 type ReadOutcome = { bytes: number } | { error: unknown };
+
+function shrank(path: string): KlausOciError {
+  return new KlausOciError(
+    `reading ${path}: file shrank while it was being archived`,
+  );
+}
