@@ -23,8 +23,8 @@ export { parsePluginManifest, readPluginFromDir } from "./read_plugin.ts";
 export {
   parsePersonalityYaml,
   readPersonalityFromDir,
-  readSoul,
 } from "./read_personality.ts";
+export { readSoul } from "./read_soul.ts";
 export {
   personalityFromParts,
   pluginFromParts,

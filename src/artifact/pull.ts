@@ -28,7 +28,7 @@ import { personalityFromParts, pluginFromParts } from "./describe_parse.ts";
 import { fetchArtifactManifest, readSmallBlob } from "./fetch_parts.ts";
 import { type ArtifactKind, PERSONALITY_KIND, PLUGIN_KIND } from "./kind.ts";
 import { assertPullDestination } from "./pull_destination.ts";
-import { readSoul } from "./read_personality.ts";
+import { readSoul } from "./read_soul.ts";
 import type { CacheEntry, PulledPersonality, PulledPlugin } from "./types.ts";
 import type {
   SignatureResult,

@@ -26,7 +26,7 @@ import {
   Scalar,
 } from "yaml";
 import { InvalidArtifactError, wrapError } from "../errors.ts";
-import { errorCode, fsErrorText } from "./fs_error.ts";
+import { fsErrorText } from "./fs_error.ts";
 import type {
   Author,
   Personality,
@@ -396,22 +396,4 @@ export async function readPersonalityFromDir(
     throw new InvalidArtifactError("personality.yaml: name is required");
   }
   return personality;
-}
-
-/**
- * The text of `SOUL.md` in `dir`, `""` when there is none; other read
- * failures throw `reading SOUL.md: …`.
- */
-export async function readSoul(dir: string): Promise<string> {
-  const path = join(dir, "SOUL.md");
-  try {
-    return new TextDecoder("utf-8", { ignoreBOM: true }).decode(
-      await readFile(path),
-    );
-  } catch (e) {
-    if (errorCode(e) === "ENOENT") return "";
-    throw new InvalidArtifactError(`reading SOUL.md: ${fsErrorText(path, e)}`, {
-      cause: e,
-    });
-  }
 }

@@ -20,7 +20,7 @@ import type {
   PulledPlugin,
   PushResult,
   ResolvedDependencies,
-} from "../artifact/mod.ts";
+} from "../artifact/types.ts";
 import type { Kind } from "./kind.ts";
 import type { FlagValues, GlobalOptions } from "./options.ts";
 import type { Output } from "./output.ts";

@@ -6,15 +6,16 @@
  * @module
  */
 
-import {
-  type Author,
-  type DescribedPersonality,
-  type DescribedPlugin,
-  type DescribedToolchain,
-  type KlausMetadata,
-  referenceString,
-  type ResolvedDependencies,
-} from "../artifact/mod.ts";
+import type {
+  Author,
+  DescribedPersonality,
+  DescribedPlugin,
+  DescribedToolchain,
+  KlausMetadata,
+  ResolvedDependencies,
+} from "../artifact/types.ts";
+// From the file, not the artifact barrel: that would load the YAML parser.
+import { referenceString } from "../artifact/types.ts";
 import { type CommandContext, positionals } from "./context.ts";
 import { field, type Style } from "./output.ts";
 import { UsageError } from "./usage.ts";

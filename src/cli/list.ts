@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ListEntry } from "../artifact/mod.ts";
+import type { ListEntry } from "../artifact/types.ts";
 import { type CommandContext, positionals } from "./context.ts";
 import { plural } from "./kind.ts";
 import { table } from "./output.ts";

@@ -11,12 +11,8 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type Personality,
-  type Plugin,
-  readPersonalityFromDir,
-  readPluginFromDir,
-} from "../artifact/mod.ts";
+import type { Personality, Plugin } from "../artifact/types.ts";
+import { readPluginFromDir } from "../artifact/read_plugin.ts";
 import { registerSecret } from "../_redact.ts";
 import {
   InvalidArtifactError,
@@ -256,6 +252,10 @@ export async function pushCommand(ctx: CommandContext): Promise<void> {
   let metadata: { plugin: Plugin } | { personality: Personality };
   if (ctx.kind === "personality") {
     await requireDirectory(dir);
+    // Loaded here: only a personality push needs the YAML parser.
+    const { readPersonalityFromDir } = await import(
+      "../artifact/read_personality.ts"
+    );
     metadata = { personality: await readPersonalityFromDir(dir) };
   } else {
     await validatePluginDir(dir);

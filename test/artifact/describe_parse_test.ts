@@ -19,7 +19,7 @@ import {
   pluginFromParts,
   toolchainFromAnnotations,
 } from "../../src/artifact/describe_parse.ts";
-import { readSoul } from "../../src/artifact/read_personality.ts";
+import { readSoul } from "../../src/artifact/read_soul.ts";
 import { withTempDir, writeTree } from "./_fs_helpers.ts";
 
 const GO = "gsoci.azurecr.io/giantswarm/klaus-toolchains/go";

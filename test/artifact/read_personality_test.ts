@@ -11,8 +11,8 @@ import { InvalidArtifactError } from "../../src/errors.ts";
 import {
   parsePersonalityYaml,
   readPersonalityFromDir,
-  readSoul,
 } from "../../src/artifact/read_personality.ts";
+import { readSoul } from "../../src/artifact/read_soul.ts";
 import type { Personality } from "../../src/artifact/types.ts";
 import { buildKlausAnnotations } from "../../src/artifact/annotations.ts";
 import { encodePersonalityConfig } from "../../src/artifact/config_blob.ts";
