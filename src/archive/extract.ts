@@ -195,12 +195,13 @@ export async function extractTar(
       } catch (err) {
         throw wrapError(`creating parent directory for ${target}`, err);
       }
-      const mode = (h.mode & 0o777) || 0o644;
-      if (h.size <= SYNC_WRITE_MAX_BYTES) {
-        await writeSmallEntry(tar, target, mode, signal);
-      } else {
-        await writeEntry(tar, target, mode, signal);
-      }
+      await writeEntry(
+        tar,
+        target,
+        (h.mode & 0o777) || 0o644,
+        h.size <= SYNC_WRITE_MAX_BYTES,
+        signal,
+      );
       result.files++;
       result.bytes += h.size;
     }
@@ -218,48 +219,41 @@ export async function extractTar(
   }
 }
 
-async function writeSmallEntry(
-  tar: TarReader,
+/** Where an entry's bytes go: a file opened for it. */
+interface FileSink {
+  write(bytes: Uint8Array): void | Promise<void>;
+  close(): void | Promise<void>;
+}
+
+// Small files through synchronous calls, larger ones asynchronously (see
+// SYNC_WRITE_MAX_BYTES); both create the file exclusively, never through a
+// link.
+async function openSink(
   target: string,
   mode: number,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  let fd;
-  try {
-    fd = createNewFileSync(target, mode);
-  } catch (err) {
-    throw wrapError(`creating file ${target}`, err);
+  small: boolean,
+): Promise<FileSink> {
+  if (small) {
+    const fd = createNewFileSync(target, mode);
+    return {
+      write: (bytes) => writeAllSync(fd, bytes),
+      close: () => closeSync(fd),
+    };
   }
-  let failure: unknown;
-  try {
-    for (let chunk = await tar.read(); chunk; chunk = await tar.read()) {
-      signal?.throwIfAborted();
-      try {
-        writeAllSync(fd, chunk);
-      } catch (err) {
-        throw wrapError(`extracting file ${target}`, err);
-      }
-    }
-  } catch (err) {
-    failure = err;
-  }
-  try {
-    closeSync(fd);
-  } catch (err) {
-    failure ??= wrapError(`extracting file ${target}`, err);
-  }
-  if (failure !== undefined) throw failure;
+  const fh = await createNewFile(target, mode);
+  return { write: (bytes) => writeAll(fh, bytes), close: () => fh.close() };
 }
 
 async function writeEntry(
   tar: TarReader,
   target: string,
   mode: number,
+  small: boolean,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  let fh;
+  let sink: FileSink;
   try {
-    fh = await createNewFile(target, mode);
+    sink = await openSink(target, mode, small);
   } catch (err) {
     throw wrapError(`creating file ${target}`, err);
   }
@@ -268,7 +262,7 @@ async function writeEntry(
     for (let chunk = await tar.read(); chunk; chunk = await tar.read()) {
       signal?.throwIfAborted();
       try {
-        await writeAll(fh, chunk);
+        await sink.write(chunk);
       } catch (err) {
         throw wrapError(`extracting file ${target}`, err);
       }
@@ -277,7 +271,7 @@ async function writeEntry(
     failure = err;
   }
   try {
-    await fh.close();
+    await sink.close();
   } catch (err) {
     failure ??= wrapError(`extracting file ${target}`, err);
   }

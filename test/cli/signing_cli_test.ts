@@ -68,6 +68,37 @@ Deno.test("cli: push --sign-key, pull --verify-key", async () => {
     const src = fixture("plugins/base");
     const store = `ocidir://${join(tmp, "store")}`;
 
+    const key = (name: string) => join(tmp, name);
+    const push = (
+      tag: string,
+      env: Record<string, string>,
+      ...flags: string[]
+    ) => cli(tmp, env, "plugin", "push", src, `${store}/${tag}:v1`, ...flags);
+    const pull = (tag: string, dest: string, pub: string) =>
+      cli(
+        tmp,
+        {},
+        "plugin",
+        "pull",
+        `${store}/${tag}:v1`,
+        join(tmp, "out", dest),
+        "--verify-key",
+        key(pub),
+      );
+    // Refused: exit 1, the reason in the message, nothing created.
+    const refused = async (
+      r: { code: number; stderr: string },
+      reason: string,
+      dest: string,
+    ) => {
+      strictEqual(r.code, 1);
+      ok(r.stderr.includes(reason), r.stderr);
+      await Deno.stat(join(tmp, "out", dest)).then(
+        () => ok(false, "destination created"),
+        () => {},
+      );
+    };
+
     const pushed = await cli(
       tmp,
       {},
@@ -77,97 +108,42 @@ Deno.test("cli: push --sign-key, pull --verify-key", async () => {
       src,
       `${store}/signed:v1`,
       "--sign-key",
-      join(tmp, "cosign.key"),
+      key("cosign.key"),
     );
     strictEqual(pushed.code, 0, pushed.stderr);
     strictEqual(JSON.parse(pushed.stdout).signedBy, keyId);
-    const pulled = await cli(
-      tmp,
-      {},
-      "plugin",
-      "pull",
-      `${store}/signed:v1`,
-      join(tmp, "out", "signed"),
-      "--verify-key",
-      join(tmp, "cosign.pub"),
-    );
+    const pulled = await pull("signed", "signed", "cosign.pub");
     strictEqual(pulled.code, 0, pulled.stderr);
     ok(pulled.stdout.includes("signed: pulled"), pulled.stdout);
 
     // The wrong key: refused, nothing created.
-    const wrong = await cli(
-      tmp,
-      {},
-      "plugin",
-      "pull",
-      `${store}/signed:v1`,
-      join(tmp, "out", "wrong"),
-      "--verify-key",
-      join(tmp, "other.pub"),
-    );
-    strictEqual(wrong.code, 1);
-    ok(wrong.stderr.includes("wrong-key"), wrong.stderr);
-    await Deno.stat(join(tmp, "out", "wrong")).then(
-      () => ok(false, "destination created"),
-      () => {},
+    await refused(
+      await pull("signed", "wrong", "other.pub"),
+      "wrong-key",
+      "wrong",
     );
 
     // Cosign's encrypted key needs COSIGN_PASSWORD.
-    const noPass = await cli(
-      tmp,
-      {},
-      "plugin",
-      "push",
-      src,
-      `${store}/enc:v1`,
-      "--sign-key",
-      join(tmp, "enc.key"),
-    );
+    const noPass = await push("enc", {}, "--sign-key", key("enc.key"));
     strictEqual(noPass.code, 1);
     ok(noPass.stderr.includes("COSIGN_PASSWORD"), noPass.stderr);
-    const enc = await cli(
-      tmp,
+    const enc = await push(
+      "enc",
       { COSIGN_PASSWORD: "s3cret" },
-      "plugin",
-      "push",
-      src,
-      `${store}/enc:v1`,
       "--sign-key",
-      join(tmp, "enc.key"),
+      key("enc.key"),
     );
     strictEqual(enc.code, 0, enc.stderr);
     ok(enc.stdout.includes(`signed by key ${keyId.slice(0, 12)}`), enc.stdout);
-    strictEqual(
-      (await cli(
-        tmp,
-        {},
-        "plugin",
-        "pull",
-        `${store}/enc:v1`,
-        join(tmp, "out", "enc"),
-        "--verify-key",
-        join(tmp, "cosign.pub"),
-      )).code,
-      0,
-    );
+    strictEqual((await pull("enc", "enc", "cosign.pub")).code, 0);
 
     // Unsigned: refused.
-    strictEqual(
-      (await cli(tmp, {}, "plugin", "push", src, `${store}/plain:v1`)).code,
-      0,
+    strictEqual((await push("plain", {})).code, 0);
+    await refused(
+      await pull("plain", "plain", "cosign.pub"),
+      "unsigned",
+      "plain",
     );
-    const unsigned = await cli(
-      tmp,
-      {},
-      "plugin",
-      "pull",
-      `${store}/plain:v1`,
-      join(tmp, "out", "plain"),
-      "--verify-key",
-      join(tmp, "cosign.pub"),
-    );
-    strictEqual(unsigned.code, 1);
-    ok(unsigned.stderr.includes("unsigned"), unsigned.stderr);
 
     // The flags belong to their commands.
     const misplaced = await cli(
@@ -177,7 +153,7 @@ Deno.test("cli: push --sign-key, pull --verify-key", async () => {
       "describe",
       `${store}/plain:v1`,
       "--verify-key",
-      join(tmp, "cosign.pub"),
+      key("cosign.pub"),
     );
     strictEqual(misplaced.code, 2, misplaced.stderr);
   } finally {
