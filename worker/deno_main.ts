@@ -187,7 +187,7 @@ export async function startServer(
     console.log(
       config.verification
         ? `verifying signatures: ${config.verification.summary}`
-        : "signature verification off (no VERIFY_PUBLIC_KEYS or VERIFY_TRUSTED_ROOT)",
+        : "signature verification off (no VERIFY_PUBLIC_KEYS, no VERIFY_CERTIFICATE_IDENTITY with an OIDC issuer)",
     );
   }
   let closed = false;
