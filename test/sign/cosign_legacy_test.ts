@@ -1,7 +1,8 @@
 /**
  * Signatures of cosign before v3 (`sha256-<hex>.sig` tags holding simple
  * signing payloads), written here in cosign's layout, read back from a
- * real registry and from an OCI image layout: the right key verifies, and
+ * real registry — distribution 2.8 and the peer registry — and from an OCI
+ * image layout: the right key verifies, and
  * so does a keyless one (certificate and Rekor entry from the local
  * sigstore services, checked as a bundle); another key, a payload naming
  * another digest, a broken signature, a layer without signature, another
@@ -28,8 +29,7 @@ import { decodeBase64, encodeBase64, toPem } from "../../src/sign/keys.ts";
 import { preparePolicy } from "../../src/sign/verify_bundle.ts";
 import { generateSigningKey, keyIdOf, p1363ToDer } from "../../src/sign/mod.ts";
 import { fixture, withTempDir } from "../artifact/_fs_helpers.ts";
-import { missing } from "../harness/require.ts";
-import { startRegistry } from "../harness/registry.ts";
+import { interopRegistries } from "../interop/registries.ts";
 import {
   missingSigstore,
   type SigstoreServices,
@@ -228,6 +228,7 @@ async function pullsUnderEitherPolicy(
   s: SigstoreServices,
   key: CryptoKey,
   ref: string,
+  env: Record<string, string> = {},
 ): Promise<void> {
   const policies = [{ publicKeys: [key] }, {
     trustedRoot: s.trustedRoot,
@@ -237,7 +238,7 @@ async function pullsUnderEitherPolicy(
   for (const policy of policies) {
     const verifying = new Client({
       plainHttp: true,
-      env: {},
+      env,
       verification: policy,
     });
     const dest = await Deno.makeTempDir();
@@ -272,25 +273,26 @@ Deno.test({
     }),
 });
 
-Deno.test({
-  name: "legacy cosign .sig signatures on distribution 2.8",
-  ignore: missing("docker-registry") || missingSigstore(),
-  sanitizeResources: false,
-  async fn() {
-    await using s = await services();
-    const reg = await startRegistry({ mode: "open" });
-    try {
-      const ref = `${reg.host}/klaus-plugins/base:v1`;
-      const client = new Client({ plainHttp: true, env: {} });
-      await client.pushPlugin(fixture("plugins/base"), ref, { name: "base" });
-      await client.close();
-      const store = new RegistryStore({ plainHttp: true, env: {} });
-      const repo = { registry: reg.host, repository: "klaus-plugins/base" };
-      const { descriptor } = await manifestOf(store, repo, { tag: "v1" });
-      const key = await exercise(s, store, repo, descriptor.digest);
-      await pullsUnderEitherPolicy(s, key, ref);
-    } finally {
-      await reg.stop();
-    }
-  },
-});
+for (const target of interopRegistries()) {
+  Deno.test({
+    name: `legacy cosign .sig signatures on ${target.label}`,
+    ignore: target.ignore || missingSigstore(),
+    sanitizeResources: false,
+    fn: () =>
+      withTempDir(async (tmp) => {
+        await using s = await services();
+        await using reg = await target.start();
+        await reg.writeDockerConfig(tmp);
+        const env = { DOCKER_CONFIG: tmp };
+        const ref = `${reg.host}/klaus-plugins/base:v1`;
+        const client = new Client({ plainHttp: true, env });
+        await client.pushPlugin(fixture("plugins/base"), ref, { name: "base" });
+        await client.close();
+        const store = new RegistryStore({ plainHttp: true, env });
+        const repo = { registry: reg.host, repository: "klaus-plugins/base" };
+        const { descriptor } = await manifestOf(store, repo, { tag: "v1" });
+        const key = await exercise(s, store, repo, descriptor.digest);
+        await pullsUnderEitherPolicy(s, key, ref, env);
+      }),
+  });
+}
