@@ -524,6 +524,21 @@ Deno.test({
     ]);
     try {
       ok(a.host !== b.host);
+      // Each has an inspector of its own (two racing for 9229 left one
+      // dev server that never answered), and it is the one listening.
+      const [ia, ib] = [a, b].map((p) =>
+        Number(
+          /inspector_port = (\d+)/.exec(
+            Deno.readTextFileSync(`${p.dir}/app/wrangler.toml`),
+          )?.[1],
+        )
+      );
+      ok(ia > 0 && ib > 0 && ia !== ib, `inspector ports ${ia}, ${ib}`);
+      for (const port of [ia, ib]) {
+        const res = await fetch(`http://127.0.0.1:${port}/json/version`);
+        equal(res.status, 200);
+        await res.body?.cancel();
+      }
       equal(
         Deno.realPathSync(`${a.dir}/app/node_modules`),
         Deno.realPathSync(`${b.dir}/app/node_modules`),

@@ -640,6 +640,7 @@ class PeerRegistry implements PeerRegistryHandle {
   }
 
   #spawn(): void {
+    this.#pinInspectorPort();
     const child = new Deno.Command("setsid", {
       args: [
         "bash",
@@ -682,6 +683,21 @@ class PeerRegistry implements PeerRegistryHandle {
       .then(() => {});
   }
 
+  /**
+   * Wrangler's inspector takes the first free port from 9229 on, probed
+   * before it binds: peers started side by side can both choose 9229 and
+   * the loser's dev server never answers. Each start gets a port of its own.
+   */
+  #pinInspectorPort(): void {
+    const toml = `${this.dir}/app/wrangler.toml`;
+    const original = Deno.readTextFileSync(`${this.peerDir}/wrangler.toml`);
+    if (/^\s*\[dev\]/m.test(original)) return;
+    Deno.writeTextFileSync(
+      toml,
+      `${original.trimEnd()}\n\n[dev]\ninspector_port = ${freePort()}\n`,
+    );
+  }
+
   /** Resolves true once `/v2/` answers 200, false when the process died. */
   async #waitReady(): Promise<boolean> {
     const child = this.#child!;
@@ -691,6 +707,7 @@ class PeerRegistry implements PeerRegistryHandle {
     });
     const auth = `Basic ${b64(`${this.username}:${this.password}`)}`;
     const deadline = Date.now() + this.#readyTimeoutMs;
+    let lastProbe = "no answer yet";
     while (Date.now() < deadline) {
       if (exited) return false;
       try {
@@ -700,15 +717,16 @@ class PeerRegistry implements PeerRegistryHandle {
         });
         await res.body?.cancel();
         if (res.status === 200) return true;
-      } catch {
-        // not listening yet
+        lastProbe = `HTTP ${res.status}`;
+      } catch (e) {
+        lastProbe = e instanceof Error ? e.message : String(e);
       }
       await Promise.race([status, sleep(100)]);
     }
     await this.#reap();
     throw new Error(
       `peer registry on ${this.host} not ready after ${this.#readyTimeoutMs} ms` +
-        ` (state ${this.dir}):\n${this.#log}`,
+        ` (last probe of /v2/: ${lastProbe}; state ${this.dir}):\n${this.#log}`,
     );
   }
 

@@ -107,11 +107,18 @@ const READY_TIMEOUT_MS = 15_000;
 
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
+  // Servers started side by side each ask for a port before either binds
+  // it; never hand the same one out twice in a process.
+  for (;;) {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
+const handedOut = new Set<number>();
 
 /** A Docker config as base64 (the `registryAuthEnv` format). */
 export function dockerConfigBase64(config: DockerConfig): string {
