@@ -2,7 +2,7 @@
  * The trusted root through TUF on the command line: `--trusted-root`
  * optional, `--tuf-mirror-url`, `--tuf-root`, `--tuf-force-cache` (usage
  * errors as cosign's, exit 2; the policy they make, the TUF cache below
- * the cache directory), and end to end on distribution 2.8: an artifact
+ * the cache directory), and end to end on both registry implementations: an artifact
  * signed keylessly against the local sigstore services, pulled and
  * described with only `--certificate-identity` and
  * `--certificate-oidc-issuer` — the trusted root from the services' TUF
@@ -16,8 +16,10 @@ import { Client } from "../../src/client.ts";
 import { SignatureError } from "../../src/errors.ts";
 import { clearTrustedRootMemo } from "../../src/sign/tuf/mod.ts";
 import { fixture } from "../artifact/_fs_helpers.ts";
-import { startRegistry } from "../harness/registry.ts";
-import { missing } from "../harness/require.ts";
+import {
+  interopRegistries,
+  type InteropRegistry,
+} from "../interop/registries.ts";
 import {
   missingSigstore,
   startSigstoreServices,
@@ -218,164 +220,171 @@ Deno.test("cli: the TUF flags — usage errors, and the policy they make", async
   }
 });
 
-Deno.test({
-  name:
-    "keyless pull through TUF on distribution 2.8: no --trusted-root, the services' TUF repository (library and CLI)",
-  ignore: missingSigstore() || missing("docker-registry"),
-  fn: async () => {
-    const s = await startSigstoreServices();
-    await using reg = await startRegistry();
-    await using sb = await sandbox();
-    try {
-      const base = `${reg.host}/klaus/tuf`;
-      const signer = new Client({ plainHttp: true });
-      const sign = {
-        identityToken: () => Promise.resolve(s.identityToken(TEST_SUBJECT)),
-        fulcioUrl: s.fulcioUrl,
-        rekorUrl: s.rekorUrl,
-      };
-      for (const name of ["one", "two", "three"]) {
-        await signer.pushPlugin(
-          fixture("plugins/base"),
-          `${base}/${name}:v1.0.0`,
-          { name },
-          { sign },
-        );
-      }
-      await signer.close();
+for (const target of interopRegistries()) {
+  Deno.test({
+    name:
+      `keyless pull through TUF on ${target.label}: no --trusted-root, the services' TUF repository (library and CLI)`,
+    ignore: missingSigstore() || target.ignore,
+    fn: () => keylessThroughTuf(target),
+  });
+}
 
-      // Library: three verified pulls, the trusted root fetched once.
-      clearTrustedRootMemo();
-      const tufRequests: string[] = [];
-      const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
-        tufRequests.push(new URL(String(input)).pathname);
-        return fetch(input, init);
-      }) as typeof fetch;
-      const tuf = {
-        mirrorUrl: s.tufUrl,
-        initialRoot: await Deno.readTextFile(s.tufRootPath),
-        fetch: counting,
-      };
-      const client = new Client({
-        plainHttp: true,
-        verification: {
-          certificateIdentity: TEST_SUBJECT,
-          certificateOidcIssuer: TEST_ISSUER,
-          tuf,
-        },
-      });
-      try {
-        for (const name of ["one", "two", "three"]) {
-          const pulled = await client.pullPlugin(
-            `${base}/${name}:v1.0.0`,
-            join(sb.dir, "lib", name),
-          );
-          const signatures = (pulled as {
-            signatures?: { verified: boolean; identity?: string }[];
-          })
-            .signatures ?? [];
-          equal(signatures.length, 1);
-          equal(signatures[0].verified, true);
-          equal(signatures[0].identity, TEST_SUBJECT);
-        }
-        deepStrictEqual(tufRequests, [
-          "/2.root.json",
-          "/timestamp.json",
-          "/snapshot.json",
-          "/targets.json",
-          "/targets/trusted_root.json",
-        ]);
-        // Another identity: the TUF trusted root still checks the chain,
-        // the identity refuses.
-        await rejects(
-          client.pullPlugin(
-            `${base}/one:v1.0.0`,
-            join(sb.dir, "lib", "other"),
-            {
-              verification: {
-                certificateIdentity: "https://github.com/mallory/x@main",
-                certificateOidcIssuer: TEST_ISSUER,
-                tuf,
-              },
-            },
-          ),
-          (e) => e instanceof SignatureError && e.reason === "wrong-identity",
-        );
-      } finally {
-        await client.close();
-      }
-
-      // CLI: pull and describe --verify with the TUF flags; the metadata
-      // and trusted root cached below the cache directory.
-      const flags = [
-        "--plain-http",
-        ...IDENTITY,
-        ...ISSUER,
-        "--tuf-mirror-url",
-        s.tufUrl,
-        "--tuf-root",
-        s.tufRootPath,
-      ];
-      const out = join(sb.dir, "work", "one");
-      const pulled = await sb.ok([
-        "plugin",
-        "pull",
-        `${base}/one:v1.0.0`,
-        out,
-        ...flags,
-      ]);
-      ok(pulled.stdout.includes(`verified: ${TEST_SUBJECT}`), pulled.stdout);
-      const cached = join(
-        sb.dir,
-        "xdg-cache",
-        "klaus-oci",
-        "tuf",
-        encodeURIComponent(new URL(s.tufUrl).host),
-        "targets",
-        "trusted_root.json",
+async function keylessThroughTuf(target: InteropRegistry): Promise<void> {
+  const s = await startSigstoreServices();
+  await using reg = await target.start();
+  await using sb = await sandbox();
+  try {
+    await reg.writeDockerConfig(join(sb.dir, "docker"));
+    const env = { DOCKER_CONFIG: join(sb.dir, "docker") };
+    const base = `${reg.host}/klaus/tuf`;
+    const signer = new Client({ plainHttp: true, env });
+    const sign = {
+      identityToken: () => Promise.resolve(s.identityToken(TEST_SUBJECT)),
+      fulcioUrl: s.fulcioUrl,
+      rekorUrl: s.rekorUrl,
+    };
+    for (const name of ["one", "two", "three"]) {
+      await signer.pushPlugin(
+        fixture("plugins/base"),
+        `${base}/${name}:v1.0.0`,
+        { name },
+        { sign },
       );
-      equal(await Deno.readTextFile(cached), s.trustedRoot);
-      const described = await sb.ok([
-        "plugin",
-        "describe",
-        `${base}/two:v1.0.0`,
-        "--verify",
-        "--tuf-force-cache",
-        ...flags,
-      ]);
-      ok(
-        described.stdout.includes(`verified: ${TEST_SUBJECT}`),
-        described.stdout,
-      );
-
-      // Another repository's root: TUF refuses, nothing is extracted.
-      const foreign = await TestRepository.create();
-      const foreignRoot = join(sb.dir, "foreign-root.json");
-      await Deno.writeTextFile(foreignRoot, foreign.initialRoot);
-      const refusedOut = join(sb.dir, "work", "refused");
-      const refused = await sb.run([
-        "plugin",
-        "pull",
-        `${base}/three:v1.0.0`,
-        refusedOut,
-        "--plain-http",
-        ...IDENTITY,
-        ...ISSUER,
-        "--tuf-mirror-url",
-        s.tufUrl,
-        "--tuf-root",
-        foreignRoot,
-      ]);
-      equal(refused.code, 1, refused.stderr);
-      ok(
-        /TUF timestamp\.json: signatures of 0 of the 1 timestamp keys/.test(
-          refused.stderr,
-        ),
-        refused.stderr,
-      );
-      equal(await Deno.stat(refusedOut).then(() => true, () => false), false);
-    } finally {
-      await s.close();
     }
-  },
-});
+    await signer.close();
+
+    // Library: three verified pulls, the trusted root fetched once.
+    clearTrustedRootMemo();
+    const tufRequests: string[] = [];
+    const counting = ((input: RequestInfo | URL, init?: RequestInit) => {
+      tufRequests.push(new URL(String(input)).pathname);
+      return fetch(input, init);
+    }) as typeof fetch;
+    const tuf = {
+      mirrorUrl: s.tufUrl,
+      initialRoot: await Deno.readTextFile(s.tufRootPath),
+      fetch: counting,
+    };
+    const client = new Client({
+      plainHttp: true,
+      env,
+      verification: {
+        certificateIdentity: TEST_SUBJECT,
+        certificateOidcIssuer: TEST_ISSUER,
+        tuf,
+      },
+    });
+    try {
+      for (const name of ["one", "two", "three"]) {
+        const pulled = await client.pullPlugin(
+          `${base}/${name}:v1.0.0`,
+          join(sb.dir, "lib", name),
+        );
+        const signatures = (pulled as {
+          signatures?: { verified: boolean; identity?: string }[];
+        })
+          .signatures ?? [];
+        equal(signatures.length, 1);
+        equal(signatures[0].verified, true);
+        equal(signatures[0].identity, TEST_SUBJECT);
+      }
+      deepStrictEqual(tufRequests, [
+        "/2.root.json",
+        "/timestamp.json",
+        "/snapshot.json",
+        "/targets.json",
+        "/targets/trusted_root.json",
+      ]);
+      // Another identity: the TUF trusted root still checks the chain,
+      // the identity refuses.
+      await rejects(
+        client.pullPlugin(
+          `${base}/one:v1.0.0`,
+          join(sb.dir, "lib", "other"),
+          {
+            verification: {
+              certificateIdentity: "https://github.com/mallory/x@main",
+              certificateOidcIssuer: TEST_ISSUER,
+              tuf,
+            },
+          },
+        ),
+        (e) => e instanceof SignatureError && e.reason === "wrong-identity",
+      );
+    } finally {
+      await client.close();
+    }
+
+    // CLI: pull and describe --verify with the TUF flags; the metadata
+    // and trusted root cached below the cache directory.
+    const flags = [
+      "--plain-http",
+      ...IDENTITY,
+      ...ISSUER,
+      "--tuf-mirror-url",
+      s.tufUrl,
+      "--tuf-root",
+      s.tufRootPath,
+    ];
+    const out = join(sb.dir, "work", "one");
+    const pulled = await sb.ok([
+      "plugin",
+      "pull",
+      `${base}/one:v1.0.0`,
+      out,
+      ...flags,
+    ]);
+    ok(pulled.stdout.includes(`verified: ${TEST_SUBJECT}`), pulled.stdout);
+    const cached = join(
+      sb.dir,
+      "xdg-cache",
+      "klaus-oci",
+      "tuf",
+      encodeURIComponent(new URL(s.tufUrl).host),
+      "targets",
+      "trusted_root.json",
+    );
+    equal(await Deno.readTextFile(cached), s.trustedRoot);
+    const described = await sb.ok([
+      "plugin",
+      "describe",
+      `${base}/two:v1.0.0`,
+      "--verify",
+      "--tuf-force-cache",
+      ...flags,
+    ]);
+    ok(
+      described.stdout.includes(`verified: ${TEST_SUBJECT}`),
+      described.stdout,
+    );
+
+    // Another repository's root: TUF refuses, nothing is extracted.
+    const foreign = await TestRepository.create();
+    const foreignRoot = join(sb.dir, "foreign-root.json");
+    await Deno.writeTextFile(foreignRoot, foreign.initialRoot);
+    const refusedOut = join(sb.dir, "work", "refused");
+    const refused = await sb.run([
+      "plugin",
+      "pull",
+      `${base}/three:v1.0.0`,
+      refusedOut,
+      "--plain-http",
+      ...IDENTITY,
+      ...ISSUER,
+      "--tuf-mirror-url",
+      s.tufUrl,
+      "--tuf-root",
+      foreignRoot,
+    ]);
+    equal(refused.code, 1, refused.stderr);
+    ok(
+      /TUF timestamp\.json: signatures of 0 of the 1 timestamp keys/.test(
+        refused.stderr,
+      ),
+      refused.stderr,
+    );
+    equal(await Deno.stat(refusedOut).then(() => true, () => false), false);
+  } finally {
+    await s.close();
+  }
+}
