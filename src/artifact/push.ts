@@ -6,6 +6,7 @@ import {
 } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { digestOf } from "../oci/digest.ts";
+import { skippedPush } from "../oci/_skipped_push.ts";
 import { MEDIA_TYPE_OCI_MANIFEST } from "../oci/media_types.ts";
 import type { BlobSource, RepositoryRef } from "../oci/store.ts";
 import {
@@ -83,15 +84,7 @@ async function pushBlobIfMissing(
   mountFrom?: readonly string[],
 ): Promise<void> {
   if (await ctx.store.blobExists(repo, descriptor, { signal })) {
-    ctx.onProgress?.({
-      direction: "push",
-      digest: descriptor.digest,
-      mediaType: descriptor.mediaType,
-      transferred: descriptor.size,
-      total: descriptor.size,
-      done: true,
-      skipped: true,
-    });
+    ctx.onProgress?.(skippedPush(descriptor));
     return;
   }
   await ctx.store.pushBlob(repo, descriptor, source, {

@@ -14,6 +14,7 @@ import {
 } from "../errors.ts";
 import { verifiedBlobStream } from "../oci/verified_blob.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
+import { skippedPush } from "../oci/_skipped_push.ts";
 import {
   digestAlgorithm,
   digestOf,
@@ -387,15 +388,7 @@ export class RegistryStore implements OciStore {
         options.signal,
       );
       if (mounted === true) {
-        options.onProgress?.({
-          direction: "push",
-          digest: descriptor.digest,
-          mediaType: descriptor.mediaType,
-          transferred: descriptor.size,
-          total: descriptor.size,
-          done: true,
-          skipped: true,
-        });
+        options.onProgress?.(skippedPush(descriptor));
         return;
       }
       // The registry opened an upload instead: use it.
