@@ -1,5 +1,6 @@
 /**
- * The part of `node:zlib` the adaptive gzip writer needs, loaded lazily
+ * The part of `node:zlib` the adaptive gzip writer (and, on Node, the
+ * gzip reader) needs, loaded lazily
  * with a dynamic `import()` so that the library still loads (and bundles)
  * where `node:zlib` is missing: there gzip falls back to
  * `CompressionStream`.
@@ -7,6 +8,7 @@
  * @module
  */
 import { crc32 as crc32Js } from "./crc32.ts";
+import type { GunzipDuplex } from "./node_gunzip.ts";
 
 /**
  * Options of {@linkcode ZlibApi.deflateRawSync}, as in `node:zlib`.
@@ -32,6 +34,8 @@ export interface ZlibApi {
   crc32(data: Uint8Array, value: number): number;
   /** `zlib.constants.Z_SYNC_FLUSH`. */
   Z_SYNC_FLUSH: number;
+  /** A streaming gunzip (`zlib.createGunzip`), where the module has one. */
+  createGunzip?: (options: { chunkSize: number }) => GunzipDuplex;
 }
 
 let loaded: Promise<ZlibApi | undefined> | undefined;
@@ -53,6 +57,9 @@ async function load(): Promise<ZlibApi | undefined> {
     deflateRawSync: deflateRawSync as ZlibApi["deflateRawSync"],
     crc32: typeof native === "function" ? native as ZlibApi["crc32"] : crc32Js,
     Z_SYNC_FLUSH: constants.Z_SYNC_FLUSH ?? 2,
+    createGunzip: typeof z.createGunzip === "function"
+      ? z.createGunzip as ZlibApi["createGunzip"]
+      : undefined,
   };
 }
 

@@ -22,30 +22,21 @@ import { Client } from "../../src/mod.ts";
 import { missing } from "../harness/require.ts";
 import { startRegistry } from "../harness/registry.ts";
 import { inspectConfigRaw } from "../harness/skopeo.ts";
+import {
+  BUN,
+  bundleForNode,
+  ESBUILD,
+  NODE22,
+  NODE22_TS_FLAGS,
+  NODE_SYSTEM,
+  runtimeVersion,
+} from "../harness/runtimes.ts";
 import type { SmokeReport } from "./smoke.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SMOKE = join(ROOT, "test/runtime/smoke.ts");
 const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
-const BIN = join(ROOT, "node_modules/.bin");
-const BUN = join(BIN, "bun");
-const NODE22 = join(BIN, "node");
-const ESBUILD = join(BIN, "esbuild");
 const dec = new TextDecoder();
-
-/** A `node` on PATH that is not an npm-installed one (the system Node). */
-function systemNode(): string {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (!dir || dir.includes("node_modules")) continue;
-    try {
-      if (Deno.statSync(`${dir}/node`).isFile) return `${dir}/node`;
-    } catch {
-      // not here
-    }
-  }
-  return "node (system)";
-}
-const NODE_SYSTEM = systemNode();
 
 const needs = {
   base: missing("docker-registry", "skopeo"),
@@ -53,11 +44,6 @@ const needs = {
   node22: missing(NODE22),
   system: missing(NODE_SYSTEM, ESBUILD),
 };
-
-async function version(cmd: string): Promise<string> {
-  const out = await new Deno.Command(cmd, { args: ["--version"] }).output();
-  return dec.decode(out.stdout).trim();
-}
 
 interface Run {
   cmd: string;
@@ -170,16 +156,11 @@ Deno.test({
         name: "node 22: TypeScript source with type stripping (npm node@22)",
         ignore: needs.node22,
         fn: async () => {
-          const v = await version(NODE22);
+          const v = await runtimeVersion(NODE22);
           ok(/^v(2[2-9]|[3-9]\d)\./.test(v), `npm node is ${v}, want ≥ 22`);
           const r = await runSmoke(reg.host, home, {
             cmd: NODE22,
-            args: [
-              "--experimental-strip-types",
-              "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON",
-              "--disable-warning=ExperimentalWarning",
-              SMOKE,
-            ],
+            args: [...NODE22_TS_FLAGS, SMOKE],
             namespace: "node22",
             pullRef: denoRef || undefined,
           });
@@ -192,26 +173,10 @@ Deno.test({
         name: `system node (${NODE_SYSTEM}): esbuild bundle`,
         ignore: needs.system,
         fn: async () => {
-          const v = await version(NODE_SYSTEM);
+          const v = await runtimeVersion(NODE_SYSTEM);
           ok(/^v(2\d|[3-9]\d)\./.test(v), `system node is ${v}, want ≥ 20`);
           const bundle = join(home, "smoke.bundle.mjs");
-          const built = await new Deno.Command(ESBUILD, {
-            args: [
-              SMOKE,
-              "--bundle",
-              "--platform=node",
-              "--format=esm",
-              "--target=node20",
-              `--outfile=${bundle}`,
-              "--log-level=warning",
-              // yaml ships CommonJS for Node; an ESM bundle needs `require`.
-              "--banner:js=import { createRequire as __klausRequire } from 'node:module'; const require = __klausRequire(import.meta.url);",
-            ],
-            cwd: ROOT,
-            stdout: "piped",
-            stderr: "piped",
-          }).output();
-          ok(built.success, `esbuild failed: ${dec.decode(built.stderr)}`);
+          await bundleForNode(SMOKE, bundle);
           const r = await runSmoke(reg.host, home, {
             cmd: NODE_SYSTEM,
             args: [bundle],

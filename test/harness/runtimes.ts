@@ -1,0 +1,78 @@
+/**
+ * The other runtimes the library runs on, as test subprocesses: Bun and
+ * Node 22 from npm (`node_modules/.bin`), the system Node (≥ 20) through an
+ * esbuild bundle — the way a Node < 22.6 project consumes the library.
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const BIN = join(ROOT, "node_modules/.bin");
+
+/** npm `bun`. */
+export const BUN: string = join(BIN, "bun");
+/** npm `node` (22). */
+export const NODE22: string = join(BIN, "node");
+/** npm `esbuild`. */
+export const ESBUILD: string = join(BIN, "esbuild");
+
+/** Flags that run TypeScript sources under Node 22 quietly. */
+export const NODE22_TS_FLAGS: readonly string[] = [
+  "--experimental-strip-types",
+  "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON",
+  "--disable-warning=ExperimentalWarning",
+];
+
+/** A `node` on PATH that is not an npm-installed one (the system Node). */
+function systemNode(): string {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir || dir.includes("node_modules")) continue;
+    try {
+      if (Deno.statSync(`${dir}/node`).isFile) return `${dir}/node`;
+    } catch {
+      // not here
+    }
+  }
+  return "node (system)";
+}
+
+/** The system Node, or `"node (system)"` where there is none. */
+export const NODE_SYSTEM: string = systemNode();
+
+/** `cmd --version`, trimmed. */
+export async function runtimeVersion(cmd: string): Promise<string> {
+  const out = await new Deno.Command(cmd, { args: ["--version"] }).output();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/**
+ * Bundles `entry` (TypeScript, with its npm imports) into one ESM file
+ * for Node ≥ 20 at `outfile`; throws with esbuild's output on failure.
+ */
+export async function bundleForNode(
+  entry: string,
+  outfile: string,
+): Promise<void> {
+  const built = await new Deno.Command(ESBUILD, {
+    args: [
+      entry,
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      "--target=node20",
+      `--outfile=${outfile}`,
+      "--log-level=warning",
+      // yaml ships CommonJS for Node; an ESM bundle needs `require`.
+      "--banner:js=import { createRequire as __klausRequire } from 'node:module'; const require = __klausRequire(import.meta.url);",
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!built.success) {
+    throw new Error(
+      `esbuild failed: ${new TextDecoder().decode(built.stderr)}`,
+    );
+  }
+}
