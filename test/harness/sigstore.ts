@@ -72,9 +72,11 @@ export interface AnchorOptions {
    * An RFC 3161 timestamp over the signature: `true` from the trusted TSA,
    * `"other-ca"` from a TSA whose chain is not in the trusted root,
    * `"late"` from a trusted TSA whose clock runs 30 minutes ahead (its
-   * genTime is after the Fulcio certificate expired). Default: none.
+   * genTime is after the Fulcio certificate expired), `"rsa"` and
+   * `"ed25519"` from trusted TSAs with RSA 2048 (PKCS#1 v1.5) and Ed25519
+   * keys. Default: none.
    */
-  tsa?: boolean | "other-ca" | "late";
+  tsa?: boolean | "other-ca" | "late" | "rsa" | "ed25519";
   /**
    * The transparency log entry: `"v1"` (default; hashedrekord 0.0.1 or
    * intoto 0.0.2 with SET and inclusion proof), `"v2"` (hashedrekord or

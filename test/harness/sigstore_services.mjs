@@ -12,7 +12,8 @@
 //   tsa: false (default) | true (the trusted TSA) | "other-ca" (a TSA whose
 //        chain is not in the trusted root) | "late" (a trusted TSA whose
 //        clock runs 30 minutes ahead: genTime after the Fulcio certificate
-//        expired)
+//        expired) | "rsa" / "ed25519" (trusted TSAs with RSA 2048 PKCS#1
+//        v1.5 and Ed25519 keys)
 //   rekor: "v1" (default: hashedrekord/intoto 0.0.x with SET and proof) |
 //          "v2" (hashedrekord/dsse 0.0.2, inclusion proof + checkpoint
 //          only) | "none"
@@ -45,6 +46,12 @@ import {
   initializeTSA,
   tsaHandler,
 } from "@sigstore/mock/dist/timestamp/index.js";
+import {
+  createIntermediateCertificate,
+  createRootCertificate,
+} from "@sigstore/mock/dist/util/root-cert.js";
+import * as pkijs from "pkijs";
+import { createRequire } from "node:module";
 import { initializeTUFRepo } from "@tufjs/repo-mock/dist/repo.js";
 import { tufHandlers } from "@tufjs/repo-mock/dist/handler.js";
 import {
@@ -60,6 +67,11 @@ import { HashAlgorithm, TransparencyLogEntry } from "@sigstore/protobuf-specs";
 import { CreateEntryRequest, Entry } from "@sigstore/protobuf-specs/rekor/v2";
 
 const key = () => generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+// The CommonJS build: the mock's certificate helpers check keys against its
+// classes, and the ESM build's are others.
+const peculiar = new (createRequire(import.meta.url)("@peculiar/webcrypto")
+  .Crypto)();
+const TSA_ROOT = "CN=tsa,O=sigstore.mock";
 const spki = (pair) => pair.publicKey.export({ format: "der", type: "spki" });
 const b64 = (bytes) => Buffer.from(bytes).toString("base64");
 
@@ -99,6 +111,50 @@ const lateTsa = await initializeTSA(
   new Date(Date.now() + 30 * 60_000),
 );
 lateTsa.getCurrentTime = tsaClock(30 * 60_000);
+// Trusted TSAs with other key types (the mock makes ECDSA P-384 ones only):
+// RSA 2048 with PKCS#1 v1.5 (what most public TSAs use), and Ed25519 (one of
+// sigstore timestamp-authority's signers). Same mock TSA, other certificates
+// and key; pkijs cannot sign CMS with Ed25519, so its engine is told how.
+const rsaTsa = await initializeTSA(key());
+await rekey(rsaTsa, {
+  name: "RSASSA-PKCS1-v1_5",
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: "SHA-256",
+}, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" });
+rsaTsa.getCurrentTime = tsaClock();
+const ed25519Tsa = await initializeTSA(key());
+await rekey(ed25519Tsa, { name: "EdDSA", namedCurve: "Ed25519" }, {
+  name: "EdDSA",
+});
+ed25519Tsa.crypto.getSignatureParameters = () =>
+  Promise.resolve({
+    signatureAlgorithm: new pkijs.AlgorithmIdentifier({
+      algorithmId: "1.3.101.112",
+    }),
+    parameters: { algorithm: { name: "EdDSA" } },
+  });
+ed25519Tsa.crypto.signWithPrivateKey = (data, privateKey) =>
+  peculiar.subtle.sign({ name: "EdDSA" }, privateKey, data);
+ed25519Tsa.getCurrentTime = tsaClock();
+
+/** Gives a mock TSA a fresh key of `generate` and certificates signed with it. */
+async function rekey(t, generate, signing) {
+  const keys = await peculiar.subtle.generateKey(generate, true, [
+    "sign",
+    "verify",
+  ]);
+  const root = await createRootCertificate(TSA_ROOT, keys, signing);
+  const int = await createIntermediateCertificate(
+    "CN=tsa signing,O=sigstore.mock",
+    TSA_ROOT,
+    keys,
+    signing,
+  );
+  t.rootCert = pkijs.Certificate.fromBER(root.cert.rawData);
+  t.intCert = pkijs.Certificate.fromBER(int.cert.rawData);
+  t.keyPair = keys;
+}
 
 // Rekor v2 (rekor-tiles): a real append-only RFC 6962 tree.
 const v2Keys = key();
@@ -262,7 +318,7 @@ const trustedRoot = {
     },
     logId: { keyId: b64(ctlog.logID) },
   }],
-  timestampAuthorities: [tsa, lateTsa].map((t, i) => ({
+  timestampAuthorities: [tsa, lateTsa, rsaTsa, ed25519Tsa].map((t, i) => ({
     subject: { organization: "sigstore.mock", commonName: `tsa ${i}` },
     uri: `${url}/api/v1/timestamp`,
     // Leaf (the TSA's signing certificate) first, root last.
@@ -285,7 +341,13 @@ for (const h of [fulcioHandler(ca), rekorHandler(tlog), rekorV2]) {
 }
 // The TSAs: the trusted one at the path @sigstore/sign appends, the others
 // below their own prefixes (TSAWitness takes a full URL as given).
-const tsas = { true: tsa, "other-ca": otherTsa, late: lateTsa };
+const tsas = {
+  true: tsa,
+  "other-ca": otherTsa,
+  late: lateTsa,
+  rsa: rsaTsa,
+  ed25519: ed25519Tsa,
+};
 for (const [name, t] of Object.entries(tsas)) {
   const h = tsaHandler(t);
   const prefix = name === "true" ? "" : `/_tsa/${name}`;

@@ -138,6 +138,40 @@ Deno.test({
           want: { verified: true },
         },
         {
+          name: "RSA 2048 TSA (PKCS#1 v1.5) + Rekor v2",
+          bundle: blob({ tsa: "rsa", rekor: "v2" }),
+          want: { verified: true },
+        },
+        {
+          name: "Ed25519 TSA + Rekor v2",
+          bundle: blob({ tsa: "ed25519", rekor: "v2" }),
+          want: { verified: true },
+        },
+        {
+          name: "RSA TSA, tampered CMS signature",
+          bundle: altered(
+            blob({ tsa: "rsa", rekor: "v2" }),
+            (b) =>
+              editStamp(b, (der) => {
+                const ts = parseTimestamp(der);
+                return at(der, ts.signature) + 10;
+              }),
+          ),
+          want: { reason: "untrusted", detail: /signature does not verify/ },
+        },
+        {
+          name: "Ed25519 TSA, tampered CMS signature",
+          bundle: altered(
+            blob({ tsa: "ed25519", rekor: "v2" }),
+            (b) =>
+              editStamp(b, (der) => {
+                const ts = parseTimestamp(der);
+                return at(der, ts.signature) + 10;
+              }),
+          ),
+          want: { reason: "untrusted", detail: /signature does not verify/ },
+        },
+        {
           name: "TSA only, no transparency log entry (tlog threshold 1)",
           bundle: blob({ tsa: true, rekor: "none" }),
           want: {
