@@ -18,13 +18,21 @@
  */
 import { join } from "node:path";
 import type { RegistryHandle } from "../test/harness/registry.ts";
+import {
+  BUN,
+  bundleForNode,
+  ESBUILD,
+  NODE22,
+  NODE22_TS_FLAGS,
+  NODE_SYSTEM,
+  runtimeVersion,
+} from "../test/harness/runtimes.ts";
 import type { Corpus } from "./corpora.ts";
 import { discard, settle } from "./procs.ts";
 import type { RuntimeOpResult } from "./runtime_op.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const SCRIPT = new URL("./runtime_op.ts", import.meta.url).pathname;
-const BIN = join(ROOT, "node_modules/.bin");
 const dec = new TextDecoder();
 
 /** The runs of one runtime. */
@@ -91,48 +99,11 @@ function isFile(path: string): boolean {
   }
 }
 
-/** A `node` on PATH that is not an npm-installed one (the system Node). */
-function systemNode(): string | undefined {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (!dir || dir.includes("node_modules")) continue;
-    if (isFile(`${dir}/node`)) return `${dir}/node`;
-  }
-  return undefined;
-}
-
-async function version(cmd: string): Promise<string> {
-  try {
-    const out = await new Deno.Command(cmd, { args: ["--version"] }).output();
-    return dec.decode(out.stdout).trim();
-  } catch {
-    return "";
-  }
-}
-
 /** Bundles the script for Node 20 (as `test/runtime/runtimes_test.ts`). */
 async function bundle(outDir: string): Promise<string | undefined> {
-  const esbuild = join(BIN, "esbuild");
-  if (!isFile(esbuild)) return undefined;
+  if (!isFile(ESBUILD)) return undefined;
   const out = join(outDir, "runtime_op.bundle.mjs");
-  const built = await new Deno.Command(esbuild, {
-    args: [
-      SCRIPT,
-      "--bundle",
-      "--platform=node",
-      "--format=esm",
-      "--target=node20",
-      `--outfile=${out}`,
-      "--log-level=warning",
-      // yaml ships CommonJS for Node; an ESM bundle needs `require`.
-      "--banner:js=import { createRequire as __klausRequire } from 'node:module'; const require = __klausRequire(import.meta.url);",
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!built.success) {
-    throw new Error(`esbuild failed: ${dec.decode(built.stderr)}`);
-  }
+  await bundleForNode(SCRIPT, out);
   return out;
 }
 
@@ -144,20 +115,14 @@ async function runtimes(root: string): Promise<Runtime[]> {
       argv: [Deno.execPath(), "run", "-A", SCRIPT],
     },
   ];
-  const node22 = join(BIN, "node");
-  const v22 = isFile(node22) ? await version(node22) : "";
+  const node22 = NODE22;
+  const v22 = isFile(node22) ? await runtimeVersion(node22) : "";
   list.push(
     /^v(2[2-9]|[3-9]\d)\./.test(v22)
       ? {
         label: "Node 22 (npm `node`, type stripping)",
         version: `node ${v22.slice(1)}`,
-        argv: [
-          node22,
-          "--experimental-strip-types",
-          "--disable-warning=MODULE_TYPELESS_PACKAGE_JSON",
-          "--disable-warning=ExperimentalWarning",
-          SCRIPT,
-        ],
+        argv: [node22, ...NODE22_TS_FLAGS, SCRIPT],
       }
       : {
         label: "Node 22 (npm `node`, type stripping)",
@@ -166,8 +131,8 @@ async function runtimes(root: string): Promise<Runtime[]> {
         missing: `${node22} ${v22 ? `is ${v22}, not ≥ 22` : "not installed"}`,
       },
   );
-  const sys = systemNode();
-  const vSys = sys ? await version(sys) : "";
+  const sys = isFile(NODE_SYSTEM) ? NODE_SYSTEM : undefined;
+  const vSys = sys ? await runtimeVersion(sys) : "";
   const bundled = sys && /^v(2\d|[3-9]\d)\./.test(vSys)
     ? await bundle(root)
     : undefined;
@@ -186,15 +151,15 @@ async function runtimes(root: string): Promise<Runtime[]> {
           ? "no node on PATH outside node_modules"
           : !/^v(2\d|[3-9]\d)\./.test(vSys)
           ? `${sys} is ${vSys}, not ≥ 20`
-          : `${join(BIN, "esbuild")} not installed`,
+          : `${ESBUILD} not installed`,
       },
   );
-  const bun = join(BIN, "bun");
+  const bun = BUN;
   list.push(
     isFile(bun)
       ? {
         label: "Bun (npm `bun`)",
-        version: `bun ${await version(bun)}`,
+        version: `bun ${await runtimeVersion(bun)}`,
         argv: [bun, "run", SCRIPT],
       }
       : {

@@ -266,6 +266,13 @@ export const GUNZIP_CASES: GunzipCase[] = [
           }),
           (e) => e === reason,
         );
+        // Already aborted: nothing starts.
+        await rejects(
+          extractTarGz(streamOf(new Uint8Array(10)), dir, {
+            signal: ac.signal,
+          }),
+          (e) => e === reason,
+        );
       }),
   },
   {

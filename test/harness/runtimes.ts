@@ -40,10 +40,14 @@ function systemNode(): string {
 /** The system Node, or `"node (system)"` where there is none. */
 export const NODE_SYSTEM: string = systemNode();
 
-/** `cmd --version`, trimmed. */
+/** `cmd --version`, trimmed; `""` when it cannot be run. */
 export async function runtimeVersion(cmd: string): Promise<string> {
-  const out = await new Deno.Command(cmd, { args: ["--version"] }).output();
-  return new TextDecoder().decode(out.stdout).trim();
+  try {
+    const out = await new Deno.Command(cmd, { args: ["--version"] }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  } catch {
+    return "";
+  }
 }
 
 /**

@@ -116,6 +116,12 @@ Deno.test({
         await edit(b);
         return b;
       };
+      const badCmsSignature = (make: () => Promise<Bundle>) =>
+        altered(make, (b) =>
+          editStamp(b, (der) => {
+            const ts = parseTimestamp(der);
+            return at(der, ts.signature) + 10;
+          }));
       const cases: Case[] = [
         {
           name: "TSA + Rekor v2, message signature",
@@ -149,26 +155,12 @@ Deno.test({
         },
         {
           name: "RSA TSA, tampered CMS signature",
-          bundle: altered(
-            blob({ tsa: "rsa", rekor: "v2" }),
-            (b) =>
-              editStamp(b, (der) => {
-                const ts = parseTimestamp(der);
-                return at(der, ts.signature) + 10;
-              }),
-          ),
+          bundle: badCmsSignature(blob({ tsa: "rsa", rekor: "v2" })),
           want: { reason: "untrusted", detail: /signature does not verify/ },
         },
         {
           name: "Ed25519 TSA, tampered CMS signature",
-          bundle: altered(
-            blob({ tsa: "ed25519", rekor: "v2" }),
-            (b) =>
-              editStamp(b, (der) => {
-                const ts = parseTimestamp(der);
-                return at(der, ts.signature) + 10;
-              }),
-          ),
+          bundle: badCmsSignature(blob({ tsa: "ed25519", rekor: "v2" })),
           want: { reason: "untrusted", detail: /signature does not verify/ },
         },
         {
@@ -224,11 +216,7 @@ Deno.test({
         },
         {
           name: "tampered CMS signature",
-          bundle: altered(modern, (b) =>
-            editStamp(b, (der) => {
-              const ts = parseTimestamp(der);
-              return at(der, ts.signature) + 10;
-            })),
+          bundle: badCmsSignature(modern),
           want: { reason: "untrusted", detail: /signature does not verify/ },
         },
         {
