@@ -9,7 +9,6 @@ import type {
 } from "./types.ts";
 import { referenceString } from "./types.ts";
 import { parseReference } from "../ref/reference.ts";
-import { fetchVerifiedManifest } from "../sign/verified_manifest.ts";
 import type { VerificationPolicy } from "../sign/verify_artifact.ts";
 
 /** Options of {@linkcode resolvePersonalityDeps}. */
@@ -33,6 +32,9 @@ async function verified<T extends DescribedPlugin | DescribedToolchain>(
 ): Promise<T> {
   if (!policy) return described;
   const ref = { ...parseReference(described.ref), digest: described.digest };
+  const { fetchVerifiedManifest } = await import(
+    "../sign/verified_manifest.ts"
+  );
   const { verification } = await fetchVerifiedManifest(
     ctx.store,
     ref,

@@ -34,10 +34,7 @@ import type {
   SignatureResult,
   VerificationPolicy,
 } from "../sign/verify_artifact.ts";
-import {
-  fetchVerifiedManifest,
-  type VerifiedManifest,
-} from "../sign/verified_manifest.ts";
+import type { VerifiedManifest } from "../sign/verified_manifest.ts";
 
 /**
  * Options of `pullPlugin` / `pullPersonality`.
@@ -195,6 +192,10 @@ async function pullArtifact<T>(
   // Verified first: nothing of an artifact the policy refuses is used.
   let verified: VerifiedManifest | undefined;
   if (options.verification) {
+    // The verifier (X.509, CMS, TUF…) loads only when a policy asks for it.
+    const { fetchVerifiedManifest } = await import(
+      "../sign/verified_manifest.ts"
+    );
     verified = await fetchVerifiedManifest(
       ctx.store,
       byDigest,

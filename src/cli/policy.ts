@@ -19,7 +19,7 @@ import type {
   VerificationPolicy,
 } from "../sign/verify_artifact.ts";
 import { refusalOf } from "../sign/refusal.ts";
-import { DEFAULT_TUF_MIRROR_URL } from "../sign/tuf/mod.ts";
+import { DEFAULT_TUF_MIRROR_URL } from "../sign/tuf/default_mirror.ts";
 import type { CommandContext } from "./context.ts";
 import type { GlobalOptions } from "./options.ts";
 import type { Style } from "./output.ts";

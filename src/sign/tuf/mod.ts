@@ -10,13 +10,13 @@
  * @module
  */
 import { digestOf } from "../../oci/digest.ts";
+import { DEFAULT_TUF_MIRROR_URL } from "./default_mirror.ts";
 import { tufError } from "./errors.ts";
 import { SIGSTORE_PUBLIC_GOOD_ROOT } from "./public_good_root.ts";
 import { directoryStore, memoryStore } from "./store.ts";
 import { updateAndFetchTarget } from "./updater.ts";
 
-/** The public-good sigstore TUF mirror. */
-export const DEFAULT_TUF_MIRROR_URL = "https://tuf-repo-cdn.sigstore.dev";
+export { DEFAULT_TUF_MIRROR_URL };
 
 /** The target holding the sigstore trusted root. */
 export const TRUSTED_ROOT_TARGET = "trusted_root.json";
