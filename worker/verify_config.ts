@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { DEFAULT_TUF_MIRROR_URL } from "../src/sign/tuf/mod.ts";
+import { DEFAULT_TUF_MIRROR_URL } from "../src/sign/tuf/default_mirror.ts";
 import { digestOf } from "../src/oci/digest.ts";
 import type { VerificationPolicy } from "../src/sign/verify_artifact.ts";
 
