@@ -317,15 +317,16 @@ async function keylessThroughTuf(target: InteropRegistry): Promise<void> {
 
     // CLI: pull and describe --verify with the TUF flags; the metadata
     // and trusted root cached below the cache directory.
-    const flags = [
+    const tufFlags = (root: string) => [
       "--plain-http",
       ...IDENTITY,
       ...ISSUER,
       "--tuf-mirror-url",
       s.tufUrl,
       "--tuf-root",
-      s.tufRootPath,
+      root,
     ];
+    const flags = tufFlags(s.tufRootPath);
     const out = join(sb.dir, "work", "one");
     const pulled = await sb.ok([
       "plugin",
@@ -368,13 +369,7 @@ async function keylessThroughTuf(target: InteropRegistry): Promise<void> {
       "pull",
       `${base}/three:v1.0.0`,
       refusedOut,
-      "--plain-http",
-      ...IDENTITY,
-      ...ISSUER,
-      "--tuf-mirror-url",
-      s.tufUrl,
-      "--tuf-root",
-      foreignRoot,
+      ...tufFlags(foreignRoot),
     ]);
     equal(refused.code, 1, refused.stderr);
     ok(

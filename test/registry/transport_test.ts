@@ -205,7 +205,10 @@ Deno.test("transport: a body that stalls errors after the timeout", async () => 
   const s = startServer((req) => {
     const body = new ReadableStream<Uint8Array>({
       start(c) {
-        c.enqueue(new Uint8Array(10));
+        // More than a window's minimum, then nothing: whichever window the
+        // first bytes land in (on a loaded machine, a later one), the next
+        // brings no data. Fewer bytes would read as dripping.
+        c.enqueue(new Uint8Array(4096));
       },
       pull() {
         return hang(req, s.closed).then(() => {});
