@@ -19,6 +19,7 @@
  */
 import { KlausOciError } from "../errors.ts";
 import { concatBytes } from "../_bytes.ts";
+import { runtimeKind } from "../_runtime_kind.ts";
 import { nodeGunzip } from "./node_gunzip.ts";
 import { loadZlib, type ZlibApi } from "./node_zlib.ts";
 
@@ -53,26 +54,13 @@ export function overrideGunzipEngine(engine: GunzipEngine | null): void {
   engineOverride = engine ?? undefined;
 }
 
-/**
- * Node's `DecompressionStream` reads ahead without bound (see
- * `node_gunzip.ts`); Deno's, Bun's and workerd's do not, and Workers may
- * have no `node:zlib` at all.
- */
-function isNode(): boolean {
-  const g = globalThis as {
-    Deno?: unknown;
-    Bun?: unknown;
-    navigator?: { userAgent?: string };
-    process?: { release?: { name?: string } };
-  };
-  return g.Deno === undefined && g.Bun === undefined &&
-    g.navigator?.userAgent !== "Cloudflare-Workers" &&
-    g.process?.release?.name === "node";
-}
-
 /** The inflater {@linkcode gunzipStream} uses here (and now). */
 export function gunzipEngine(): GunzipEngine {
-  return engineOverride ?? (isNode() ? "node-zlib" : "web");
+  // Node's `DecompressionStream` reads ahead without bound (see
+  // `node_gunzip.ts`); Deno's, Bun's and workerd's do not, and Workers may
+  // have no `node:zlib` at all.
+  return engineOverride ??
+    (runtimeKind() === "node" ? "node-zlib" : "web");
 }
 
 async function zlibForGunzip(): Promise<ZlibApi | undefined> {

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { sizedBody } from "./sized_body.ts";
 import { DigestMismatchError, RegistryError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { Digester, isValidDigest } from "../oci/digest.ts";
@@ -79,11 +80,12 @@ export async function uploadBytes(
 ): Promise<void> {
   const session = started ?? await startUpload(ctx, options.signal);
   const put = withDigest(session.location, descriptor.digest);
+  const sized = sizedBody(bytes);
   const { response } = await ctx.send({
     method: "PUT",
     url: put,
-    headers: { "content-type": OCTET_STREAM },
-    body: bytes,
+    headers: { "content-type": OCTET_STREAM, ...sized.headers },
+    body: sized.body,
     scopes: ctx.scopes,
     signal: options.signal,
     display: displayUrl(put),
@@ -211,15 +213,16 @@ async function uploadStream(
     let filled = await chunks.fill(buffers[0]);
 
     if (chunks.eof) {
-      const bytes = buffers[0].slice(0, filled);
+      const bytes = buffers[0].subarray(0, filled);
       digester.update(bytes);
       const desc = checked(digester, mediaType, expected);
       const put = withDigest(session.location, desc.digest);
+      const sized = sizedBody(bytes);
       const { response } = await ctx.send({
         method: "PUT",
         url: put,
-        headers: { "content-type": OCTET_STREAM },
-        body: bytes,
+        headers: { "content-type": OCTET_STREAM, ...sized.headers },
+        body: sized.body,
         scopes: ctx.scopes,
         signal,
         display: displayUrl(put),
@@ -368,14 +371,16 @@ async function sendChunk(
     let failure: unknown;
     let tooLarge = false;
     try {
+      const sized = sizedBody(chunk.subarray(from - start, last - start + 1));
       const { response, url: answered } = await ctx.send({
         method: "PATCH",
         url,
         headers: {
           "content-type": OCTET_STREAM,
           "content-range": `${from}-${last}`,
+          ...sized.headers,
         },
-        body: chunk.subarray(from - start, last - start + 1),
+        body: sized.body,
         scopes: ctx.scopes,
         signal,
         display: displayUrl(url),
