@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { missing } from "./require.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const BIN = join(ROOT, "node_modules/.bin");
@@ -79,4 +80,81 @@ export async function bundleForNode(
       `esbuild failed: ${new TextDecoder().decode(built.stderr)}`,
     );
   }
+}
+
+/** A runtime that can run a test script of ours, as a subprocess. */
+export interface ScriptRuntime {
+  /** For test names, e.g. `Node 22 (type stripping)`. */
+  label: string;
+  /** True when the runtime is missing here (throws in CI: `missing()`). */
+  ignore: boolean;
+  /**
+   * Runs `script` with `args` in this runtime (the system Node through a
+   * bundle made for the call) and returns the last line it printed, parsed
+   * as JSON; throws with its output when it fails.
+   */
+  run<T>(script: string, args?: string[]): Promise<T>;
+}
+
+/**
+ * Node 22 (type stripping), the system Node (an esbuild bundle) and Bun,
+ * each able to run a script of ours that prints a JSON report.
+ *
+ * @example
+ * ```ts ignore
+ * for (const rt of scriptRuntimes()) {
+ *   Deno.test({ name: `x under ${rt.label}`, ignore: rt.ignore, fn: async () => {
+ *     const report = await rt.run<{ ok: boolean }>(SCRIPT, ["arg"]);
+ *   } });
+ * }
+ * ```
+ */
+export function scriptRuntimes(): ScriptRuntime[] {
+  return [
+    {
+      label: "Node 22 (type stripping)",
+      ignore: missing(NODE22),
+      run: (script, args = []) =>
+        runForReport(NODE22, [...NODE22_TS_FLAGS, script, ...args]),
+    },
+    {
+      label: `the system Node (${NODE_SYSTEM}, esbuild bundle)`,
+      ignore: missing(NODE_SYSTEM, ESBUILD),
+      async run(script, args = []) {
+        const dir = await Deno.makeTempDir({ prefix: "klaus-bundle-" });
+        try {
+          // The scripts run their main only as the entry (`<name>.bundle.mjs`).
+          const bundle = join(dir, `${basename(script, ".ts")}.bundle.mjs`);
+          await bundleForNode(script, bundle);
+          return await runForReport(NODE_SYSTEM, [bundle, ...args]);
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      },
+    },
+    {
+      label: "Bun",
+      ignore: missing(BUN),
+      run: (script, args = []) => runForReport(BUN, ["run", script, ...args]),
+    },
+  ];
+}
+
+async function runForReport<T>(cmd: string, args: string[]): Promise<T> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  const stdout = dec.decode(out.stdout).trim();
+  if (!out.success) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} exited ${out.code}\n${stdout}\n${
+        dec.decode(out.stderr)
+      }`,
+    );
+  }
+  return JSON.parse(stdout.split("\n").pop() ?? "") as T;
 }

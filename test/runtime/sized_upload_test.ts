@@ -10,25 +10,16 @@
  * Deno sends the bytes as they are.
  */
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
-import { join } from "node:path";
 import { RegistryError } from "../../src/errors.ts";
 import { RegistryStore } from "../../src/registry/registry_store.ts";
 import { overrideSizedStreams } from "../../src/registry/sized_body.ts";
 import { sha256, startFaultyRegistry } from "../harness/faulty_registry.ts";
-import { missing } from "../harness/require.ts";
-import {
-  BUN,
-  bundleForNode,
-  ESBUILD,
-  NODE22,
-  NODE22_TS_FLAGS,
-  NODE_SYSTEM,
-} from "../harness/runtimes.ts";
+import { type ScriptRuntime, scriptRuntimes } from "../harness/runtimes.ts";
 import { pattern, type SizedUploadReport } from "./sized_upload_main.ts";
 
 const MAIN = new URL("./sized_upload_main.ts", import.meta.url).pathname;
 
-async function uploadUnder(cmd: string, args: string[]): Promise<void> {
+async function uploadUnder(rt: ScriptRuntime): Promise<void> {
   // The second PATCH is cut after 1000 bytes: the resumed one must carry
   // the right length too.
   const reg = startFaultyRegistry({
@@ -36,16 +27,7 @@ async function uploadUnder(cmd: string, args: string[]): Promise<void> {
     partialPatch: (n) => (n === 2 ? 1000 : undefined),
   });
   try {
-    const out = await new Deno.Command(cmd, {
-      args: [...args, reg.host],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    const stdout = dec.decode(out.stdout).trim();
-    ok(out.success, `${cmd}: ${stdout}\n${dec.decode(out.stderr)}`);
-    const r = JSON.parse(stdout.split("\n").pop()!) as SizedUploadReport;
+    const r = await rt.run<SizedUploadReport>(MAIN, [reg.host]);
     equal(r.streams, true, `${r.runtime} sends length-carrying streams`);
     const want = {
       chunked: pattern(100_000, 7),
@@ -76,34 +58,13 @@ async function uploadUnder(cmd: string, args: string[]): Promise<void> {
   }
 }
 
-Deno.test({
-  name:
-    "sized bodies under Node 22 (type stripping): streams that keep their length",
-  ignore: missing(NODE22),
-  fn: () => uploadUnder(NODE22, [...NODE22_TS_FLAGS, MAIN]),
-});
-
-Deno.test({
-  name:
-    `sized bodies under the system Node (${NODE_SYSTEM}, bundle): streams that keep their length`,
-  ignore: missing(NODE_SYSTEM, ESBUILD),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "klaus-sized-" });
-    try {
-      const bundle = join(dir, "sized_upload_main.bundle.mjs");
-      await bundleForNode(MAIN, bundle);
-      await uploadUnder(NODE_SYSTEM, [bundle]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
-
-Deno.test({
-  name: "sized bodies under Bun: streams that keep their length",
-  ignore: missing(BUN),
-  fn: () => uploadUnder(BUN, ["run", MAIN]),
-});
+for (const rt of scriptRuntimes()) {
+  Deno.test({
+    name: `sized bodies under ${rt.label}: streams that keep their length`,
+    ignore: rt.ignore,
+    fn: () => uploadUnder(rt),
+  });
+}
 
 Deno.test("under Deno a stream body loses its length: the registry that needs one refuses it", async () => {
   const reg = startFaultyRegistry({ requireLength: true });
