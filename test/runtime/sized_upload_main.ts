@@ -12,6 +12,7 @@ import process from "node:process";
 import { RegistryStore } from "../../src/registry/registry_store.ts";
 import { sizedBody } from "../../src/registry/sized_body.ts";
 import { digestOf } from "../../src/oci/digest.ts";
+import { streamOf } from "../archive/raw_tar.ts";
 
 /** What the script prints. */
 export interface SizedUploadReport {
@@ -26,20 +27,6 @@ export interface SizedUploadReport {
 /** Deterministic bytes. */
 export function pattern(n: number, seed: number): Uint8Array {
   return new Uint8Array(n).map((_, i) => (i * 31 + seed) % 251);
-}
-
-function streamOf(
-  bytes: Uint8Array,
-  piece: number,
-): ReadableStream<Uint8Array> {
-  let off = 0;
-  return new ReadableStream({
-    pull(c) {
-      if (off >= bytes.length) return c.close();
-      c.enqueue(bytes.slice(off, off + piece));
-      off += piece;
-    },
-  });
 }
 
 async function main(): Promise<void> {
