@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readStreamLimited } from "../_bytes.ts";
 import { TooLargeError } from "../errors.ts";
 
 /**
@@ -24,31 +25,11 @@ export async function readBodyLimited(
       `${what}: content length ${declared} exceeds limit ${limit}`,
     );
   }
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > limit) {
-        await reader.cancel().catch(() => {});
-        throw new TooLargeError(`${what}: exceeds size limit ${limit}`);
-      }
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return await readStreamLimited(
+    body,
+    limit,
+    () => new TooLargeError(`${what}: exceeds size limit ${limit}`),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readStreamLimited } from "../../_bytes.ts";
 import { tufError } from "./errors.ts";
 
 /** How downloads are made. */
@@ -134,45 +135,24 @@ async function fetchBody(
       `${declared} bytes announced, at most ${maxBytes} allowed`,
     );
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        total += value.length;
-        if (total > maxBytes) {
-          await reader.cancel().catch(() => {});
-          throw tufError(
-            file,
-            "too-large",
-            `over ${maxBytes} bytes, the most allowed`,
-          );
-        }
-        chunks.push(value);
-      }
-    } catch (e) {
-      if (signal.aborted) throw signal.reason;
-      if ((e as { name?: string }).name === "TufError") throw e;
-      throw retryable(
-        tufError(
-          file,
-          "unavailable",
-          `reading ${url}: ${(e as Error).message}`,
-          e,
-        ),
-      );
-    } finally {
-      reader.releaseLock();
-    }
+  if (!res.body) return new Uint8Array(0);
+  try {
+    return await readStreamLimited(
+      res.body,
+      maxBytes,
+      () =>
+        tufError(file, "too-large", `over ${maxBytes} bytes, the most allowed`),
+    );
+  } catch (e) {
+    if (signal.aborted) throw signal.reason;
+    if ((e as { name?: string }).name === "TufError") throw e;
+    throw retryable(
+      tufError(
+        file,
+        "unavailable",
+        `reading ${url}: ${(e as Error).message}`,
+        e,
+      ),
+    );
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
 }
