@@ -23,6 +23,7 @@ import {
   type Metadata,
   parseMetadata,
   type RoleName,
+  type SignedCommon,
   verifyRole,
 } from "./metadata.ts";
 import type { TufStore } from "./store.ts";
@@ -233,6 +234,32 @@ class Update {
     }
   }
 
+  /**
+   * The version `namedBy` (the timestamp, the snapshot) named, and not
+   * expired: else a rollback or a freeze.
+   */
+  checkNamedAndCurrent(
+    file: string,
+    signed: SignedCommon,
+    named: number,
+    namedBy: string,
+  ): void {
+    if (signed.version !== named) {
+      this.fail(
+        file,
+        "rollback",
+        `version ${signed.version}, the ${namedBy} names ${named}`,
+      );
+    }
+    if (isExpired(signed, this.now)) {
+      this.fail(
+        file,
+        "expired",
+        `version ${signed.version} expired ${signed.expires}`,
+      );
+    }
+  }
+
   /** §5.5. */
   async updateSnapshot(): Promise<void> {
     const meta = this.timestamp!.signed.meta["snapshot.json"];
@@ -270,20 +297,7 @@ class Update {
         }
       }
     }
-    if (next.signed.version !== meta.version) {
-      this.fail(
-        file,
-        "rollback",
-        `version ${next.signed.version}, the timestamp names ${meta.version}`,
-      );
-    }
-    if (isExpired(next.signed, this.now)) {
-      this.fail(
-        file,
-        "expired",
-        `version ${next.signed.version} expired ${next.signed.expires}`,
-      );
-    }
+    this.checkNamedAndCurrent(file, next.signed, meta.version, "timestamp");
     this.snapshot = next;
     await this.o.store.write("snapshot.json", bytes);
   }
@@ -295,20 +309,7 @@ class Update {
       await checkLengthAndHashes(bytes, meta, file);
       const m = parseMetadata(bytes, "targets", file);
       await verifyRole(m, this.root.signed, "targets", file, this.keys);
-      if (m.signed.version !== meta.version) {
-        this.fail(
-          file,
-          "rollback",
-          `version ${m.signed.version}, the snapshot names ${meta.version}`,
-        );
-      }
-      if (isExpired(m.signed, this.now)) {
-        this.fail(
-          file,
-          "expired",
-          `version ${m.signed.version} expired ${m.signed.expires}`,
-        );
-      }
+      this.checkNamedAndCurrent(file, m.signed, meta.version, "snapshot");
       return m;
     };
     const max = meta.length ?? TUF_LIMITS.targets;
