@@ -12,7 +12,7 @@
  * @module
  */
 import { SignatureError, type SignatureFailure } from "../errors.ts";
-import { decodeBundle, type DecodedBundle, parseBundle } from "./bundle.ts";
+import { decodeBundle, type DecodedBundle } from "./bundle.ts";
 import { verifyCertificateChain } from "./certificate_chain.ts";
 import {
   checkIdentity,
@@ -226,30 +226,17 @@ async function verifyKeyless(
 }
 
 async function verifyWithKeys(
-  bytes: Uint8Array,
   bundle: DecodedBundle,
   manifestDigest: string,
   manifestBytes: Uint8Array,
   keys: PolicyKey[],
 ): Promise<BundleVerdict> {
   const keyId = bundle.keyHint ?? "";
-  let data: Uint8Array;
-  let signature: Uint8Array;
-  if (bundle.messageSignature) {
-    // The bundles this library signs: unchanged from before keyless.
-    const parsed = parseBundle(bytes);
-    if (parsed.digest !== manifestDigest) {
-      return { keyId: parsed.keyId, verified: false, reason: "other-digest" };
-    }
-    data = manifestBytes;
-    signature = parsed.signature;
-  } else {
-    ({ data, signature } = signedContent(
-      bundle,
-      manifestDigest,
-      manifestBytes,
-    ));
-  }
+  const { data, signature } = signedContent(
+    bundle,
+    manifestDigest,
+    manifestBytes,
+  );
   const p1363 = derToP1363(signature);
   const named = keys.filter((k) => k.keyId === keyId);
   for (const k of named.length > 0 ? named : keys) {
@@ -291,7 +278,6 @@ export async function verifyBundle(
   if (!bundle.certificate) {
     try {
       return await verifyWithKeys(
-        bytes,
         bundle,
         manifestDigest,
         manifestBytes,
